@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: MIT
+// relumc command line. Thin: parse flags -> cases -> run_verification -> writers -> exit status.
+// Exit status: 0 every verdict passes, 1 some verdict fails, 2 bad input or usage (nothing written).
+#include "relumc/report.hpp"
+#include "relumc/sweep.hpp"
+#include "relumc/verify.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstdio>
+
+namespace {
+
+constexpr int kExitPass = 0, kExitFail = 1, kExitUsage = 2;
+
+struct VerifyFlags {
+  std::vector<std::string> quantities{"gating", "grad", "loss"};
+  std::string weights;
+  std::vector<double> angles;
+  int angle_steps = 7;
+  std::vector<double> norms{0.5, 1.0, 2.0};
+  std::vector<double> ratios{1.5};
+  std::vector<int64_t> dims{2, 10, 100};
+  std::vector<int64_t> units{1}, teacher_units{1};
+  int random_cases = 0;
+  std::vector<std::string> samples{"1e4", "1e5", "1e6"};
+  uint64_t seed = 1;
+  int threads = 0;
+  double alpha = 0.01;
+  std::string precision = "double", backend = "auto", formula = "tian", out = "relumc-out";
+  bool quiet = false;
+};
+
+void add_verify_flags(CLI::App& cmd, VerifyFlags& f) {
+  cmd.add_option("--quantity,-q", f.quantities, "gating | grad | loss (several allowed)")->delimiter(',')->capture_default_str();
+  cmd.add_option("--weights", f.weights,
+                 "JSON file: {\"e\":[..],\"w\":[..]} (gating), {\"student\":[[..]],\"teacher\":[[..]]} (grad, loss)");
+  cmd.add_option("--angles", f.angles, "angles in radians, in [0, pi] (overrides --angle-steps)")->delimiter(',');
+  cmd.add_option("--angle-steps", f.angle_steps, "equally spaced angles from 0 to pi")->capture_default_str();
+  cmd.add_option("--norms", f.norms, "student norms |w|")->delimiter(',')->capture_default_str();
+  cmd.add_option("--ratios", f.ratios, "teacher/student norm ratios |w*|/|w| (grad, loss)")->delimiter(',')->capture_default_str();
+  cmd.add_option("--dims,-d", f.dims, "input dimensions d")->delimiter(',')->capture_default_str();
+  cmd.add_option("--units,-K", f.units, "student units K (grad, loss)")->delimiter(',')->capture_default_str();
+  cmd.add_option("--teacher-units", f.teacher_units, "teacher units K* (grad, loss)")->delimiter(',')->capture_default_str();
+  cmd.add_option("--random-cases", f.random_cases, "extra random (W, W*) per shape, norm and ratio")->capture_default_str();
+  cmd.add_option("--samples,-n", f.samples, "sample counts N (1e9 accepted)")->delimiter(',')->capture_default_str();
+  cmd.add_option("--seed", f.seed, "seed of the sample contract")->capture_default_str();
+  cmd.add_option("--threads", f.threads, "CPU threads (0: all)")->capture_default_str();
+  cmd.add_option("--alpha", f.alpha, "family-wise level of the verdict (Holm)")->capture_default_str();
+  cmd.add_option("--precision", f.precision, "sample precision: float | double")->capture_default_str();
+  cmd.add_option("--backend", f.backend, "auto | cpu | cuda")->capture_default_str();
+  cmd.add_option("--formula", f.formula,
+                 "closed form to test: tian, or a deliberately wrong one (sin-sign, theta-swap, lost-half, norm-swap)")
+      ->capture_default_str();
+  cmd.add_option("--out,-o", f.out, "output directory for results.csv and results.json")->capture_default_str();
+  cmd.add_flag("--quiet", f.quiet, "no table on stdout, no progress line");
+}
+
+template <class T, class Parse>
+T parse_or_throw(const std::string& text, const char* flag, Parse parse, const char* allowed) {
+  const auto v = parse(text);
+  if (!v) throw relumc::InputError(fmt::format("{} '{}' is not one of: {}", flag, text, allowed));
+  return *v;
+}
+
+int run_verify(const VerifyFlags& f) {
+  using namespace relumc;
+  std::vector<Quantity> quantities;
+  for (const std::string& q : f.quantities)
+    quantities.push_back(parse_or_throw<Quantity>(q, "--quantity", parse_quantity, "gating, grad, loss"));
+  std::vector<uint64_t> samples;
+  for (const std::string& s : f.samples) samples.push_back(parse_samples(s));
+  if (!(f.alpha > 0 && f.alpha < 1)) throw InputError(fmt::format("--alpha {} is outside (0, 1)", f.alpha));
+  if (f.threads < 0 || f.threads > 4096) throw InputError(fmt::format("--threads {} (must be in [0, 4096])", f.threads));
+
+  VerifyOptions opt;
+  opt.seed = f.seed;
+  opt.threads = f.threads;
+  opt.alpha = f.alpha;
+  opt.precision = parse_or_throw<Precision>(f.precision, "--precision", parse_precision, "float, double");
+  opt.formula = parse_or_throw<Formula>(f.formula, "--formula", parse_formula,
+                                        "tian, sin-sign, theta-swap, lost-half, norm-swap");
+  const Backend requested = parse_or_throw<Backend>(f.backend, "--backend", parse_backend, "auto, cpu, cuda");
+  opt.progress = !f.quiet;
+
+  std::vector<Case> cases;
+  if (!f.weights.empty()) {
+    cases = cases_from_weights_file(f.weights, quantities, samples);
+  } else {
+    GridSpec spec;
+    spec.quantities = quantities;
+    spec.angles = f.angles.empty() ? angle_steps(f.angle_steps) : f.angles;
+    spec.norms = f.norms;
+    spec.ratios = f.ratios;
+    spec.dims = f.dims;
+    spec.units = f.units;
+    spec.teacher_units = f.teacher_units;
+    spec.random_cases = f.random_cases;
+    spec.samples = samples;
+    cases = build_grid(spec, opt.seed);
+  }
+  std::string backend_note;
+  opt.backend = resolve_backend(requested, &backend_note);
+  ensure_writable_dir(f.out);
+
+  const VerifyReport rep = run_verification(std::move(cases), opt);
+  write_file_atomically(f.out + "/results.csv", results_csv(rep));
+  write_file_atomically(f.out + "/results.json", results_json(rep, backend_note));
+  if (!f.quiet) {
+    print_table(rep, backend_note, stdout);
+    fmt::print("wrote {0}/results.csv and {0}/results.json\n", f.out);
+  }
+  return rep.passed ? kExitPass : kExitFail;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"relumc: Monte Carlo verification of the population gradient of two-layer ReLU networks"};
+  app.set_version_flag("--version", "relumc 0.1.0");
+  app.require_subcommand(1);
+  VerifyFlags flags;
+  CLI::App* verify = app.add_subcommand("verify", "compare closed forms with Monte Carlo estimates; exit 0 pass, 1 fail, 2 bad input");
+  add_verify_flags(*verify, flags);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitUsage;
+  }
+  try {
+    return run_verify(flags);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "relumc: error: %s\n", e.what());
+    return kExitUsage;
+  }
+}

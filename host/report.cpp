@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: MIT
+#include "relumc/report.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+namespace relumc {
+
+namespace {
+
+using nlohmann::ordered_json;
+
+constexpr const char* kVersion = "0.1.0";
+constexpr const char* kTestName =
+    "per-component two-sided z (standard error from sample second moments), Sidak within a case, Holm across cases";
+
+// A number, or null where it is undefined (never NaN in the output).
+ordered_json number(double v) { return std::isfinite(v) ? ordered_json(v) : ordered_json(nullptr); }
+
+// values laid out with the case's shape: scalar, [d], or [K][d].
+ordered_json shaped(const Case& c, const std::vector<double>& v) {
+  if (c.quantity == Quantity::Loss) return number(v[0]);
+  if (c.quantity == Quantity::Gating) return ordered_json(v);
+  ordered_json rows = ordered_json::array();
+  for (int64_t j = 0; j < c.K; ++j) rows.push_back(std::vector<double>(v.begin() + j * c.d, v.begin() + (j + 1) * c.d));
+  return rows;
+}
+
+ordered_json matrix(const std::vector<double>& m, int64_t rows, int64_t d) {
+  ordered_json out = ordered_json::array();
+  for (int64_t j = 0; j < rows; ++j) out.push_back(std::vector<double>(m.begin() + j * d, m.begin() + (j + 1) * d));
+  return out;
+}
+
+double euclid(const std::vector<double>& v) {
+  double s = 0;
+  for (double x : v) s += x * x;
+  return std::sqrt(s);
+}
+
+}  // namespace
+
+void ensure_writable_dir(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw InputError(fmt::format("--out {}: cannot create the directory: {}", dir, ec.message()));
+  if (!std::filesystem::is_directory(dir)) throw InputError(fmt::format("--out {}: not a directory", dir));
+  const std::string probe = dir + "/.relumc-write-probe";
+  std::FILE* f = std::fopen(probe.c_str(), "w");
+  if (!f) throw InputError(fmt::format("--out {}: not writable: {}", dir, std::strerror(errno)));
+  std::fclose(f);
+  std::remove(probe.c_str());
+}
+
+void write_file_atomically(const std::string& path, const std::string& content) {
+  const std::string tmp = fmt::format("{}.tmp.{}", path, static_cast<long>(getpid()));
+  std::FILE* f = std::fopen(tmp.c_str(), "wb");
+  if (!f) throw std::runtime_error(fmt::format("cannot write {}: {}", tmp, std::strerror(errno)));
+  const bool ok = std::fwrite(content.data(), 1, content.size(), f) == content.size() && std::fflush(f) == 0 &&
+                  fsync(fileno(f)) == 0;
+  const int err = errno;
+  std::fclose(f);
+  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    throw std::runtime_error(fmt::format("cannot write {}: {}", path, std::strerror(ok ? errno : err)));
+  }
+}
+
+std::string results_json(const VerifyReport& rep, const std::string& backend_note) {
+  const VerifyOptions& o = rep.options;
+  ordered_json j;
+  j["relumc_version"] = kVersion;
+  j["backend"] = std::string(to_string(o.backend));
+  j["backend_note"] = backend_note;
+  j["precision"] = std::string(to_string(o.precision));
+  j["seed"] = o.seed;
+  j["alpha"] = o.alpha;
+  j["formula"] = std::string(to_string(o.formula));
+  j["test"] = kTestName;
+  j["passed"] = rep.passed;
+  size_t failed = 0;
+  for (const CaseResult& r : rep.results) failed += r.passed ? 0 : 1;
+  j["cases_total"] = rep.cases.size();
+  j["cases_failed"] = failed;
+  ordered_json slopes;
+  for (Quantity q : {Quantity::Gating, Quantity::Grad, Quantity::Loss}) {
+    const SlopeFit fit = fit_error_slope(rep.cases, rep.results, q);
+    if (fit.points >= 2) slopes[std::string(to_string(q))] = number(fit.slope);
+  }
+  j["error_slope_vs_samples"] = slopes.is_null() ? ordered_json::object() : slopes;
+  ordered_json cases = ordered_json::array();
+  for (size_t k = 0; k < rep.cases.size(); ++k) {
+    const Case& c = rep.cases[k];
+    const CaseResult& r = rep.results[k];
+    ordered_json x;
+    x["index"] = k;
+    x["quantity"] = std::string(to_string(c.quantity));
+    x["origin"] = c.origin;
+    x["d"] = c.d;
+    x["K"] = c.K;
+    x["K_star"] = c.Kstar;
+    x["angle"] = c.angle >= 0 ? ordered_json(c.angle) : ordered_json(nullptr);
+    x["norm"] = c.norm;
+    x["ratio"] = c.ratio > 0 ? ordered_json(c.ratio) : ordered_json(nullptr);
+    x["samples"] = c.samples;
+    x["seed"] = o.seed;
+    x["stream"] = c.stream;
+    if (c.quantity == Quantity::Gating) {
+      x["e"] = c.teacher;
+      x["w"] = c.student;
+    } else {
+      x["student"] = matrix(c.student, c.K, c.d);
+      x["teacher"] = matrix(c.teacher, c.Kstar, c.d);
+    }
+    x["closed_form"] = shaped(c, r.closed_form);
+    x["estimate"] = shaped(c, r.estimate.mean);
+    x["stderr"] = shaped(c, r.estimate.std_error);
+    x["rel_error"] = number(r.rel_error);
+    x["max_abs_z"] = number(r.max_abs_z);
+    x["p_value"] = number(r.p_value);
+    x["p_holm"] = number(r.p_holm);
+    x["passed"] = r.passed;
+    cases.push_back(std::move(x));
+  }
+  j["cases"] = std::move(cases);
+  // Run facts that legitimately differ between identical computations live apart, under "run".
+  j["run"] = {{"threads", rep.threads}, {"seconds", rep.seconds}};
+  return j.dump(1) + "\n";
+}
+
+std::string results_csv(const VerifyReport& rep) {
+  std::string out =
+      "index,quantity,origin,d,K,K_star,angle,norm,ratio,samples,seed,stream,closed_form_norm,estimate_norm,"
+      "rel_error,max_abs_z,p_value,p_holm,passed\n";
+  auto num = [](double v) { return std::isfinite(v) ? fmt::format("{:.17g}", v) : std::string(); };
+  for (size_t k = 0; k < rep.cases.size(); ++k) {
+    const Case& c = rep.cases[k];
+    const CaseResult& r = rep.results[k];
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", k, to_string(c.quantity), c.origin,
+                       c.d, c.K, c.Kstar, c.angle >= 0 ? num(c.angle) : "", num(c.norm), c.ratio > 0 ? num(c.ratio) : "",
+                       c.samples, rep.options.seed, c.stream, num(euclid(r.closed_form)), num(euclid(r.estimate.mean)),
+                       num(r.rel_error), num(r.max_abs_z), num(r.p_value), num(r.p_holm), r.passed ? "true" : "false");
+  }
+  return out;
+}
+
+void print_table(const VerifyReport& rep, const std::string& backend_note, std::FILE* out) {
+  constexpr size_t kMaxRows = 200;
+  const bool all_rows = rep.cases.size() <= kMaxRows;
+  fmt::print(out, "{:>5} {:<7} {:>5} {:>3} {:>3} {:>7} {:>5} {:>5} {:>9} {:>10} {:>7} {:>9} {:>9}  {}\n", "case",
+             "qty", "d", "K", "K*", "angle", "|w|", "ratio", "N", "rel_err", "max|z|", "p", "p_holm", "verdict");
+  for (size_t k = 0; k < rep.cases.size(); ++k) {
+    const Case& c = rep.cases[k];
+    const CaseResult& r = rep.results[k];
+    if (!all_rows && r.passed) continue;
+    fmt::print(out, "{:>5} {:<7} {:>5} {:>3} {:>3} {:>7} {:>5.3g} {:>5} {:>9.3g} {:>10} {:>7.2f} {:>9.3g} {:>9.3g}  {}\n",
+               k, to_string(c.quantity), c.d, c.K, c.Kstar, c.angle >= 0 ? fmt::format("{:.4f}", c.angle) : "-",
+               c.norm, c.ratio > 0 ? fmt::format("{:.3g}", c.ratio) : "-", static_cast<double>(c.samples),
+               std::isfinite(r.rel_error) ? fmt::format("{:.3e}", r.rel_error) : "(cf = 0)", r.max_abs_z, r.p_value,
+               r.p_holm, r.passed ? "pass" : "REJECTED");
+  }
+  if (!all_rows) fmt::print(out, "({} cases; only rejected ones shown, all are in results.csv)\n", rep.cases.size());
+  size_t failed = 0;
+  for (const CaseResult& r : rep.results) failed += r.passed ? 0 : 1;
+  for (Quantity q : {Quantity::Gating, Quantity::Grad, Quantity::Loss}) {
+    const SlopeFit fit = fit_error_slope(rep.cases, rep.results, q);
+    if (fit.points >= 2)
+      fmt::print(out, "{}: relative error ~ N^{:.3f} over {} sample counts (theory: N^-0.5{})\n", to_string(q),
+                 fit.slope, fit.points, std::fabs(fit.slope + 0.5) > 0.25 ? "; FAR FROM IT: look for a bias" : "");
+  }
+  fmt::print(out, "backend: {}; precision {}; seed {}; {} thread(s); {:.1f} s\n", backend_note,
+             to_string(rep.options.precision), rep.options.seed, rep.threads, rep.seconds);
+  if (rep.options.formula != Formula::Tian)
+    fmt::print(out, "formula: {} (a deliberately wrong closed form)\n", to_string(rep.options.formula));
+  fmt::print(out, "VERDICT: {} ({} of {} cases rejected at alpha = {} with Holm's correction)\n",
+             rep.passed ? "PASS" : "FAIL", failed, rep.cases.size(), rep.options.alpha);
+}
+
+}  // namespace relumc

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: MIT
+// Monte Carlo estimates of a case's quantity, and the backends that compute them.
+//
+// Determinism: the N samples of a case are cut into fixed chunks by index (their number depends only
+// on N and the quantity's size, never on threads); each chunk is summed in sample order in double;
+// chunk sums are combined in chunk order. The same seed, precision and backend therefore give
+// bit-identical estimates whatever the thread count.
+//
+// Usage:
+//   relumc::Estimate e = relumc::estimate_cpu(c, {.seed = 1, .threads = 2});
+#pragma once
+
+#include "relumc/case.hpp"
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace relumc {
+
+struct Estimate {
+  std::vector<double> mean;    // components(c) numbers
+  std::vector<double> std_error;// per component: sqrt(sample variance / N), from the samples alone
+  uint64_t samples = 0;
+};
+
+struct EstimateOptions {
+  uint64_t seed = 1;
+  int threads = 0;  // 0: all OpenMP threads
+  Precision precision = Precision::Double;
+  std::atomic<uint64_t>* samples_done = nullptr;  // progress counter, may be null
+};
+
+enum class Backend { Auto, Cpu, Cuda };
+std::string_view to_string(Backend b);
+std::optional<Backend> parse_backend(std::string_view s);
+
+// Fixed chunking of [0, N): the number of chunks, and the first index of chunk k.
+uint64_t chunk_count(uint64_t samples, int64_t components);
+uint64_t chunk_begin(uint64_t samples, uint64_t chunks, uint64_t k);
+
+Estimate estimate_cpu(const Case& c, const EstimateOptions& opt);
+
+// CUDA seam (kernels/): true when this build has CUDA and a usable device; otherwise why not.
+bool cuda_usable(std::string* why_not);
+
+}  // namespace relumc

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: MIT
+// The sample contract: x_i of stream s under seed S is a pure function of (S, s, i).
+//
+// Counter layout (Philox4x32-10, Random123's philox4x32 == cuRAND's Philox4_32_10):
+//   key     = { S & 0xffffffff, S >> 32 }
+//   counter = { j, i & 0xffffffff, i >> 32, s }
+// where j is the block index within x_i. Block j yields four 32-bit words r0..r3, which become the
+// coordinates 4j .. 4j+3 of x_i (words past coordinate d-1 are discarded) through Box-Muller:
+//   u_k = (r_k + 1/2) * 2^-32                         (in (0, 1), never 0 or 1 in exact arithmetic)
+//   x_{4j}   = sqrt(-2 ln u0) cos(2 pi u1),  x_{4j+1} = sqrt(-2 ln u0) sin(2 pi u1)
+//   x_{4j+2} = sqrt(-2 ln u2) cos(2 pi u3),  x_{4j+3} = sqrt(-2 ln u2) sin(2 pi u3)
+// The formula is evaluated in the sample precision T (float or double); both precisions therefore see
+// the same x_i up to rounding. With seed S, stream 0, sample 0, block 0 the counter is all zeros,
+// so the first four words equal cuRAND's host generator (CURAND_RNG_PSEUDO_PHILOX4_32_10, seed S,
+// offset 0); tests/test_sample_contract.cpp holds that.
+//
+// Addressable: i < 2^64 samples per stream, d < 2^34 coordinates, 2^32 streams. Streams below
+// kGeometryStreamBase are the sample streams of cases (case index); streams at or above it are used
+// only for drawing the random frames of a sweep (host/sweep.cpp), so frames and samples never overlap.
+//
+// Usage:
+//   double x[100];
+//   relumc::draw_sample<double>(seed, stream, i, 100, x);
+#pragma once
+
+#include "relumc/config.hpp"
+
+#include <Random123/philox.h>
+
+#include <cmath>
+#include <cstdint>
+
+namespace relumc {
+
+inline constexpr uint32_t kGeometryStreamBase = 0x80000000u;
+
+struct PhiloxWords {
+  uint32_t r[4];
+};
+
+// The four words of block j of sample i in stream s under seed S.
+RELUMC_HD inline PhiloxWords philox_block(uint64_t seed, uint32_t stream, uint64_t i, uint32_t j) {
+  r123::Philox4x32 rng;
+  r123::Philox4x32::ctr_type ctr = {{j, static_cast<uint32_t>(i), static_cast<uint32_t>(i >> 32), stream}};
+  r123::Philox4x32::key_type key = {{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32)}};
+  const auto out = rng(ctr, key);
+  return PhiloxWords{{out[0], out[1], out[2], out[3]}};
+}
+
+// Box-Muller on two words, in precision T (see the header comment for the exact definition).
+template <class T>
+RELUMC_HD inline void box_muller(uint32_t a, uint32_t b, T& z0, T& z1) {
+  const T two_pow_minus_32 = T(2.3283064365386962890625e-10);
+  const T u = (T(a) + T(0.5)) * two_pow_minus_32;
+  const T v = (T(b) + T(0.5)) * two_pow_minus_32;
+  const T radius = sqrt(T(-2) * log(u));
+  const T phi = T(2 * kPi) * v;
+  z0 = radius * cos(phi);
+  z1 = radius * sin(phi);
+}
+
+// Writes the d coordinates of x_i into x.
+template <class T>
+RELUMC_HD inline void draw_sample(uint64_t seed, uint32_t stream, uint64_t i, int64_t d, T* x) {
+  const int64_t blocks = (d + 3) / 4;
+  for (int64_t j = 0; j < blocks; ++j) {
+    const PhiloxWords w = philox_block(seed, stream, i, static_cast<uint32_t>(j));
+    T z[4];
+    box_muller<T>(w.r[0], w.r[1], z[0], z[1]);
+    box_muller<T>(w.r[2], w.r[3], z[2], z[3]);
+    const int64_t base = 4 * j;
+    const int64_t n = (d - base < 4) ? d - base : 4;
+    for (int64_t t = 0; t < n; ++t) x[base + t] = z[t];
+  }
+}
+
+}  // namespace relumc

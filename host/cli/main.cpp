@@ -25,7 +25,7 @@ struct VerifyFlags {
   std::vector<int64_t> dims{2, 10, 100};
   std::vector<int64_t> units{1}, teacher_units{1};
   int random_cases = 0;
-  std::vector<std::string> samples{"1e4", "1e5", "1e6"};
+  std::vector<std::string> samples{"1e4", "1e5", "4e5"};
   uint64_t seed = 1;
   int threads = 0;
   double alpha = 0.01;

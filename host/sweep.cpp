@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <regex>
 
 namespace relumc {
 
@@ -161,10 +162,12 @@ uint64_t parse_samples(const std::string& text) {
     if (v == 0) throw InputError("samples = 0 (must be >= 2)");
     return v;
   }
+  // Only plain decimal scientific notation ("1e9", "2.5E6"): no sign, hex, spaces or inf.
+  static const std::regex scientific("[0-9]+(\\.[0-9]*)?([eE]\\+?[0-9]+)?");
+  if (!std::regex_match(text, scientific))
+    throw InputError(fmt::format("samples = '{}' is not a positive integer (plain or like 1e9)", text));
   char* end = nullptr;
   const double v = std::strtod(s, &end);
-  if (*end != '\0' || end == s || !std::isfinite(v))
-    throw InputError(fmt::format("samples = '{}' is not a number", text));
   if (v <= 0) throw InputError(fmt::format("samples = {} (must be a positive integer)", text));
   if (v != std::floor(v)) throw InputError(fmt::format("samples = {} is not an integer", text));
   if (v >= 18446744073709551616.0)

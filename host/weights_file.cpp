@@ -51,7 +51,7 @@ std::vector<Case> cases_from_weights_file(const std::string& path, const std::ve
   json j;
   try {
     j = json::parse(text.str());
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for overflowing numbers (1e999)
     throw InputError(fmt::format("weights file '{}' is not valid JSON: {}", path, e.what()));
   }
   if (!j.is_object()) throw InputError(fmt::format("weights file '{}': expected a JSON object", path));

@@ -1,2 +1,609 @@
+// SPDX-License-Identifier: MIT
+// End-to-end tests of the `relumc` command line: exit status (0 pass, 1 fail, 2 bad input or usage),
+// error messages that name the bad value, nothing written on bad input, the results.csv and
+// results.json schema, weights files, and determinism across thread counts and reruns.
+//
+// Every test runs the built binary (RELUMC_CLI_PATH) by fork/exec in its own mkdtemp directory, with
+// stdout and stderr captured separately, on tiny problems (d = 3, a few thousand samples).
 #include <gtest/gtest.h>
-TEST(Placeholder, Empty) {}
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using nlohmann::ordered_json;
+
+namespace {
+
+constexpr int kPass = 0, kFail = 1, kUsage = 2;
+constexpr int kTimeoutSeconds = 60;
+
+struct RunResult {
+  int status = -1;  // exit status; 128 + signal when killed by a signal
+  std::string out, err;
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void write_text(const fs::path& p, const std::string& text) {
+  std::ofstream f(p, std::ios::binary);
+  f << text;
+}
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// Runs relumc with `args`; stdout and stderr go to files in `logdir` and are read back.
+RunResult run_cli(const std::vector<std::string>& args, const fs::path& logdir) {
+  const fs::path out_log = logdir / "stdout.log", err_log = logdir / "stderr.log";
+  std::vector<std::string> argv_s{RELUMC_CLI_PATH};
+  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& a : argv_s) argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  const pid_t pid = fork();
+  if (pid < 0) {
+    ADD_FAILURE() << "fork failed: " << std::strerror(errno);
+    return {};
+  }
+  if (pid == 0) {
+    const int o = open(out_log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int e = open(err_log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (o < 0 || e < 0) _exit(126);
+    dup2(o, STDOUT_FILENO);
+    dup2(e, STDERR_FILENO);
+    close(o);
+    close(e);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  int wstatus = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kTimeoutSeconds);
+  for (;;) {
+    const pid_t r = waitpid(pid, &wstatus, WNOHANG);
+    if (r == pid) break;
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &wstatus, 0);
+      ADD_FAILURE() << "relumc ran past " << kTimeoutSeconds << " s and was killed";
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  RunResult res;
+  if (WIFEXITED(wstatus)) res.status = WEXITSTATUS(wstatus);
+  else if (WIFSIGNALED(wstatus)) res.status = 128 + WTERMSIG(wstatus);
+  res.out = slurp(out_log);
+  res.err = slurp(err_log);
+  fs::remove(out_log);
+  fs::remove(err_log);
+  return res;
+}
+
+std::string describe(const std::vector<std::string>& args, const RunResult& r) {
+  std::string cmd = "relumc";
+  for (const std::string& a : args) cmd += " '" + a + "'";
+  return cmd + "\n  exit status: " + std::to_string(r.status) + "\n  stdout: " + r.out + "\n  stderr: " + r.err;
+}
+
+// Every file below dir (recursively), as paths relative to dir.
+std::set<std::string> files_under(const fs::path& dir) {
+  std::set<std::string> out;
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) return out;
+  for (auto it = fs::recursive_directory_iterator(dir, ec); it != fs::recursive_directory_iterator(); it.increment(ec))
+    if (!it->is_directory()) out.insert(fs::relative(it->path(), dir).string());
+  return out;
+}
+
+// Every number in the document is finite (nlohmann cannot even parse NaN, but a writer could emit one).
+void expect_all_finite(const json& j, const std::string& where) {
+  if (j.is_number()) {
+    EXPECT_TRUE(std::isfinite(j.get<double>())) << where;
+  } else if (j.is_array()) {
+    for (size_t k = 0; k < j.size(); ++k) expect_all_finite(j[k], where + "[" + std::to_string(k) + "]");
+  } else if (j.is_object()) {
+    for (const auto& [key, v] : j.items()) expect_all_finite(v, where + "." + key);
+  }
+}
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : s) {
+    if (c == sep) out.push_back(cur), cur.clear();
+    else cur += c;
+  }
+  out.push_back(cur);
+  return out;
+}
+
+std::vector<std::string> lines_of(const std::string& s) {
+  std::vector<std::string> out = split(s, '\n');
+  if (!out.empty() && out.back().empty()) out.pop_back();
+  return out;
+}
+
+const std::vector<std::string> kSmall{"--dims", "3", "--angle-steps", "3", "--norms", "1",
+                                      "--samples", "2000", "--threads", "2", "--quiet"};
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/relumc-test-cli-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr) << std::strerror(errno);
+    root_ = tmpl;
+    out_ = root_ / "out";
+  }
+  void TearDown() override {
+    std::error_code ec;
+    // Give back write permission wherever a test took it away, then remove everything.
+    for (auto it = fs::recursive_directory_iterator(root_, ec); it != fs::recursive_directory_iterator(); it.increment(ec))
+      if (it->is_directory()) fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, ec);
+    fs::remove_all(root_, ec);
+  }
+
+  // `verify` + kSmall + extra + --out out_.
+  std::vector<std::string> small(const std::vector<std::string>& extra, const fs::path& out = {}) const {
+    std::vector<std::string> a{"verify"};
+    a.insert(a.end(), kSmall.begin(), kSmall.end());
+    a.insert(a.end(), extra.begin(), extra.end());
+    a.push_back("--out");
+    a.push_back((out.empty() ? out_ : out).string());
+    return a;
+  }
+
+  RunResult run(const std::vector<std::string>& args) const { return run_cli(args, root_); }
+
+  fs::path weights(const std::string& name, const std::string& text) const {
+    const fs::path p = root_ / name;
+    write_text(p, text);
+    return p;
+  }
+
+  // The command exits 2, names every needle on stderr (case-insensitive; the temp root is masked so
+  // digits in its random name do not count), and leaves no file at all in --out.
+  void expect_bad_input(const std::vector<std::string>& args, const std::vector<std::string>& needles,
+                        const fs::path& out = {}) const {
+    const RunResult r = run(args);
+    const std::string what = describe(args, r);
+    EXPECT_EQ(r.status, kUsage) << what;
+    EXPECT_FALSE(r.err.empty()) << "no message on stderr\n" << what;
+    std::string err = r.err;
+    for (size_t at; (at = err.find(root_.string())) != std::string::npos;) err.replace(at, root_.string().size(), "<tmp>");
+    for (const std::string& n : needles)
+      EXPECT_NE(lower(err).find(lower(n)), std::string::npos) << "stderr does not name '" << n << "'\n" << what;
+    const fs::path dir = out.empty() ? out_ : out;
+    EXPECT_FALSE(fs::exists(dir / "results.csv")) << what;
+    EXPECT_FALSE(fs::exists(dir / "results.json")) << what;
+    const std::set<std::string> left = files_under(dir);
+    EXPECT_TRUE(left.empty()) << "files left in --out: " << ::testing::PrintToString(left) << "\n" << what;
+  }
+
+  json read_json() const {
+    const std::string text = slurp(out_ / "results.json");
+    EXPECT_EQ(text.find("NaN"), std::string::npos);
+    EXPECT_EQ(text.find("Infinity"), std::string::npos);
+    json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+    EXPECT_FALSE(j.is_discarded()) << "results.json is not valid JSON:\n" << text;
+    return j;
+  }
+
+  fs::path root_, out_;
+};
+
+// ---------------------------------------------------------------- exit status and good runs
+
+TEST_F(Cli, GoodRunExitsZeroAndWritesBothFiles) {
+  const auto args = small({"-q", "gating,grad,loss", "--units", "2", "--teacher-units", "3"});
+  const RunResult r = run(args);
+  ASSERT_EQ(r.status, kPass) << describe(args, r);
+  EXPECT_TRUE(r.out.empty()) << "--quiet must print no table: " << r.out;
+  // Exactly the two results, no temporary or probe file left behind.
+  EXPECT_EQ(files_under(out_), (std::set<std::string>{"results.csv", "results.json"}));
+
+  const json j = read_json();
+  expect_all_finite(j, "results.json");
+  ASSERT_TRUE(j.is_object());
+  for (const char* key : {"backend", "alpha", "passed", "cases"}) EXPECT_TRUE(j.contains(key)) << key;
+  EXPECT_TRUE(j["backend"].is_string());
+  EXPECT_DOUBLE_EQ(j["alpha"].get<double>(), 0.01);
+  EXPECT_EQ(j["passed"], true);
+  ASSERT_TRUE(j["cases"].is_array());
+  const json& cases = j["cases"];
+  ASSERT_EQ(cases.size(), 9u);  // 3 quantities x 3 angles
+
+  std::set<std::string> seen;
+  for (const json& c : cases) {
+    for (const char* key : {"quantity", "d", "samples", "seed", "closed_form", "estimate", "stderr", "rel_error",
+                            "max_abs_z", "p_value", "passed"})
+      EXPECT_TRUE(c.contains(key)) << key << " missing in " << c.dump();
+    const std::string q = c["quantity"];
+    seen.insert(q);
+    EXPECT_EQ(c["d"], 3);
+    EXPECT_EQ(c["samples"], 2000);
+    EXPECT_EQ(c["seed"], 1);
+    EXPECT_EQ(c["passed"], true);
+    // rel_error is null where the closed form is zero (gating at angle pi); never NaN.
+    EXPECT_TRUE(c["rel_error"].is_number() || c["rel_error"].is_null()) << c["rel_error"];
+    EXPECT_TRUE(c["max_abs_z"].is_number());
+    EXPECT_TRUE(c["p_value"].is_number());
+    for (const char* key : {"closed_form", "estimate", "stderr"}) {
+      const json& v = c[key];
+      if (q == "gating") {
+        ASSERT_TRUE(v.is_array()) << key;
+        ASSERT_EQ(v.size(), 3u) << key;
+        for (const json& x : v) EXPECT_TRUE(x.is_number()) << key;
+      } else if (q == "grad") {
+        ASSERT_TRUE(v.is_array()) << key;
+        ASSERT_EQ(v.size(), 2u) << key << ": rows must be the K = 2 student units";
+        for (const json& row : v) {
+          ASSERT_TRUE(row.is_array()) << key;
+          ASSERT_EQ(row.size(), 3u) << key;
+          for (const json& x : row) EXPECT_TRUE(x.is_number()) << key;
+        }
+      } else {
+        EXPECT_EQ(q, "loss");
+        EXPECT_TRUE(v.is_number()) << key << " must be a scalar for loss: " << v;
+      }
+    }
+  }
+  EXPECT_EQ(seen, (std::set<std::string>{"gating", "grad", "loss"}));
+
+  // CSV: a header and one row per case, every row as wide as the header, in the JSON's order.
+  const std::vector<std::string> csv = lines_of(slurp(out_ / "results.csv"));
+  ASSERT_EQ(csv.size(), cases.size() + 1);
+  const std::vector<std::string> header = split(csv[0], ',');
+  const auto col = [&](const std::string& name) {
+    return static_cast<size_t>(std::find(header.begin(), header.end(), name) - header.begin());
+  };
+  ASSERT_LT(col("quantity"), header.size());
+  ASSERT_LT(col("passed"), header.size());
+  for (size_t k = 0; k < cases.size(); ++k) {
+    const std::vector<std::string> row = split(csv[k + 1], ',');
+    ASSERT_EQ(row.size(), header.size()) << csv[k + 1];
+    EXPECT_EQ(row[col("quantity")], cases[k]["quantity"].get<std::string>());
+    EXPECT_EQ(row[col("passed")], "true");
+    EXPECT_EQ(lower(csv[k + 1]).find("nan"), std::string::npos) << csv[k + 1];
+  }
+}
+
+TEST_F(Cli, WrongFormulaIsRejectedWithExitOne) {
+  std::vector<std::string> args{"verify", "--dims", "3", "--angle-steps", "3", "--norms", "1", "--samples", "1e5",
+                                "--threads", "2", "--formula", "sin-sign", "--out", out_.string()};
+  const RunResult r = run(args);
+  ASSERT_EQ(r.status, kFail) << describe(args, r);
+  const json j = read_json();
+  EXPECT_EQ(j["passed"], false);
+  EXPECT_NE(r.out.find("VERDICT: FAIL"), std::string::npos) << r.out;
+  EXPECT_TRUE(fs::exists(out_ / "results.csv"));
+}
+
+TEST_F(Cli, TableEndsWithVerdictLine) {
+  std::vector<std::string> args{"verify", "--dims", "3", "--angle-steps", "3", "--norms", "1", "--samples", "2000",
+                                "--threads", "2", "--out", out_.string()};
+  const RunResult r = run(args);
+  ASSERT_EQ(r.status, kPass) << describe(args, r);
+  const std::vector<std::string> lines = lines_of(r.out);
+  ASSERT_FALSE(lines.empty());
+  size_t verdict = lines.size();
+  for (size_t k = 0; k < lines.size(); ++k)
+    if (lines[k].rfind("VERDICT: ", 0) == 0) verdict = k;
+  ASSERT_LT(verdict, lines.size()) << "no VERDICT line on stdout:\n" << r.out;
+  EXPECT_EQ(lines[verdict].rfind("VERDICT: PASS", 0), 0u) << lines[verdict];
+  // The table ends there: at most the "wrote ..." note follows.
+  for (size_t k = verdict + 1; k < lines.size(); ++k) EXPECT_EQ(lines[k].rfind("wrote ", 0), 0u) << lines[k];
+}
+
+TEST_F(Cli, SamplesAcceptScientificAndPlainIntegers) {
+  const auto args = small({"-q", "gating", "--samples", "1e3", "--samples", "2000,3e3"});
+  const RunResult r = run(args);
+  ASSERT_EQ(r.status, kPass) << describe(args, r);
+  const json j = read_json();
+  std::set<uint64_t> samples;
+  for (const json& c : j["cases"]) samples.insert(c["samples"].get<uint64_t>());
+  // --samples 2000 from kSmall is replaced by the later occurrences or merged with them; either way these three run.
+  for (uint64_t n : {1000u, 2000u, 3000u}) EXPECT_EQ(samples.count(n), 1u) << n;
+  for (uint64_t n : samples) EXPECT_TRUE(n == 1000 || n == 2000 || n == 3000) << n;
+}
+
+TEST_F(Cli, SeveralQuantitiesCommaSeparatedAndRepeated) {
+  {
+    const auto args = small({"-q", "gating,loss", "--quantity", "grad"});
+    const RunResult r = run(args);
+    ASSERT_EQ(r.status, kPass) << describe(args, r);
+    const json j = read_json();
+    std::set<std::string> q;
+    for (const json& c : j["cases"]) q.insert(c["quantity"].get<std::string>());
+    EXPECT_EQ(q, (std::set<std::string>{"gating", "grad", "loss"}));
+  }
+  {
+    const auto args = small({"--quantity", "loss"});
+    const RunResult r = run(args);
+    ASSERT_EQ(r.status, kPass) << describe(args, r);
+    const json j = read_json();
+    EXPECT_EQ(j["cases"].size(), 3u);
+    for (const json& c : j["cases"]) EXPECT_EQ(c["quantity"], "loss");
+  }
+}
+
+TEST_F(Cli, WeightsFileGating) {
+  const fs::path w = weights("gating.json", R"({"e": [1.0, 0.0, 0.5], "w": [0.3, -1.0, 2.0]})");
+  std::vector<std::string> args{"verify", "--weights", w.string(), "-q", "gating", "--samples", "2000,4000",
+                                "--threads", "2", "--quiet", "--out", out_.string()};
+  const RunResult r = run(args);
+  ASSERT_EQ(r.status, kPass) << describe(args, r);
+  const json j = read_json();
+  expect_all_finite(j, "results.json");
+  ASSERT_EQ(j["cases"].size(), 2u);
+  for (const json& c : j["cases"]) {
+    EXPECT_EQ(c["quantity"], "gating");
+    EXPECT_EQ(c["d"], 3);
+    ASSERT_TRUE(c["closed_form"].is_array());
+    EXPECT_EQ(c["closed_form"].size(), 3u);
+    EXPECT_EQ(c["estimate"].size(), 3u);
+    EXPECT_EQ(c["passed"], true);
+  }
+  EXPECT_EQ(lines_of(slurp(out_ / "results.csv")).size(), 3u);
+}
+
+TEST_F(Cli, WeightsFileGradAndLoss) {
+  const fs::path w = weights("net.json", R"({"student": [[1.0, 0.2, -0.3], [-0.4, 0.9, 0.1]],
+                                            "teacher": [[0.5, 0.5, 0.5], [1.0, -1.0, 0.0], [0.0, 0.3, 1.2]]})");
+  std::vector<std::string> args{"verify", "--weights", w.string(), "-q", "grad,loss", "--samples", "3000",
+                                "--threads", "2", "--quiet", "--out", out_.string()};
+  const RunResult r = run(args);
+  ASSERT_EQ(r.status, kPass) << describe(args, r);
+  const json j = read_json();
+  expect_all_finite(j, "results.json");
+  ASSERT_EQ(j["cases"].size(), 2u);
+  const json& grad = j["cases"][0];
+  const json& loss = j["cases"][1];
+  EXPECT_EQ(grad["quantity"], "grad");
+  EXPECT_EQ(loss["quantity"], "loss");
+  for (const char* key : {"closed_form", "estimate", "stderr"}) {
+    ASSERT_TRUE(grad[key].is_array()) << key;
+    ASSERT_EQ(grad[key].size(), 2u) << key;
+    for (const json& row : grad[key]) EXPECT_EQ(row.size(), 3u) << key;
+    EXPECT_TRUE(loss[key].is_number()) << key;
+  }
+  EXPECT_EQ(lines_of(slurp(out_ / "results.csv")).size(), 3u);
+}
+
+TEST_F(Cli, DeterministicAcrossThreadsAndReruns) {
+  const auto args_for = [&](const fs::path& out, const char* threads) {
+    return std::vector<std::string>{"verify", "-q", "gating,grad,loss", "--dims", "2,5", "--angle-steps", "3",
+                                    "--norms", "0.5,2", "--units", "2", "--teacher-units", "3", "--random-cases", "1",
+                                    "--samples", "5000", "--seed", "7", "--threads", threads, "--quiet",
+                                    "--out", out.string()};
+  };
+  struct Out {
+    std::string json_without_run, csv;
+  };
+  const auto once = [&](const char* name, const char* threads) {
+    const fs::path out = root_ / name;
+    const auto args = args_for(out, threads);
+    const RunResult r = run(args);
+    EXPECT_EQ(r.status, kPass) << describe(args, r);
+    ordered_json j = ordered_json::parse(slurp(out / "results.json"));
+    EXPECT_TRUE(j.contains("run"));
+    j.erase("run");
+    return Out{j.dump(1), slurp(out / "results.csv")};
+  };
+  const Out t1 = once("t1", "1"), t2 = once("t2", "2"), again = once("t2-again", "2");
+  ASSERT_FALSE(t1.csv.empty());
+  EXPECT_EQ(t1.json_without_run, t2.json_without_run) << "results.json differs between --threads 1 and 2";
+  EXPECT_EQ(t2.json_without_run, again.json_without_run) << "results.json differs between reruns";
+  EXPECT_EQ(t1.csv, t2.csv) << "results.csv differs between --threads 1 and 2";
+  EXPECT_EQ(t2.csv, again.csv) << "results.csv differs between reruns";
+}
+
+TEST_F(Cli, HelpAndVersionExitZero) {
+  EXPECT_EQ(run({"--help"}).status, kPass);
+  EXPECT_EQ(run({"verify", "--help"}).status, kPass);
+  const RunResult v = run({"--version"});
+  EXPECT_EQ(v.status, kPass);
+  EXPECT_NE(v.out.find("relumc"), std::string::npos) << v.out;
+}
+
+// ---------------------------------------------------------------- bad input: exit 2, named, nothing written
+
+TEST_F(Cli, AngleOutsideZeroPi) {
+  expect_bad_input(small({"--angles", "4"}), {"angle", "4"});
+  expect_bad_input(small({"--angles", "-0.1"}), {"angle", "-0.1"});
+  expect_bad_input(small({"--angles", "0.5,3.2"}), {"3.2"});
+  expect_bad_input(small({"--angles", "nan"}), {"angle", "nan"});
+  expect_bad_input(small({"--angles", "inf"}), {"angle", "inf"});
+}
+
+TEST_F(Cli, NonFiniteOrNonPositiveGridValues) {
+  expect_bad_input(small({"--norms", "inf"}), {"norm", "inf"});
+  expect_bad_input(small({"--norms", "0"}), {"norm", "0"});
+  expect_bad_input(small({"--ratios", "nan"}), {"ratio", "nan"});
+  expect_bad_input(small({"--ratios", "-2"}), {"ratio", "-2"});
+}
+
+TEST_F(Cli, WeightsFileZeroRows) {
+  const fs::path zs = weights("zero-student.json", R"({"student": [[1, 2, 3], [0, 0, 0]], "teacher": [[1, 1, 1]]})");
+  expect_bad_input(small({"--weights", zs.string(), "-q", "grad"}), {"student", "row 1", "zero"});
+  const fs::path zw = weights("zero-w.json", R"({"e": [1, 0, 0], "w": [0, 0, 0]})");
+  expect_bad_input(small({"--weights", zw.string(), "-q", "gating"}), {"w row 0", "zero"});
+  const fs::path ze = weights("zero-e.json", R"({"e": [0, 0, 0], "w": [1, 2, 3]})");
+  expect_bad_input(small({"--weights", ze.string(), "-q", "gating"}), {"e row 0", "zero"});
+}
+
+TEST_F(Cli, WeightsFileNonFinite) {
+  // 1e999 is valid JSON grammar but overflows a double. The message must name the value and the file.
+  // (Currently the value is named but the file is not: nlohmann's out_of_range escapes the parse_error
+  // handler in host/weights_file.cpp and reaches the generic handler in main. See the report.)
+  const fs::path big = weights("overflow.json", R"({"e": [1, 0, 1e999], "w": [1, 2, 3]})");
+  expect_bad_input(small({"--weights", big.string(), "-q", "gating"}), {"1e999", "overflow.json"});
+  const fs::path big2 = weights("overflow-student.json", R"({"student": [[1, -1e999, 3]], "teacher": [[1, 1, 1]]})");
+  expect_bad_input(small({"--weights", big2.string(), "-q", "loss"}), {"1e999", "overflow-student.json"});
+  // NaN is not JSON at all.
+  const fs::path nan = weights("nan.json", R"({"e": [1, 0, NaN], "w": [1, 2, 3]})");
+  expect_bad_input(small({"--weights", nan.string(), "-q", "gating"}), {"nan.json"});
+}
+
+TEST_F(Cli, WeightsFileShapes) {
+  const fs::path ragged = weights("ragged.json", R"({"student": [[1, 2, 3], [1, 2]], "teacher": [[1, 1, 1]]})");
+  expect_bad_input(small({"--weights", ragged.string(), "-q", "grad"}), {"student", "row 1", "ragged"});
+  const fs::path ragged_t = weights("ragged-t.json", R"({"student": [[1, 2, 3]], "teacher": [[1, 1, 1], [1, 1, 1, 1]]})");
+  expect_bad_input(small({"--weights", ragged_t.string(), "-q", "loss"}), {"teacher", "row 1"});
+  const fs::path mism = weights("mismatch.json", R"({"student": [[1, 2, 3]], "teacher": [[1, 1]]})");
+  expect_bad_input(small({"--weights", mism.string(), "-q", "grad"}), {"student", "teacher", "3", "2"});
+  const fs::path mism_g = weights("mismatch-g.json", R"({"e": [1, 0], "w": [1, 2, 3, 4]})");
+  expect_bad_input(small({"--weights", mism_g.string(), "-q", "gating"}), {"e", "w", "2", "4"});
+  // A gating run on a file without e/w.
+  const fs::path net = weights("net.json", R"({"student": [[1, 2, 3]], "teacher": [[1, 1, 1]]})");
+  expect_bad_input(small({"--weights", net.string(), "-q", "gating"}), {"gating", "\"e\""});
+}
+
+TEST_F(Cli, WeightsFileUnreadableOrMalformed) {
+  const fs::path bad = weights("malformed.json", R"({"e": [1, 0,)");
+  expect_bad_input(small({"--weights", bad.string(), "-q", "gating"}), {"malformed.json", "json"});
+  const fs::path missing = root_ / "missing.json";
+  expect_bad_input(small({"--weights", missing.string(), "-q", "gating"}), {"missing.json"});
+  const fs::path not_obj = weights("array.json", "[1, 2, 3]");
+  expect_bad_input(small({"--weights", not_obj.string(), "-q", "gating"}), {"array.json"});
+}
+
+TEST_F(Cli, BadSampleCounts) {
+  for (const char* s : {"0", "-5", "1.5", "abc", "1e20", "99999999999999999999", "1", "inf", "nan", ""})
+    expect_bad_input(small({"--samples", s}), {"samples", s});
+  // The same checks apply to the weights-file path.
+  const fs::path w = weights("gating.json", R"({"e": [1, 0, 0], "w": [0, 1, 1]})");
+  for (const char* s : {"1", "0"}) expect_bad_input(small({"--weights", w.string(), "-q", "gating", "--samples", s}), {"samples", s});
+}
+
+TEST_F(Cli, BadDimensionsAndUnits) {
+  expect_bad_input(small({"--dims", "0"}), {"--dims", "0 is outside"});
+  expect_bad_input(small({"--dims", "-3"}), {"-3"});
+  expect_bad_input(small({"--dims", "3.5"}), {"3.5"});
+  expect_bad_input(small({"--units", "0"}), {"units", "0"});
+  expect_bad_input(small({"--teacher-units", "-1"}), {"-1"});
+  // kSmall already has --angle-steps 3 (a single-valued option), so build this one by hand.
+  expect_bad_input({"verify", "--dims", "3", "--angle-steps", "0", "--norms", "1", "--samples", "2000", "--quiet",
+                    "--out", out_.string()},
+                   {"angle", "0"});
+  expect_bad_input(small({"--random-cases", "-1"}), {"random", "-1"});
+  // d = 1 has only the angles 0 and pi.
+  expect_bad_input(small({"--dims", "1", "--angles", "1.5"}), {"1.5"});
+}
+
+TEST_F(Cli, UnknownChoices) {
+  expect_bad_input(small({"--quantity", "hessian"}), {"--quantity", "hessian"});
+  expect_bad_input(small({"-q", "gating,foo"}), {"foo"});
+  expect_bad_input(small({"--backend", "tpu"}), {"--backend", "tpu"});
+  expect_bad_input(small({"--precision", "half"}), {"--precision", "half"});
+  expect_bad_input(small({"--formula", "nonsense"}), {"--formula", "nonsense"});
+}
+
+TEST_F(Cli, CudaBackendWithoutUsableCudaExitsTwoSayingWhy) {
+  // Where auto resolves to cuda this test has nothing to check.
+  {
+    const fs::path probe = root_ / "probe";
+    const RunResult r = run(small({"-q", "loss", "--angles", "1"}, probe));
+    ASSERT_EQ(r.status, kPass) << r.err;
+    const json j = json::parse(slurp(probe / "results.json"));
+    if (j["backend"] == "cuda") GTEST_SKIP() << "a usable CUDA backend is present";
+  }
+  const auto args = small({"--backend", "cuda"});
+  expect_bad_input(args, {"cuda"});
+  const RunResult r = run(args);
+  // The reason, not just the flag: "--backend cuda: <why>".
+  EXPECT_GT(r.err.size(), std::string("relumc: error: --backend cuda\n").size() + 10) << r.err;
+}
+
+TEST_F(Cli, UnwritableOut) {
+  const fs::path file = root_ / "file";
+  write_text(file, "keep me");
+  expect_bad_input(small({}, file / "sub"), {"file/sub"}, file / "sub");
+  EXPECT_EQ(slurp(file), "keep me");
+  expect_bad_input(small({}, file), {"file"}, root_ / "nonexistent");
+  EXPECT_EQ(slurp(file), "keep me");
+  EXPECT_EQ(files_under(root_), (std::set<std::string>{"file"}));
+}
+
+TEST_F(Cli, ReadOnlyOut) {
+  const fs::path ro = root_ / "ro";
+  fs::create_directory(ro);
+  fs::permissions(ro, fs::perms::owner_read | fs::perms::owner_exec, fs::perm_options::replace);
+  if (access(ro.c_str(), W_OK) == 0) GTEST_SKIP() << "running as root: chmod does not make a directory read-only";
+  expect_bad_input(small({}, ro), {"ro"}, ro);
+  expect_bad_input(small({}, ro / "sub"), {"ro/sub"}, ro / "sub");
+}
+
+TEST_F(Cli, BadAlphaAndThreads) {
+  expect_bad_input(small({"--alpha", "0"}), {"alpha", "0"});
+  expect_bad_input(small({"--alpha", "1.5"}), {"alpha", "1.5"});
+  expect_bad_input(small({"--alpha", "nan"}), {"alpha", "nan"});
+  // kSmall already has --threads 2, so build these by hand.
+  for (const char* t : {"-1", "5000"}) {
+    const std::vector<std::string> args{"verify", "--dims", "3", "--angle-steps", "3", "--norms", "1", "--samples",
+                                        "2000", "--threads", t, "--quiet", "--out", out_.string()};
+    expect_bad_input(args, {"threads", t});
+  }
+}
+
+TEST_F(Cli, UsageErrors) {
+  expect_bad_input(small({"--no-such-flag"}), {"--no-such-flag"});
+  expect_bad_input(small({"stray-positional"}), {"stray-positional"});
+  expect_bad_input({"--out", out_.string()}, {"subcommand"});
+  const RunResult r = run({});
+  EXPECT_EQ(r.status, kUsage) << r.err;
+  EXPECT_NE(lower(r.err).find("subcommand"), std::string::npos) << r.err;
+}
+
+// ---------------------------------------------------------------- found while writing these tests
+// Each of these fails on the current CLI; see the report for the fix.
+
+TEST_F(Cli, NegativeSeedIsRejectedNotWrapped) {
+  // Currently `--seed -1` is accepted by CLI11's unsigned conversion and silently becomes 2^64 - 1.
+  expect_bad_input(small({"--seed", "-1"}), {"seed", "-1"});
+}
+
+TEST_F(Cli, SamplesRejectHexadecimal) {
+  // parse_samples documents "a positive integer, written plainly or in scientific notation"; strtod
+  // also takes hexadecimal ("0x10" = 16 samples) and runs it.
+  expect_bad_input(small({"--samples", "0x10"}), {"samples", "0x10"});
+}
+
+TEST_F(Cli, OverflowingDimensionIsNamedAsGiven) {
+  // Currently CLI11 saturates the int64 and the message names 9223372036854775807, not what was typed.
+  expect_bad_input(small({"--dims", "99999999999999999999"}), {"99999999999999999999"});
+}
+
+TEST_F(Cli, UnknownSubcommandIsNamed) {
+  // Currently: "A subcommand is required", which does not say that `verfiy` was not understood.
+  expect_bad_input({"verfiy", "--out", out_.string()}, {"verfiy"});
+}
+
+}  // namespace

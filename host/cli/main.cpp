@@ -34,21 +34,41 @@ struct VerifyFlags {
   bool quiet = false;
 };
 
+// Integer flags are checked on their text, so "-1" never wraps into a huge seed and an overflowing
+// value is named as the user typed it.
+CLI::Validator integer_in(long double lo, long double hi) {
+  return CLI::Validator(
+      [lo, hi](std::string& text) -> std::string {
+        if (text.empty() || text.find_first_not_of("0123456789-") != std::string::npos ||
+            text.find('-', 1) != std::string::npos)
+          return fmt::format("'{}' is not an integer", text);
+        const long double v = std::strtold(text.c_str(), nullptr);
+        if (v < lo || v > hi) return fmt::format("{} is outside [{:.0Lf}, {:.0Lf}]", text, lo, hi);
+        return std::string();
+      },
+      fmt::format("INT in [{:.0Lf}, {:.0Lf}]", lo, hi));
+}
+
+const CLI::Validator kSeed = integer_in(0, 18446744073709551615.0L);
+const CLI::Validator kDim = integer_in(1, 1 << 24);
+const CLI::Validator kUnits = integer_in(1, 4096);
+const CLI::Validator kThreads = integer_in(0, 4096);
+
 void add_verify_flags(CLI::App& cmd, VerifyFlags& f) {
   cmd.add_option("--quantity,-q", f.quantities, "gating | grad | loss (several allowed)")->delimiter(',')->capture_default_str();
   cmd.add_option("--weights", f.weights,
                  "JSON file: {\"e\":[..],\"w\":[..]} (gating), {\"student\":[[..]],\"teacher\":[[..]]} (grad, loss)");
   cmd.add_option("--angles", f.angles, "angles in radians, in [0, pi] (overrides --angle-steps)")->delimiter(',');
-  cmd.add_option("--angle-steps", f.angle_steps, "equally spaced angles from 0 to pi")->capture_default_str();
+  cmd.add_option("--angle-steps", f.angle_steps, "equally spaced angles from 0 to pi")->check(integer_in(1, 1e6))->capture_default_str();
   cmd.add_option("--norms", f.norms, "student norms |w|")->delimiter(',')->capture_default_str();
   cmd.add_option("--ratios", f.ratios, "teacher/student norm ratios |w*|/|w| (grad, loss)")->delimiter(',')->capture_default_str();
-  cmd.add_option("--dims,-d", f.dims, "input dimensions d")->delimiter(',')->capture_default_str();
-  cmd.add_option("--units,-K", f.units, "student units K (grad, loss)")->delimiter(',')->capture_default_str();
-  cmd.add_option("--teacher-units", f.teacher_units, "teacher units K* (grad, loss)")->delimiter(',')->capture_default_str();
-  cmd.add_option("--random-cases", f.random_cases, "extra random (W, W*) per shape, norm and ratio")->capture_default_str();
+  cmd.add_option("--dims,-d", f.dims, "input dimensions d")->delimiter(',')->check(kDim)->capture_default_str();
+  cmd.add_option("--units,-K", f.units, "student units K (grad, loss)")->delimiter(',')->check(kUnits)->capture_default_str();
+  cmd.add_option("--teacher-units", f.teacher_units, "teacher units K* (grad, loss)")->delimiter(',')->check(kUnits)->capture_default_str();
+  cmd.add_option("--random-cases", f.random_cases, "extra random (W, W*) per shape, norm and ratio")->check(integer_in(0, 1e6))->capture_default_str();
   cmd.add_option("--samples,-n", f.samples, "sample counts N (1e9 accepted)")->delimiter(',')->capture_default_str();
-  cmd.add_option("--seed", f.seed, "seed of the sample contract")->capture_default_str();
-  cmd.add_option("--threads", f.threads, "CPU threads (0: all)")->capture_default_str();
+  cmd.add_option("--seed", f.seed, "seed of the sample contract")->check(kSeed)->capture_default_str();
+  cmd.add_option("--threads", f.threads, "CPU threads (0: all)")->check(kThreads)->capture_default_str();
   cmd.add_option("--alpha", f.alpha, "family-wise level of the verdict (Holm)")->capture_default_str();
   cmd.add_option("--precision", f.precision, "sample precision: float | double")->capture_default_str();
   cmd.add_option("--backend", f.backend, "auto | cpu | cuda")->capture_default_str();
@@ -73,6 +93,10 @@ int run_verify(const VerifyFlags& f) {
     quantities.push_back(parse_or_throw<Quantity>(q, "--quantity", parse_quantity, "gating, grad, loss"));
   std::vector<uint64_t> samples;
   for (const std::string& s : f.samples) samples.push_back(parse_samples(s));
+  for (uint64_t n : samples)
+    if (n < 1000)
+      std::fprintf(stderr, "relumc: warning: N = %llu is small: the z-test relies on the normal approximation of the mean, "
+                   "and its verdicts are not calibrated below N ~ 1e3\n", static_cast<unsigned long long>(n));
   if (!(f.alpha > 0 && f.alpha < 1)) throw InputError(fmt::format("--alpha {} is outside (0, 1)", f.alpha));
   if (f.threads < 0 || f.threads > 4096) throw InputError(fmt::format("--threads {} (must be in [0, 4096])", f.threads));
 
@@ -127,14 +151,14 @@ struct PowerFlags {
 
 void add_power_flags(CLI::App& cmd, PowerFlags& f) {
   cmd.add_option("--quantity,-q", f.quantities, "gating | grad | loss")->delimiter(',')->capture_default_str();
-  cmd.add_option("--dim,-d", f.dim, "input dimension")->capture_default_str();
+  cmd.add_option("--dim,-d", f.dim, "input dimension")->check(kDim)->capture_default_str();
   cmd.add_option("--angle", f.angle, "angle in radians (a generic one: some wrong formulas agree at pi/2)")->capture_default_str();
   cmd.add_option("--norm", f.norm, "|w|")->capture_default_str();
   cmd.add_option("--ratio", f.ratio, "|w*|/|w|")->capture_default_str();
   cmd.add_option("--max-samples", f.max_samples, "top of the ladder 1e3, 1e4, ...")->capture_default_str();
   cmd.add_option("--alpha", f.alpha, "level of each test")->capture_default_str();
-  cmd.add_option("--seed", f.seed, "seed")->capture_default_str();
-  cmd.add_option("--threads", f.threads, "CPU threads (0: all)")->capture_default_str();
+  cmd.add_option("--seed", f.seed, "seed")->check(kSeed)->capture_default_str();
+  cmd.add_option("--threads", f.threads, "CPU threads (0: all)")->check(kThreads)->capture_default_str();
 }
 
 // For each wrong formula: the smallest N (on a x10 ladder) at which the engine rejects it.
@@ -206,6 +230,14 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
+  } catch (const CLI::RequiredError& e) {
+    if (!app.remaining().empty()) {
+      std::fprintf(stderr, "relumc: error: unknown subcommand '%s' (expected verify or power; see --help)\n",
+                   app.remaining().front().c_str());
+      return kExitUsage;
+    }
+    app.exit(e);
+    return kExitUsage;
   } catch (const CLI::ParseError& e) {
     app.exit(e);
     return kExitUsage;

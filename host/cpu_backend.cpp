@@ -152,6 +152,7 @@ Estimate estimate_cpu_t(const Case& c, const EstimateOptions& opt) {
 }  // namespace
 
 Estimate estimate_cpu(const Case& c, const EstimateOptions& opt) {
+  validate(c);  // N >= 2, sizes, finite nonzero rows: an estimate is never NaN
   return opt.precision == Precision::Float ? estimate_cpu_t<float>(c, opt) : estimate_cpu_t<double>(c, opt);
 }
 

@@ -2,6 +2,7 @@
 // CPU backend: OpenMP over fixed sample chunks, one sample at a time inside a chunk, double sums.
 // This is the reference path; the vectorised one is issue #4. No heap allocation per sample: each
 // thread allocates its scratch (one sample, its projections) once per call.
+#include "relumc/closed_forms.hpp"
 #include "relumc/estimate.hpp"
 #include "relumc/per_sample.hpp"
 #include "relumc/sample_contract.hpp"
@@ -51,13 +52,6 @@ struct Scratch {
   Scratch(int64_t d, int64_t K, int64_t Kstar) : x(d), p(K), q(Kstar), coef(K) {}
 };
 
-template <class T>
-RELUMC_HD inline T dot_t(const T* a, const T* b, int64_t d) {
-  T s = 0;
-  for (int64_t c = 0; c < d; ++c) s += a[c] * b[c];
-  return s;
-}
-
 // Adds the samples [begin, end) of case c into sum and sumsq (components(c) each).
 template <class T>
 void accumulate_chunk(const Case& c, const std::vector<T>& W, const std::vector<T>& Ws, uint64_t seed,
@@ -68,8 +62,8 @@ void accumulate_chunk(const Case& c, const std::vector<T>& W, const std::vector<
   uint64_t since_report = 0;
   for (uint64_t i = begin; i < end; ++i) {
     draw_sample<T>(seed, c.stream, i, d, x);
-    for (int64_t j = 0; j < K; ++j) s.p[j] = dot_t(W.data() + j * d, x, d);
-    for (int64_t k = 0; k < Ks; ++k) s.q[k] = dot_t(Ws.data() + k * d, x, d);
+    for (int64_t j = 0; j < K; ++j) s.p[j] = dot(W.data() + j * d, x, d);
+    for (int64_t k = 0; k < Ks; ++k) s.q[k] = dot(Ws.data() + k * d, x, d);
     switch (c.quantity) {
       case Quantity::Gating: s.coef[0] = gating_coefficient(s.q[0], s.p[0]); break;
       case Quantity::Grad: gradient_coefficients(s.p.data(), K, s.q.data(), Ks, s.coef.data()); break;

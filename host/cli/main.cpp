@@ -86,6 +86,10 @@ T parse_or_throw(const std::string& text, const char* flag, Parse parse, const c
   return *v;
 }
 
+void check_alpha(double alpha) {
+  if (!(alpha > 0 && alpha < 1)) throw relumc::InputError(fmt::format("--alpha {} is outside (0, 1)", alpha));
+}
+
 int run_verify(const VerifyFlags& f) {
   using namespace relumc;
   std::vector<Quantity> quantities;
@@ -97,8 +101,7 @@ int run_verify(const VerifyFlags& f) {
     if (n < 1000)
       std::fprintf(stderr, "relumc: warning: N = %llu is small: the z-test relies on the normal approximation of the mean, "
                    "and its verdicts are not calibrated below N ~ 1e3\n", static_cast<unsigned long long>(n));
-  if (!(f.alpha > 0 && f.alpha < 1)) throw InputError(fmt::format("--alpha {} is outside (0, 1)", f.alpha));
-  if (f.threads < 0 || f.threads > 4096) throw InputError(fmt::format("--threads {} (must be in [0, 4096])", f.threads));
+  check_alpha(f.alpha);
 
   VerifyOptions opt;
   opt.seed = f.seed;
@@ -165,8 +168,7 @@ void add_power_flags(CLI::App& cmd, PowerFlags& f) {
 // Exit 0 when every wrong formula is rejected and the correct one is not, else 1.
 int run_power(const PowerFlags& f) {
   using namespace relumc;
-  if (!(f.alpha > 0 && f.alpha < 1)) throw InputError(fmt::format("--alpha {} is outside (0, 1)", f.alpha));
-  if (f.threads < 0 || f.threads > 4096) throw InputError(fmt::format("--threads {} (must be in [0, 4096])", f.threads));
+  check_alpha(f.alpha);
   const uint64_t max_n = parse_samples(f.max_samples);
   std::vector<uint64_t> ladder;
   for (uint64_t n = 1000; n <= max_n && n <= kMaxSamples / 10; n *= 10) ladder.push_back(n);

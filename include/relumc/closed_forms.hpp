@@ -29,8 +29,10 @@ enum class Formula : int {
   NormSwap,   // |w| in place of |w*|
 };
 
-RELUMC_HD inline double dot(const double* u, const double* v, int64_t d) {
-  double s = 0;
+// Plain sum in index order, in the precision of its arguments (backends use it on float samples too).
+template <class T>
+RELUMC_HD inline T dot(const T* u, const T* v, int64_t d) {
+  T s = 0;
   for (int64_t c = 0; c < d; ++c) s += u[c] * v[c];
   return s;
 }

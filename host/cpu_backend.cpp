@@ -1,11 +1,9 @@
 // SPDX-License-Identifier: MIT
-// CPU backend: OpenMP over fixed sample chunks, one sample at a time inside a chunk, double sums.
-// This is the reference path; the vectorised one is issue #4. No heap allocation per sample: each
-// thread allocates its scratch (one sample, its projections) once per call.
-#include "relumc/closed_forms.hpp"
+// CPU backend: OpenMP over fixed sample chunks; inside a chunk the SIMD or the scalar chunk kernel
+// (host/cpu_kernel.hpp), which return the same bits. Lane partials and chunk sums are combined in a
+// fixed order. No heap allocation per sample: each thread allocates its partials once per call.
+#include "host/cpu_kernel.hpp"
 #include "relumc/estimate.hpp"
-#include "relumc/per_sample.hpp"
-#include "relumc/sample_contract.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -44,64 +42,27 @@ uint64_t chunk_begin(uint64_t samples, uint64_t chunks, uint64_t k) {
 
 namespace {
 
-constexpr uint64_t kProgressStride = 1 << 16;
-
-template <class T>
-struct Scratch {
-  std::vector<T> x, p, q, coef;
-  Scratch(int64_t d, int64_t K, int64_t Kstar) : x(d), p(K), q(Kstar), coef(K) {}
-};
-
-// Adds the samples [begin, end) of case c into sum and sumsq (components(c) each).
-template <class T>
-void accumulate_chunk(const Case& c, const std::vector<T>& W, const std::vector<T>& Ws, uint64_t seed,
-                      uint64_t begin, uint64_t end, double* sum, double* sumsq, Scratch<T>& s,
-                      std::atomic<uint64_t>* done) {
-  const int64_t d = c.d, K = c.K, Ks = c.Kstar;
-  T* x = s.x.data();
-  uint64_t since_report = 0;
-  for (uint64_t i = begin; i < end; ++i) {
-    draw_sample<T>(seed, c.stream, i, d, x);
-    for (int64_t j = 0; j < K; ++j) s.p[j] = dot(W.data() + j * d, x, d);
-    for (int64_t k = 0; k < Ks; ++k) s.q[k] = dot(Ws.data() + k * d, x, d);
-    switch (c.quantity) {
-      case Quantity::Gating: s.coef[0] = gating_coefficient(s.q[0], s.p[0]); break;
-      case Quantity::Grad: gradient_coefficients(s.p.data(), K, s.q.data(), Ks, s.coef.data()); break;
-      case Quantity::Loss: {
-        const double v = sample_loss(s.p.data(), K, s.q.data(), Ks);
-        sum[0] += v;
-        sumsq[0] += v * v;
-        break;
-      }
-    }
-    if (c.quantity != Quantity::Loss) {
-      for (int64_t j = 0; j < K; ++j) {
-        const T cj = s.coef[j];
-        if (cj == T(0)) continue;  // gate closed or zero residual: adds exactly nothing
-        double* sj = sum + j * d;
-        double* qj = sumsq + j * d;
-        for (int64_t k = 0; k < d; ++k) {
-          const double v = static_cast<double>(cj * x[k]);
-          sj[k] += v;
-          qj[k] += v * v;
-        }
-      }
-    }
-    if (done && ++since_report == kProgressStride) {
-      done->fetch_add(since_report, std::memory_order_relaxed);
-      since_report = 0;
-    }
-  }
-  if (done) done->fetch_add(since_report, std::memory_order_relaxed);
+// ((p0+p1)+(p2+p3))+((p4+p5)+(p6+p7)): the fixed combination of a component's lane partials.
+double combine_lanes(const double* p) {
+  static_assert(kPartialLanes == 8);
+  return ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]));
 }
 
 template <class T>
-Estimate estimate_cpu_t(const Case& c, const EstimateOptions& opt) {
+Estimate estimate_cpu_t(const Case& c, const EstimateOptions& opt, bool simd) {
   const int64_t m = components(c);
   const uint64_t N = c.samples;
   const uint64_t chunks = chunk_count(N, m);
-  const std::vector<T> W(c.student.begin(), c.student.end());
-  const std::vector<T> Ws(c.teacher.begin(), c.teacher.end());
+  std::vector<T> rows(c.student.begin(), c.student.end());
+  rows.insert(rows.end(), c.teacher.begin(), c.teacher.end());
+  ChunkArgs<T> args;
+  args.quantity = c.quantity;
+  args.d = c.d;
+  args.K = c.K;
+  args.Kstar = c.Kstar;
+  args.rows = rows.data();
+  args.seed = opt.seed;
+  args.stream = c.stream;
   std::vector<double> partial(static_cast<size_t>(chunks) * 2 * m, 0.0);
 
   int threads = opt.threads;
@@ -110,14 +71,21 @@ Estimate estimate_cpu_t(const Case& c, const EstimateOptions& opt) {
 #pragma omp parallel num_threads(threads)
 #endif
   {
-    Scratch<T> scratch(c.d, c.K, c.Kstar);
+    std::vector<double> S(static_cast<size_t>(m) * kPartialLanes), Q(S.size());
 #ifdef _OPENMP
 #pragma omp for schedule(dynamic, 1)
 #endif
     for (int64_t k = 0; k < static_cast<int64_t>(chunks); ++k) {
-      double* sum = partial.data() + static_cast<size_t>(k) * 2 * m;
-      accumulate_chunk<T>(c, W, Ws, opt.seed, chunk_begin(N, chunks, k), chunk_begin(N, chunks, k + 1), sum,
-                          sum + m, scratch, opt.samples_done);
+      std::fill(S.begin(), S.end(), 0.0);
+      std::fill(Q.begin(), Q.end(), 0.0);
+      const uint64_t begin = chunk_begin(N, chunks, k), end = chunk_begin(N, chunks, k + 1);
+      if (!simd || !accumulate_chunk_simd(args, begin, end, S.data(), Q.data(), opt.samples_done))
+        accumulate_chunk_scalar(args, begin, end, S.data(), Q.data(), opt.samples_done);
+      double* out = partial.data() + static_cast<size_t>(k) * 2 * m;
+      for (int64_t a = 0; a < m; ++a) {
+        out[a] = combine_lanes(S.data() + a * kPartialLanes);
+        out[m + a] = combine_lanes(Q.data() + a * kPartialLanes);
+      }
     }
   }
 
@@ -145,9 +113,34 @@ Estimate estimate_cpu_t(const Case& c, const EstimateOptions& opt) {
 
 }  // namespace
 
+std::string_view to_string(CpuKernel k) {
+  switch (k) {
+    case CpuKernel::Auto: return "auto";
+    case CpuKernel::Simd: return "simd";
+    case CpuKernel::Scalar: return "scalar";
+  }
+  return "?";
+}
+
+std::optional<CpuKernel> parse_cpu_kernel(std::string_view s) {
+  for (CpuKernel k : {CpuKernel::Auto, CpuKernel::Simd, CpuKernel::Scalar})
+    if (s == to_string(k)) return k;
+  return std::nullopt;
+}
+
+std::string cpu_kernel_name(CpuKernel k) {
+  if (k == CpuKernel::Scalar) return "scalar";
+  if (simd_kernel_available()) return "simd-" + simd_target_name();
+  if (k == CpuKernel::Simd)
+    throw InputError("--cpu-kernel simd: this CPU's best SIMD target (" + simd_target_name() +
+                     ") has no fused multiply-add, so it cannot reproduce the sample contract; use auto or scalar");
+  return "scalar";
+}
+
 Estimate estimate_cpu(const Case& c, const EstimateOptions& opt) {
   validate(c);  // N >= 2, sizes, finite nonzero rows: an estimate is never NaN
-  return opt.precision == Precision::Float ? estimate_cpu_t<float>(c, opt) : estimate_cpu_t<double>(c, opt);
+  const bool simd = cpu_kernel_name(opt.cpu_kernel) != "scalar";
+  return opt.precision == Precision::Float ? estimate_cpu_t<float>(c, opt, simd) : estimate_cpu_t<double>(c, opt, simd);
 }
 
 }  // namespace relumc

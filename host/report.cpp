@@ -131,7 +131,7 @@ std::string results_json(const VerifyReport& rep, const std::string& backend_not
   }
   j["cases"] = std::move(cases);
   // Run facts that legitimately differ between identical computations live apart, under "run".
-  j["run"] = {{"threads", rep.threads}, {"seconds", rep.seconds}};
+  j["run"] = {{"threads", rep.threads}, {"cpu_kernel", rep.cpu_kernel}, {"seconds", rep.seconds}};
   return j.dump(1) + "\n";
 }
 
@@ -175,8 +175,9 @@ void print_table(const VerifyReport& rep, const std::string& backend_note, std::
       fmt::print(out, "{}: relative error ~ N^{:.3f} over {} sample counts (theory: N^-0.5{})\n", to_string(q),
                  fit.slope, fit.points, std::fabs(fit.slope + 0.5) > 0.25 ? "; FAR FROM IT: look for a bias" : "");
   }
-  fmt::print(out, "backend: {}; precision {}; seed {}; {} thread(s); {:.1f} s\n", backend_note,
-             to_string(rep.options.precision), rep.options.seed, rep.threads, rep.seconds);
+  fmt::print(out, "backend: {}{}; precision {}; seed {}; {} thread(s); {:.1f} s\n", backend_note,
+             rep.cpu_kernel.empty() ? "" : "; kernel " + rep.cpu_kernel, to_string(rep.options.precision),
+             rep.options.seed, rep.threads, rep.seconds);
   if (rep.options.formula != Formula::Tian)
     fmt::print(out, "formula: {} (a deliberately wrong closed form)\n", to_string(rep.options.formula));
   fmt::print(out, "VERDICT: {} ({} of {} cases rejected at alpha = {} with Holm's correction)\n",

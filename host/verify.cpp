@@ -31,6 +31,18 @@ Backend resolve_backend(Backend requested, std::string* note) {
   return Backend::Cpu;
 }
 
+namespace {
+EstimateOptions estimate_options(const VerifyOptions& opt, std::atomic<uint64_t>* counter) {
+  EstimateOptions eo;
+  eo.seed = opt.seed;
+  eo.threads = opt.threads;
+  eo.precision = opt.precision;
+  eo.cpu_kernel = opt.cpu_kernel;
+  eo.samples_done = counter;
+  return eo;
+}
+}  // namespace
+
 Estimate estimate(const Case& c, const EstimateOptions& opt, Backend backend) {
   if (backend != Backend::Cpu) throw InputError(fmt::format("backend {} has no estimators in this build", to_string(backend)));
   return estimate_cpu(c, opt);
@@ -43,6 +55,7 @@ VerifyReport run_verification(std::vector<Case> cases, const VerifyOptions& opt)
 #ifdef _OPENMP
   rep.threads = opt.threads > 0 ? opt.threads : omp_get_max_threads();
 #endif
+  if (opt.backend == Backend::Cpu) rep.cpu_kernel = cpu_kernel_name(opt.cpu_kernel);
   std::vector<double> cost;
   std::vector<uint64_t> samples;
   for (const Case& c : rep.cases) {
@@ -54,7 +67,7 @@ VerifyReport run_verification(std::vector<Case> cases, const VerifyOptions& opt)
   for (size_t k = 0; k < rep.cases.size(); ++k) {
     const Case& c = rep.cases[k];
     progress.begin_case(k);
-    EstimateOptions eo{opt.seed, opt.threads, opt.precision, progress.counter()};
+    const EstimateOptions eo = estimate_options(opt, progress.counter());
     const auto t0 = std::chrono::steady_clock::now();
     const Estimate e = estimate(c, eo, opt.backend);
     CaseResult r = test_case(c, closed_form(c, opt.formula), e, opt.precision);
@@ -71,7 +84,7 @@ uint64_t samples_to_reject(Case c, Formula wrong, const VerifyOptions& opt, cons
   for (size_t k = 0; k < ladder.size(); ++k) {
     c.samples = ladder[k];
     c.stream = static_cast<uint32_t>(k);
-    EstimateOptions eo{opt.seed, opt.threads, opt.precision, nullptr};
+    const EstimateOptions eo = estimate_options(opt, nullptr);
     std::vector<CaseResult> one{test_case(c, closed_form(c, wrong), estimate(c, eo, opt.backend), opt.precision)};
     if (!apply_holm(one, opt.alpha)) return ladder[k];
   }

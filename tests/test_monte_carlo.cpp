@@ -9,7 +9,6 @@
 #include "relumc/case.hpp"
 #include "relumc/closed_forms.hpp"
 #include "relumc/estimate.hpp"
-#include "relumc/per_sample.hpp"
 #include "relumc/sample_contract.hpp"
 #include "relumc/sweep.hpp"
 #include "relumc/verdict.hpp"
@@ -365,7 +364,8 @@ TEST(MonteCarloEdges, ChunksPartitionTheSamples) {
 }
 
 // Sums of the per-sample quantity over samples 0..N-1 in plain sample order, with the same per-sample
-// arithmetic as the backend (precision T, per_sample.hpp): the reference for small N.
+// arithmetic as the backend (precision T, the scalar lane math of relumc/detail/lane_math-inl.hpp and
+// fused multiply-add projections): the reference for small N.
 template <class T>
 struct Reference {
   std::vector<double> sum, sumsq, abs_sum;
@@ -384,24 +384,26 @@ Reference<T> reference_sums(const Case& c, uint64_t seed) {
   };
   for (uint64_t i = 0; i < c.samples; ++i) {
     relumc::draw_sample<T>(seed, c.stream, i, d, x.data());
+    const relumc::Scalar<T> sd;
     for (int64_t j = 0; j < K; ++j) {
       T s = 0;
-      for (int64_t a = 0; a < d; ++a) s += W[j * d + a] * x[a];
+      for (int64_t a = 0; a < d; ++a) s = relumc::MulAdd(W[j * d + a], x[a], s);
       p[j] = s;
     }
     for (int64_t k = 0; k < Ks; ++k) {
       T s = 0;
-      for (int64_t a = 0; a < d; ++a) s += Ws[k * d + a] * x[a];
+      for (int64_t a = 0; a < d; ++a) s = relumc::MulAdd(Ws[k * d + a], x[a], s);
       q[k] = s;
     }
+    const T residual = relumc::Residual(sd, p.data(), K, q.data(), Ks);
     if (c.quantity == Quantity::Loss) {
-      add(0, static_cast<double>(relumc::sample_loss(p.data(), K, q.data(), Ks)));
+      add(0, static_cast<double>(relumc::SampleLoss(sd, residual)));
       continue;
     }
     if (c.quantity == Quantity::Gating)
-      coef[0] = relumc::gating_coefficient(q[0], p[0]);
+      coef[0] = relumc::GatingCoefficient(sd, q[0], p[0]);
     else
-      relumc::gradient_coefficients(p.data(), K, q.data(), Ks, coef.data());
+      for (int64_t j = 0; j < K; ++j) coef[j] = relumc::GradientCoefficient(sd, p[j], residual);
     for (int64_t j = 0; j < K; ++j)
       for (int64_t a = 0; a < d; ++a) add(j * d + a, static_cast<double>(coef[j] * x[a]));
   }

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
+#include <random>
 #include <vector>
 
 #ifdef RELUMC_HAVE_CURAND
@@ -65,30 +67,87 @@ TEST(SampleContract, MatchesCurandHostGeneratorFirstBlock) {
 TEST(SampleContract, MatchesCurandHostGeneratorFirstBlock) { GTEST_SKIP() << "built without libcurand"; }
 #endif
 
-// Box-Muller against the defining formula evaluated in long double.
+// The contract's uniforms, in long double: exact in either precision (sample_contract.hpp).
+long double uniform_ld(uint32_t r, bool single) {
+  if (single) return (static_cast<long double>(r >> 9) + 0.5L) / 8388608.0L;
+  return (static_cast<long double>(r) + 0.5L) / 4294967296.0L;
+}
+
+template <class T>
+long double ulp_of(long double v) {
+  const T t = static_cast<T>(std::fabs(v));
+  return static_cast<long double>(std::nextafter(t, std::numeric_limits<T>::infinity())) - static_cast<long double>(t);
+}
+
+// Box-Muller against the defining formula evaluated in long double. Each factor is within ~1 ulp
+// (ContractFunctionsAreAccurate), sqrt and the product round once more: z is within 4 ulps of the
+// radius, 8 allowed.
 TEST(SampleContract, BoxMullerDefinition) {
-  const uint32_t words[][2] = {{0, 0}, {0xffffffff, 0xffffffff}, {0x80000000, 0x40000000}, {12345, 0xdeadbeef}};
+  const uint32_t words[][2] = {{0, 0}, {0xffffffff, 0xffffffff}, {0x80000000, 0x40000000}, {12345, 0xdeadbeef},
+                               {0xfffffe00, 0x00000200}, {1, 0x7fffffff}};
+  const long double pi = 3.141592653589793238462643383279502884L;
   for (const auto& ab : words) {
-    const long double u = (static_cast<long double>(ab[0]) + 0.5L) / 4294967296.0L;
-    const long double v = (static_cast<long double>(ab[1]) + 0.5L) / 4294967296.0L;
-    const long double r = std::sqrt(-2 * std::log(u));
-    const long double pi = 3.141592653589793238462643383279502884L;
-    const long double e0 = r * std::cos(2 * pi * v), e1 = r * std::sin(2 * pi * v);
-    double z0, z1;
-    relumc::box_muller<double>(ab[0], ab[1], z0, z1);
-    EXPECT_NEAR(z0, static_cast<double>(e0), 1e-14 * (1 + std::fabs(static_cast<double>(r))));
-    EXPECT_NEAR(z1, static_cast<double>(e1), 1e-14 * (1 + std::fabs(static_cast<double>(r))));
-    float f0, f1;
-    relumc::box_muller<float>(ab[0], ab[1], f0, f1);
-    EXPECT_TRUE(std::isfinite(f0) && std::isfinite(f1));
-    // float differs from the definition by float rounding only: u carries an absolute error up to
-    // 2^-25 + 2^-24 u, so -2 ln u is off by at most ~1.8e-7 and the radius by at most sqrt(1.8e-7)
-    // = 4.3e-4 (reached only as r -> 0, where |z| itself is below that), plus ~1e-6 relative elsewhere.
-    const double tol = 4.3e-4 + 1e-5 * static_cast<double>(r);
-    EXPECT_NEAR(f0, static_cast<double>(e0), tol);
-    EXPECT_NEAR(f1, static_cast<double>(e1), tol);
+    for (bool single : {false, true}) {
+      const long double u = uniform_ld(ab[0], single), v = uniform_ld(ab[1], single);
+      const long double r = std::sqrt(-2 * std::log(u));
+      const long double e0 = r * std::cos(2 * pi * v), e1 = r * std::sin(2 * pi * v);
+      long double z0, z1, tol;
+      if (single) {
+        float f0, f1;
+        relumc::box_muller<float>(ab[0], ab[1], f0, f1);
+        z0 = f0, z1 = f1, tol = 8 * ulp_of<float>(r);
+      } else {
+        double d0, d1;
+        relumc::box_muller<double>(ab[0], ab[1], d0, d1);
+        z0 = d0, z1 = d1, tol = 8 * ulp_of<double>(r);
+      }
+      EXPECT_LE(std::fabs(z0 - e0), tol) << "words " << ab[0] << " " << ab[1] << " float " << single;
+      EXPECT_LE(std::fabs(z1 - e1), tol) << "words " << ab[0] << " " << ab[1] << " float " << single;
+    }
   }
 }
+
+// ln, sin(2 pi u) and cos(2 pi u) of the contract against long double, in ulps of the true value, over
+// the extreme words and a million random ones. fdlibm's and musl's kernels are below 1 ulp; the
+// argument 2 pi f rounds once more (0.5 ulp). Bounds: 2 ulps (double), 3 ulps (float, whose Cephes
+// sin/cos kernels are quoted at ~1.5 ulp).
+template <class T>
+void check_contract_accuracy(double bound) {
+  const bool single = sizeof(T) == 4;
+  const relumc::Scalar<T> d;
+  const long double pi = 3.141592653589793238462643383279502884L;
+  std::vector<uint32_t> words{0, 1, 2, 511, 512, 513, 0x7fffffff, 0x80000000, 0xb504f333, 0xb504f334,
+                              0x3fffffff, 0x40000000, 0xbfffffff, 0xc0000000, 0xfffffdff, 0xfffffe00, 0xffffffff};
+  std::mt19937_64 gen(20261123);
+  for (int t = 0; t < 1000000; ++t) words.push_back(static_cast<uint32_t>(gen()));
+  double worst_log = 0, worst_sin = 0, worst_cos = 0;
+  for (uint32_t w : words) {
+    const T u = relumc::UniformFromWord(d, w);
+    ASSERT_EQ(static_cast<long double>(u), uniform_ld(w, single)) << "uniform of word " << w << " is not exact";
+    const long double lu = std::log(static_cast<long double>(u));
+    // Reference: sin and cos of 2 pi f in long double after the exact reduction u = f + k/4 (2 pi u
+    // itself would carry an absolute error of ~1e-19, millions of ulps where sin(2 pi u) ~ 1e-9).
+    const long double k = std::floor(4 * static_cast<long double>(u) + 0.5L), f = static_cast<long double>(u) - k / 4;
+    const long double sf = std::sin(2 * pi * f), cf = std::cos(2 * pi * f);
+    const int q = static_cast<int>(k) % 4;
+    const long double su = q == 0 ? sf : q == 1 ? cf : q == 2 ? -sf : -cf;
+    const long double cu = q == 0 ? cf : q == 1 ? -sf : q == 2 ? -cf : sf;
+    T s, c;
+    relumc::ContractSinCos2Pi(d, u, s, c);
+    const T l = relumc::ContractLog(d, u);
+    if (lu != 0) worst_log = std::max(worst_log, static_cast<double>(std::fabs(l - lu) / ulp_of<T>(lu)));
+    worst_sin = std::max(worst_sin, static_cast<double>(std::fabs(s - su) / ulp_of<T>(su)));
+    worst_cos = std::max(worst_cos, static_cast<double>(std::fabs(c - cu) / ulp_of<T>(cu)));
+  }
+  EXPECT_LE(worst_log, bound) << "ln";
+  EXPECT_LE(worst_sin, bound) << "sin(2 pi u)";
+  EXPECT_LE(worst_cos, bound) << "cos(2 pi u)";
+  std::printf("%s: worst ln %.3f ulp, sin %.3f ulp, cos %.3f ulp over %zu words\n", single ? "float" : "double",
+              worst_log, worst_sin, worst_cos, words.size());
+}
+
+TEST(SampleContract, ContractFunctionsAreAccurateDouble) { check_contract_accuracy<double>(2.0); }
+TEST(SampleContract, ContractFunctionsAreAccurateFloat) { check_contract_accuracy<float>(3.0); }
 
 // Coordinates 4j..4j+3 come from block j; a shorter d is a prefix of a longer one.
 TEST(SampleContract, CoordinatesComeFromBlocksInOrder) {

@@ -30,7 +30,7 @@ struct VerifyFlags {
   uint64_t seed = 1;
   int threads = 0;
   double alpha = 0.01;
-  std::string precision = "double", backend = "auto", formula = "tian", out = "relumc-out";
+  std::string precision = "double", backend = "auto", cpu_kernel = "auto", formula = "tian", out = "relumc-out";
   bool quiet = false;
 };
 
@@ -72,6 +72,9 @@ void add_verify_flags(CLI::App& cmd, VerifyFlags& f) {
   cmd.add_option("--alpha", f.alpha, "family-wise level of the verdict (Holm)")->capture_default_str();
   cmd.add_option("--precision", f.precision, "sample precision: float | double")->capture_default_str();
   cmd.add_option("--backend", f.backend, "auto | cpu | cuda")->capture_default_str();
+  cmd.add_option("--cpu-kernel", f.cpu_kernel,
+                 "auto | simd | scalar: the CPU chunk kernel (all give bit-identical results; scalar is the reference)")
+      ->capture_default_str();
   cmd.add_option("--formula", f.formula,
                  "closed form to test: tian, or a deliberately wrong one (sin-sign, theta-swap, lost-half, norm-swap)")
       ->capture_default_str();
@@ -111,6 +114,8 @@ int run_verify(const VerifyFlags& f) {
   opt.formula = parse_or_throw<Formula>(f.formula, "--formula", parse_formula,
                                         "tian, sin-sign, theta-swap, lost-half, norm-swap");
   const Backend requested = parse_or_throw<Backend>(f.backend, "--backend", parse_backend, "auto, cpu, cuda");
+  opt.cpu_kernel = parse_or_throw<CpuKernel>(f.cpu_kernel, "--cpu-kernel", parse_cpu_kernel, "auto, simd, scalar");
+  cpu_kernel_name(opt.cpu_kernel);  // --cpu-kernel simd on a CPU without an FMA target: named before any work
   opt.progress = !f.quiet;
 
   std::vector<Case> cases;

@@ -2,9 +2,9 @@
 // Monte Carlo estimates of a case's quantity, and the backends that compute them.
 //
 // Determinism: the N samples of a case are cut into fixed chunks by index (their number depends only
-// on N and the quantity's size, never on threads); each chunk is summed in sample order in double;
-// chunk sums are combined in chunk order. The same seed, precision and backend therefore give
-// bit-identical estimates whatever the thread count.
+// on N and the quantity's size, never on threads); each chunk is summed into eight lane partials in
+// sample order in double (host/cpu_kernel.hpp); chunk sums are combined in chunk order. The same seed,
+// precision and backend therefore give bit-identical estimates whatever the thread count or CPU kernel.
 //
 // Usage:
 //   relumc::Estimate e = relumc::estimate_cpu(c, {.seed = 1, .threads = 2});
@@ -13,6 +13,8 @@
 #include "relumc/case.hpp"
 
 #include <atomic>
+#include <optional>
+#include <string_view>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -25,10 +27,20 @@ struct Estimate {
   uint64_t samples = 0;
 };
 
+// Which CPU chunk kernel: auto (SIMD when the CPU has an FMA target, else scalar), or one forced.
+// All of them return bit-identical estimates (host/cpu_kernel.hpp).
+enum class CpuKernel { Auto, Simd, Scalar };
+std::string_view to_string(CpuKernel k);
+std::optional<CpuKernel> parse_cpu_kernel(std::string_view s);
+// The kernel an estimate with `k` runs on this CPU: "simd-AVX2", "simd-AVX3", ... or "scalar".
+// Throws InputError when k is Simd and the CPU cannot run it.
+std::string cpu_kernel_name(CpuKernel k);
+
 struct EstimateOptions {
   uint64_t seed = 1;
   int threads = 0;  // 0: all OpenMP threads
   Precision precision = Precision::Double;
+  CpuKernel cpu_kernel = CpuKernel::Auto;
   std::atomic<uint64_t>* samples_done = nullptr;  // progress counter, may be null
 };
 

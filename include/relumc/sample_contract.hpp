@@ -6,14 +6,18 @@
 //   counter = { j, i & 0xffffffff, i >> 32, s }
 // where j is the block index within x_i. Block j yields four 32-bit words r0..r3, which become the
 // coordinates 4j .. 4j+3 of x_i (words past coordinate d-1 are discarded) through Box-Muller:
-//   u_k = (r_k + 1/2) * 2^-32                         (in (0, 1), never 0 or 1 in exact arithmetic)
 //   x_{4j}   = sqrt(-2 ln u0) cos(2 pi u1),  x_{4j+1} = sqrt(-2 ln u0) sin(2 pi u1)
 //   x_{4j+2} = sqrt(-2 ln u2) cos(2 pi u3),  x_{4j+3} = sqrt(-2 ln u2) sin(2 pi u3)
-// The formula is evaluated in the sample precision T (float or double); both precisions therefore see
-// the same x_i up to rounding (in float, u is resolved to ~2^-24 near 1, so the radius is off by at
-// most 4.3e-4 absolute, reached only where |x| itself is that small). With seed S, stream 0, sample 0, block 0 the counter is all zeros,
-// so the first four words equal cuRAND's host generator (CURAND_RNG_PSEUDO_PHILOX4_32_10, seed S,
-// offset 0); tests/test_sample_contract.cpp holds that.
+// with the uniforms, exact in their precision and never 0 or 1:
+//   double: u = (r + 1/2) 2^-32              float: u = (floor(r / 2^9) + 1/2) 2^-23
+// ln, sin and cos are not the C library's: they are relumc's own polynomials
+// (relumc/detail/lane_math-inl.hpp), single IEEE operations and fused multiply-adds in a fixed order,
+// about 1 ulp from the true values. So x_i is defined to the last bit, in each precision: the scalar
+// path, the SIMD path (host/cpu_simd.cpp) and the GPU compute the same bits. The radius
+// sqrt(-2 ln u) is at most sqrt(2 ln 2^33) = 6.76 in double and sqrt(2 ln 2^24) = 5.77 in float; the
+// Gaussian mass the contract truncates beyond it is exp(-r^2/2) = 2^-33 (1.2e-10) and 2^-24 (6e-8). With seed S, stream 0, sample 0, block 0
+// the counter is all zeros, so the first four words equal cuRAND's host generator
+// (CURAND_RNG_PSEUDO_PHILOX4_32_10, seed S, offset 0); tests/test_sample_contract.cpp holds that.
 //
 // Addressable: i < 2^64 samples per stream, d < 2^34 coordinates, 2^32 streams. Streams below
 // kGeometryStreamBase are the sample streams of cases (case index); streams at or above it are used
@@ -25,6 +29,7 @@
 #pragma once
 
 #include "relumc/config.hpp"
+#include "relumc/detail/scalar_ops.hpp"
 
 #include <Random123/philox.h>
 
@@ -48,16 +53,15 @@ RELUMC_HD inline PhiloxWords philox_block(uint64_t seed, uint32_t stream, uint64
   return PhiloxWords{{out[0], out[1], out[2], out[3]}};
 }
 
+#define RELUMC_LANE_FN RELUMC_HD inline
+#include "relumc/detail/lane_math-inl.hpp"
+#undef RELUMC_LANE_FN
+
 // Box-Muller on two words, in precision T (see the header comment for the exact definition).
 template <class T>
 RELUMC_HD inline void box_muller(uint32_t a, uint32_t b, T& z0, T& z1) {
-  const T two_pow_minus_32 = T(2.3283064365386962890625e-10);
-  const T u = (T(a) + T(0.5)) * two_pow_minus_32;
-  const T v = (T(b) + T(0.5)) * two_pow_minus_32;
-  const T radius = sqrt(T(-2) * log(u));
-  const T phi = T(2 * kPi) * v;
-  z0 = radius * cos(phi);
-  z1 = radius * sin(phi);
+  const Scalar<T> d;
+  BoxMuller(d, UniformFromWord(d, a), UniformFromWord(d, b), z0, z1);
 }
 
 // Writes the d coordinates of x_i into x.

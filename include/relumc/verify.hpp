@@ -21,6 +21,7 @@ struct VerifyOptions {
   int threads = 0;
   Precision precision = Precision::Double;
   Backend backend = Backend::Cpu;  // resolved (never Auto)
+  CpuKernel cpu_kernel = CpuKernel::Auto;
   double alpha = 0.01;
   Formula formula = Formula::Tian;  // a wrong formula only to show the engine rejects it
   bool progress = false;            // progress line on stderr
@@ -32,6 +33,7 @@ struct VerifyReport {
   std::vector<CaseResult> results;
   bool passed = true;
   int threads = 1;
+  std::string cpu_kernel;  // the CPU kernel that ran ("simd-AVX2", "scalar"); empty on other backends
   double seconds = 0;
 };
 

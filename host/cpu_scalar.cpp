@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: MIT
+// The scalar instantiation of the CPU chunk kernel: one sample per lane group, Random123 Philox.
+// Portable (any CPU, any compiler), and the bit-for-bit reference of the SIMD path.
+#include "host/cpu_kernel.hpp"
+#include "relumc/sample_contract.hpp"
+
+#include <vector>
+
+namespace relumc {
+namespace {
+
+RELUMC_HD inline void PhiloxLanes(Scalar<uint64_t>, uint64_t seed, uint32_t stream, uint64_t first, uint32_t j,
+                                  uint64_t& r0, uint64_t& r1, uint64_t& r2, uint64_t& r3) {
+  const PhiloxWords w = philox_block(seed, stream, first, j);
+  r0 = w.r[0];
+  r1 = w.r[1];
+  r2 = w.r[2];
+  r3 = w.r[3];
+}
+
+template <class V>
+inline double ToDouble(Scalar<double>, V v) {
+  return static_cast<double>(v);
+}
+
+#define RELUMC_LANE_FN inline
+#include "host/cpu_kernel-inl.hpp"
+#undef RELUMC_LANE_FN
+
+}  // namespace
+
+template <class T>
+void accumulate_chunk_scalar(const ChunkArgs<T>& a, uint64_t begin, uint64_t end, double* S, double* Q,
+                             std::atomic<uint64_t>* done) {
+  AccumulateChunkLanes(Scalar<T>{}, Scalar<uint64_t>{}, Scalar<double>{}, a, begin, end, S, Q, done);
+}
+
+template void accumulate_chunk_scalar<double>(const ChunkArgs<double>&, uint64_t, uint64_t, double*, double*,
+                                              std::atomic<uint64_t>*);
+template void accumulate_chunk_scalar<float>(const ChunkArgs<float>&, uint64_t, uint64_t, double*, double*,
+                                             std::atomic<uint64_t>*);
+
+}  // namespace relumc

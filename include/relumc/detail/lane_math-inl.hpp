@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: MIT
+// The per-lane math of relumc, written once: the normal transform of the sample contract (log,
+// sin/cos of 2 pi u, Box-Muller) and the per-sample quantities (relu, gates, residual, loss).
+//
+// This file is included, on purpose without an include guard, inside a namespace that provides the
+// lane operations: relumc (relumc/detail/scalar_ops.hpp, one lane, host and device) and each
+// relumc::HWY_NAMESPACE of host/cpu_simd.cpp (Google Highway vectors). D is a lane tag
+// (Scalar<T> or Highway's Simd<T, N, 0>), V the value type of one lane group. Before including it,
+// define RELUMC_LANE_FN as the function prefix (e.g. `RELUMC_HD inline`).
+//
+// Bit-exactness: every line is a sequence of single IEEE operations (+ - * / sqrt floor, and MulAdd
+// as one fused multiply-add), with no compiler contraction (-ffp-contract=off), so every
+// instantiation returns the same bits for the same input. That is what lets the scalar path, the
+// SIMD path and the GPU draw the same x_i, bit for bit (tests/test_sample_contract.cpp).
+//
+// The polynomials: log after fdlibm's e_log.c (double) and musl's logf.c (float); sin and cos on
+// [-pi/4, pi/4] after fdlibm's k_sin.c/k_cos.c (double) and Cephes' sinf/cosf (float). The argument
+// reduction needs no Cody-Waite step: u is a multiple of 2^-33 (2^-24 in float), so
+// f = u - k/4 with k = floor(4u + 1/2) is exact and 2 pi u = 2 pi f + k pi/2.
+
+#ifndef RELUMC_LANE_FN
+#error "define RELUMC_LANE_FN before including relumc/detail/lane_math-inl.hpp"
+#endif
+
+// ln(u) for u in (0, 1), positive and normal. Accurate to about 1 ulp (tests measure it).
+template <class D, class V>
+RELUMC_LANE_FN V ContractLog(D d, V u) {
+  using T = TFromD<D>;
+  V m, e;
+  SplitExponent(d, u, m, e);
+  const V f = m - Set(d, 1.0);
+  const V s = f / (Set(d, 2.0) + f);
+  const V z = s * s;
+  V p;
+  double ln2_hi, ln2_lo;
+  if constexpr (sizeof(T) == 8) {
+    p = MulAdd(Set(d, 1.479819860511658591e-01), z, Set(d, 1.531383769920937332e-01));
+    p = MulAdd(p, z, Set(d, 1.818357216161805012e-01));
+    p = MulAdd(p, z, Set(d, 2.222219843214978396e-01));
+    p = MulAdd(p, z, Set(d, 2.857142874366239149e-01));
+    p = MulAdd(p, z, Set(d, 3.999999999940941908e-01));
+    p = MulAdd(p, z, Set(d, 6.666666666666735130e-01));
+    ln2_hi = 6.93147180369123816490e-01;
+    ln2_lo = 1.90821492927058770002e-10;
+  } else {
+    p = MulAdd(Set(d, 0x1.f13c4cp-3), z, Set(d, 0x1.23d3dcp-2));
+    p = MulAdd(p, z, Set(d, 0x1.999c26p-2));
+    p = MulAdd(p, z, Set(d, 0x1.555554p-1));
+    ln2_hi = 0x1.62e3p-1;     // musl's 6.9313812256e-01f
+    ln2_lo = 0x1.2fefa2p-17;  // musl's 9.0580006145e-06f
+  }
+  const V R = z * p;
+  const V hfsq = Set(d, 0.5) * f * f;
+  return e * Set(d, ln2_hi) - ((hfsq - (s * (hfsq + R) + e * Set(d, ln2_lo))) - f);
+}
+
+// sin(2 pi u) and cos(2 pi u) for u in (0, 1) on the sample grid (see the header comment).
+template <class D, class V>
+RELUMC_LANE_FN void ContractSinCos2Pi(D d, V u, V& sin_out, V& cos_out) {
+  using T = TFromD<D>;
+  const V k = Floor(u * Set(d, 4.0) + Set(d, 0.5));  // 0..4, exact
+  const V f = u - k * Set(d, 0.25);                  // |f| <= 1/8, exact
+  const V x = f * Set(d, 6.28318530717958647692);
+  const V z = x * x;
+  V sn, cs;
+  if constexpr (sizeof(T) == 8) {
+    V r = MulAdd(Set(d, 1.58969099521155010221e-10), z, Set(d, -2.50507602534068634195e-08));
+    r = MulAdd(r, z, Set(d, 2.75573137070700676789e-06));
+    r = MulAdd(r, z, Set(d, -1.98412698298579493134e-04));
+    r = MulAdd(r, z, Set(d, 8.33333333332248946124e-03));
+    sn = MulAdd(z * x, MulAdd(z, r, Set(d, -1.66666666666666324348e-01)), x);
+    V c = MulAdd(Set(d, -1.13596475577881948265e-11), z, Set(d, 2.08757232129817482790e-09));
+    c = MulAdd(c, z, Set(d, -2.75573143513906633035e-07));
+    c = MulAdd(c, z, Set(d, 2.48015872894767294178e-05));
+    c = MulAdd(c, z, Set(d, -1.38888888888741095749e-03));
+    c = MulAdd(c, z, Set(d, 4.16666666666666019037e-02));
+    const V rc = z * c;
+    const V hz = Set(d, 0.5) * z;
+    const V w = Set(d, 1.0) - hz;
+    cs = w + (((Set(d, 1.0) - w) - hz) + z * rc);
+  } else {
+    V r = MulAdd(Set(d, -1.9515295891e-4), z, Set(d, 8.3321608736e-3));
+    r = MulAdd(r, z, Set(d, -1.6666654611e-1));
+    sn = MulAdd(z * x, r, x);
+    V c = MulAdd(Set(d, 2.443315711809948e-5), z, Set(d, -1.388731625493765e-3));
+    c = MulAdd(c, z, Set(d, 4.166664568298827e-2));
+    cs = MulAdd(z * z, c, Set(d, 1.0) - Set(d, 0.5) * z);
+  }
+  // 2 pi u = x + k pi/2: rotate by k quarter turns (k = 4 is k = 0).
+  const auto k1 = k == Set(d, 1.0);
+  const auto k2 = k == Set(d, 2.0);
+  const auto k3 = k == Set(d, 3.0);
+  sin_out = IfThenElse(k1, cs, IfThenElse(k2, Neg(sn), IfThenElse(k3, Neg(cs), sn)));
+  cos_out = IfThenElse(k1, Neg(sn), IfThenElse(k2, Neg(cs), IfThenElse(k3, sn, cs)));
+}
+
+// Box-Muller on two uniforms: z0 = sqrt(-2 ln u0) cos(2 pi u1), z1 = sqrt(-2 ln u0) sin(2 pi u1).
+template <class D, class V>
+RELUMC_LANE_FN void BoxMuller(D d, V u0, V u1, V& z0, V& z1) {
+  const V radius = Sqrt(Set(d, -2.0) * ContractLog(d, u0));
+  V sn, cs;
+  ContractSinCos2Pi(d, u1, sn, cs);
+  z0 = radius * cs;
+  z1 = radius * sn;
+}
+
+// ---- Per-sample quantities (MATH.md "Setting"), from the projections p_j = w_j.x, q_k = w*_k.x.
+// The vector quantities are x times per-row coefficients:
+//   gating: F(e, w; x) = x c,    c   = 1(e.x > 0) relu(w.x)                      (d components)
+//   grad:   grad_j l   = x c_j,  c_j = 1(p_j > 0) (sum relu(p) - sum relu(q))     (K x d)
+//   loss:   l          = 1/2 (sum relu(p) - sum relu(q))^2                        (a scalar)
+// Gates are strict: D(w) = 1(w.x > 0).
+
+template <class D, class V>
+RELUMC_LANE_FN V Relu(D d, V z) {
+  return IfThenElseZero(z > Zero(d), z);
+}
+
+template <class D, class V>
+RELUMC_LANE_FN V GatingCoefficient(D d, V e_dot_x, V w_dot_x) {
+  return IfThenElseZero(e_dot_x > Zero(d), Relu(d, w_dot_x));
+}
+
+// g(x; W) - g(x; W*). p and q hold K and Kstar lane groups, one every Lanes(d) values.
+template <class D>
+RELUMC_LANE_FN auto Residual(D d, const TFromD<D>* p, int64_t K, const TFromD<D>* q, int64_t Kstar) {
+  const size_t L = Lanes(d);
+  auto r = Zero(d);
+  for (int64_t j = 0; j < K; ++j) r = r + Relu(d, LoadU(d, p + j * L));
+  for (int64_t k = 0; k < Kstar; ++k) r = r - Relu(d, LoadU(d, q + k * L));
+  return r;
+}
+
+template <class D, class V>
+RELUMC_LANE_FN V GradientCoefficient(D d, V p_j, V residual) {
+  return IfThenElseZero(p_j > Zero(d), residual);
+}
+
+template <class D, class V>
+RELUMC_LANE_FN V SampleLoss(D d, V residual) {
+  return Set(d, 0.5) * residual * residual;
+}

@@ -3,7 +3,7 @@
 # Debian packages only; nothing is downloaded at build or run time.
 set -euo pipefail
 packages=(build-essential cmake pkg-config libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev
-          nlohmann-json3-dev libfmt-dev librandom123-dev python3 python3-numpy python3-matplotlib)
+          nlohmann-json3-dev libfmt-dev librandom123-dev libhwy-dev python3 python3-numpy python3-matplotlib)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

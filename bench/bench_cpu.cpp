@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: MIT
-// CPU throughput: the rng floor (draw the same normals and only sum them) and the estimators, at
-// d in {10, 100}, K = K* in {1, 4}, threads 1 and 2. Counters: samples/s and normals/s.
+// CPU throughput: the rng floor (the same normals, drawn by the same code, only summed) and the
+// estimators, at d in {10, 100, 1000}, K = K* in {1, 4, 16}, threads 1 and 2, for the SIMD kernel
+// (kernel:0, auto) and the scalar reference (kernel:2). Counters: samples/s and normals/s.
 //   ./build/bench/bench_cpu --benchmark_counters_tabular=true
+//   bench/compare_cpu.sh    (the same, beside NumPy and PyTorch, as a table of ratios)
+#include "host/cpu_kernel.hpp"
 #include "relumc/estimate.hpp"
-#include "relumc/sample_contract.hpp"
 #include "relumc/sweep.hpp"
 
 #include <benchmark/benchmark.h>
 
+#include <string>
 #include <vector>
 
 namespace {
@@ -20,26 +23,29 @@ void set_counters(benchmark::State& state, uint64_t n, int64_t d) {
   state.counters["normals/s"] = benchmark::Counter(total * static_cast<double>(d), benchmark::Counter::kIsRate);
 }
 
-// The same fixed chunks and OpenMP loop as the estimator, with nothing but a sum per sample.
+relumc::CpuKernel kernel_arg(benchmark::State& state, int index) {
+  const auto k = static_cast<relumc::CpuKernel>(state.range(index));
+  state.SetLabel(relumc::cpu_kernel_name(k));
+  return k;
+}
+
+// The same fixed chunks and OpenMP loop as the estimator, with nothing but a sum of the normals.
 void BM_RngFloor(benchmark::State& state) {
   const int64_t d = state.range(0);
   const int threads = static_cast<int>(state.range(1));
+  const bool simd = kernel_arg(state, 2) != relumc::CpuKernel::Scalar;
   const uint64_t n = samples_for(d);
   const uint64_t chunks = relumc::chunk_count(n, d);
+  relumc::ChunkArgs<double> a;
+  a.d = d;
+  a.seed = 1;
   for (auto _ : state) {
     std::vector<double> partial(chunks, 0.0);
-#pragma omp parallel num_threads(threads)
-    {
-      std::vector<double> x(d);
-#pragma omp for schedule(dynamic, 1)
-      for (int64_t k = 0; k < static_cast<int64_t>(chunks); ++k) {
-        double s = 0;
-        for (uint64_t i = relumc::chunk_begin(n, chunks, k); i < relumc::chunk_begin(n, chunks, k + 1); ++i) {
-          relumc::draw_sample<double>(1, 0, i, d, x.data());
-          for (double v : x) s += v;
-        }
-        partial[k] = s;
-      }
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+    for (int64_t k = 0; k < static_cast<int64_t>(chunks); ++k) {
+      const uint64_t begin = relumc::chunk_begin(n, chunks, k), end = relumc::chunk_begin(n, chunks, k + 1);
+      if (!simd || !relumc::rng_floor_simd(a, begin, end, &partial[k]))
+        partial[k] = relumc::rng_floor_scalar(a, begin, end);
     }
     benchmark::DoNotOptimize(partial.data());
   }
@@ -49,7 +55,6 @@ void BM_RngFloor(benchmark::State& state) {
 void BM_Estimator(benchmark::State& state) {
   const auto q = static_cast<relumc::Quantity>(state.range(0));
   const int64_t d = state.range(1), K = state.range(2);
-  const int threads = static_cast<int>(state.range(3));
   relumc::GridSpec spec;
   spec.quantities = {q};
   spec.angles = {1.0};
@@ -60,19 +65,29 @@ void BM_Estimator(benchmark::State& state) {
   spec.samples = {samples_for(d)};
   const relumc::Case c = relumc::build_grid(spec, 1).front();
   relumc::EstimateOptions opt;
-  opt.threads = threads;
+  opt.threads = static_cast<int>(state.range(3));
+  opt.cpu_kernel = kernel_arg(state, 4);
   for (auto _ : state) benchmark::DoNotOptimize(relumc::estimate_cpu(c, opt).mean.data());
-  state.SetLabel(std::string(relumc::to_string(q)));
+  state.SetLabel(std::string(relumc::to_string(q)) + " " + relumc::cpu_kernel_name(opt.cpu_kernel));
   set_counters(state, c.samples, d);
 }
 
+constexpr int kAuto = static_cast<int>(relumc::CpuKernel::Auto);
+constexpr int kScalar = static_cast<int>(relumc::CpuKernel::Scalar);
+constexpr int kGrad = static_cast<int>(relumc::Quantity::Grad);
+
 }  // namespace
 
-BENCHMARK(BM_RngFloor)->ArgNames({"d", "threads"})->ArgsProduct({{10, 100}, {1, 2}})->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_RngFloor)
+    ->ArgNames({"d", "threads", "kernel"})
+    ->ArgsProduct({{10, 100, 1000}, {1, 2}, {kAuto, kScalar}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK(BM_Estimator)
-    ->ArgNames({"quantity", "d", "K", "threads"})
-    ->ArgsProduct({{static_cast<int>(relumc::Quantity::Grad)}, {10, 100}, {1, 4}, {1, 2}})
-    ->ArgsProduct({{static_cast<int>(relumc::Quantity::Gating), static_cast<int>(relumc::Quantity::Loss)}, {10, 100}, {1}, {1, 2}})
+    ->ArgNames({"quantity", "d", "K", "threads", "kernel"})
+    ->ArgsProduct({{kGrad}, {10, 100, 1000}, {1, 4, 16}, {1, 2}, {kAuto, kScalar}})
+    ->ArgsProduct({{static_cast<int>(relumc::Quantity::Gating), static_cast<int>(relumc::Quantity::Loss)},
+                   {10, 100, 1000}, {1}, {1, 2}, {kAuto, kScalar}})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 

@@ -10,66 +10,105 @@
 // innermost), projects them on every row, forms the per-sample coefficients, and adds coefficient
 // times x into the lane partials. X is one tile, never the chunk.
 
-template <class D, class V>
-RELUMC_LANE_FN void StoreCoordinates(D d, int64_t n, V z0, V z1, V z2, V z3, TFromD<D>* x) {
-  const size_t L = Lanes(d);
-  StoreU(z0, d, x);
-  if (n > 1) StoreU(z1, d, x + L);
-  if (n > 2) StoreU(z2, d, x + 2 * L);
-  if (n > 3) StoreU(z3, d, x + 3 * L);
-}
-
-// Coordinates 0..dim-1 of samples first .. first + Lanes(d) - 1 into X.
+// Coordinates 0..dim-1 of samples first .. first + Lanes(d) - 1 into X, coordinate k at X + k * stride.
 template <class D, class DW>
-RELUMC_LANE_FN void DrawTile(D d, DW dw, const ChunkArgs<TFromD<D>>& a, uint64_t first, TFromD<D>* X) {
-  const size_t L = Lanes(d);
+RELUMC_LANE_FN void DrawLanes(D d, DW dw, const ChunkArgs<TFromD<D>>& a, uint64_t first, TFromD<D>* X,
+                              int64_t stride) {
   for (int64_t j = 0; 4 * j < a.d; ++j) {
     decltype(Zero(dw)) r0, r1, r2, r3;
     PhiloxLanes(dw, a.seed, a.stream, first, static_cast<uint32_t>(j), r0, r1, r2, r3);
     decltype(Zero(d)) z0, z1, z2, z3;
     BoxMuller(d, UniformFromWord(d, r0), UniformFromWord(d, r1), z0, z1);
     BoxMuller(d, UniformFromWord(d, r2), UniformFromWord(d, r3), z2, z3);
-    StoreCoordinates(d, a.d - 4 * j, z0, z1, z2, z3, X + 4 * j * static_cast<int64_t>(L));
+    TFromD<D>* x = X + 4 * j * stride;
+    const int64_t n = a.d - 4 * j;
+    StoreU(z0, d, x);
+    if (n > 1) StoreU(z1, d, x + stride);
+    if (n > 2) StoreU(z2, d, x + 2 * stride);
+    if (n > 3) StoreU(z3, d, x + 3 * stride);
   }
 }
 
-// P[u] = rows[u] . x for every row u, each a fused multiply-add chain in coordinate order. Four rows
-// share one pass over X; the order within each row is the same as one row alone.
+// One block of NU rows times NG lane groups: NU * NG independent fused multiply-add chains, each in
+// coordinate order (the order of one row alone). X: coordinate k of group g at X + k * stride + g L;
+// P: row u, group g at P + u * stride + g L.
+template <int NU, int NG, class D>
+RELUMC_LANE_FN void ProjectBlock(D d, const TFromD<D>* w, int64_t dim, const TFromD<D>* X, int64_t stride,
+                                 TFromD<D>* P) {
+  const int64_t L = static_cast<int64_t>(Lanes(d));
+  decltype(Zero(d)) p[NU][NG];
+  for (int u = 0; u < NU; ++u)
+    for (int g = 0; g < NG; ++g) p[u][g] = Zero(d);
+  for (int64_t k = 0; k < dim; ++k) {
+    decltype(Zero(d)) x[NG];
+    for (int g = 0; g < NG; ++g) x[g] = LoadU(d, X + k * stride + g * L);
+    for (int u = 0; u < NU; ++u) {
+      const auto wk = Set(d, w[u * dim + k]);
+      for (int g = 0; g < NG; ++g) p[u][g] = MulAdd(wk, x[g], p[u][g]);
+    }
+  }
+  for (int u = 0; u < NU; ++u)
+    for (int g = 0; g < NG; ++g) StoreU(p[u][g], d, P + u * stride + g * L);
+}
+
+// P = rows . x for every row and every lane group of the tile, four chains at a time.
 template <class D>
-RELUMC_LANE_FN void Project(D d, const TFromD<D>* rows, int64_t units, int64_t dim, const TFromD<D>* X,
-                            TFromD<D>* P) {
+RELUMC_LANE_FN void ProjectTile(D d, const TFromD<D>* rows, int64_t units, int64_t dim, const TFromD<D>* X,
+                                int64_t stride, int64_t G, TFromD<D>* P) {
   const int64_t L = static_cast<int64_t>(Lanes(d));
   int64_t u = 0;
-  for (; u + 4 <= units; u += 4) {
-    const TFromD<D>* w = rows + u * dim;
-    auto p0 = Zero(d), p1 = Zero(d), p2 = Zero(d), p3 = Zero(d);
-    for (int64_t k = 0; k < dim; ++k) {
-      const auto x = LoadU(d, X + k * L);
-      p0 = MulAdd(Set(d, w[k]), x, p0);
-      p1 = MulAdd(Set(d, w[dim + k]), x, p1);
-      p2 = MulAdd(Set(d, w[2 * dim + k]), x, p2);
-      p3 = MulAdd(Set(d, w[3 * dim + k]), x, p3);
-    }
-    StoreU(p0, d, P + u * L);
-    StoreU(p1, d, P + (u + 1) * L);
-    StoreU(p2, d, P + (u + 2) * L);
-    StoreU(p3, d, P + (u + 3) * L);
-  }
+  for (; u + 4 <= units; u += 4)
+    for (int64_t g = 0; g < G; ++g) ProjectBlock<4, 1>(d, rows + u * dim, dim, X + g * L, stride, P + u * stride + g * L);
   for (; u < units; ++u) {
-    const TFromD<D>* w = rows + u * dim;
-    auto p = Zero(d);
-    for (int64_t k = 0; k < dim; ++k) p = MulAdd(Set(d, w[k]), LoadU(d, X + k * L), p);
-    StoreU(p, d, P + u * L);
+    int64_t g = 0;
+    for (; g + 4 <= G; g += 4) ProjectBlock<1, 4>(d, rows + u * dim, dim, X + g * L, stride, P + u * stride + g * L);
+    for (; g < G; ++g) ProjectBlock<1, 1>(d, rows + u * dim, dim, X + g * L, stride, P + u * stride + g * L);
   }
 }
 
-// S[lane] += v, Q[lane] += v^2 (fused), for the Lanes(d64) partials starting at S and Q.
-template <class D64, class V>
-RELUMC_LANE_FN void AddToPartials(D64 d64, V v, double* S, double* Q) {
-  StoreU(LoadU(d64, S) + v, d64, S);
-  StoreU(MulAdd(v, v, LoadU(d64, Q)), d64, Q);
+// Lane groups per tile: a multiple of the groups in one set of kPartialLanes partials, with the tile
+// of X kept within 128 KiB (L2). The results do not depend on it: each partial still adds its samples one by
+// one in sample order; a tile only lets a partial stay in a register across several of its samples.
+template <class D>
+RELUMC_LANE_FN int64_t GroupsPerTile(D d, int64_t dim) {
+  const int64_t L = static_cast<int64_t>(Lanes(d));
+  const int64_t per_set = static_cast<int64_t>(kPartialLanes) / L;
+  int64_t groups = 131072 / (dim * L * static_cast<int64_t>(sizeof(TFromD<D>)));
+  groups = groups < 16 ? groups : 16;
+  groups -= groups % per_set;
+  return groups > per_set ? groups : per_set;
 }
 
+// For NB rows of coefficients c (row t at c + t * stride) times one coordinate row x (null: the
+// coefficients themselves, for the loss), adds each lane group's values to the partials at
+// S + t * jstride and Q + t * jstride, lane set position by position, groups in sample order.
+template <int NB, class D, class D64>
+RELUMC_LANE_FN void AddRowsToPartials(D d, D64 d64, int64_t G, int64_t per_set, int64_t stride, int64_t jstride,
+                                      const TFromD<D>* c, const TFromD<D>* x, double* S, double* Q) {
+  const int64_t L = static_cast<int64_t>(Lanes(d));
+  for (int64_t pos = 0; pos < per_set; ++pos) {
+    decltype(Zero(d64)) s[NB], q[NB];
+    for (int t = 0; t < NB; ++t) {
+      s[t] = LoadU(d64, S + t * jstride + pos * L);
+      q[t] = LoadU(d64, Q + t * jstride + pos * L);
+    }
+    for (int64_t g = pos; g < G; g += per_set) {
+      const auto xg = x ? LoadU(d, x + g * L) : Set(d, 1.0);
+      for (int t = 0; t < NB; ++t) {
+        const auto v = ToDouble(d64, LoadU(d, c + t * stride + g * L) * xg);
+        s[t] = s[t] + v;
+        q[t] = MulAdd(v, v, q[t]);
+      }
+    }
+    for (int t = 0; t < NB; ++t) {
+      StoreU(s[t], d64, S + t * jstride + pos * L);
+      StoreU(q[t], d64, Q + t * jstride + pos * L);
+    }
+  }
+}
+
+// Adds tiles of samples [begin, end) into the lane partials. A tile is G lane groups; group g holds
+// samples first + g L .. first + g L + L - 1, and sample begin + t goes to partial t mod 8.
 template <class D, class DW, class D64>
 RELUMC_LANE_FN void AccumulateChunkLanes(D d, DW dw, D64 d64, const ChunkArgs<TFromD<D>>& a, uint64_t begin,
                                          uint64_t end, double* S, double* Q, std::atomic<uint64_t>* done) {
@@ -77,49 +116,82 @@ RELUMC_LANE_FN void AccumulateChunkLanes(D d, DW dw, D64 d64, const ChunkArgs<TF
   const int64_t L = static_cast<int64_t>(Lanes(d));
   const int64_t dim = a.d, units = a.K + a.Kstar;
   const int64_t coef_rows = a.quantity == Quantity::Grad ? a.K : 1;
-  std::vector<T> X(static_cast<size_t>(dim * L)), P(static_cast<size_t>(units * L)),
-      C(static_cast<size_t>(coef_rows * L));
+  const int64_t G = GroupsPerTile(d, dim), stride = G * L, per_set = static_cast<int64_t>(kPartialLanes) / L;
+  const int64_t kLanes = static_cast<int64_t>(kPartialLanes);
+  std::vector<T> X(static_cast<size_t>(dim * stride)), P(static_cast<size_t>(units * stride)),
+      C(static_cast<size_t>(coef_rows * stride));
   uint64_t since_report = 0;
-  for (uint64_t first = begin; first < end; first += static_cast<uint64_t>(L)) {
-    const int64_t lane0 = static_cast<int64_t>((first - begin) % kPartialLanes);
-    const uint64_t n = end - first < static_cast<uint64_t>(L) ? end - first : static_cast<uint64_t>(L);
-    const auto valid = FirstN(d, static_cast<size_t>(n));
-    DrawTile(d, dw, a, first, X.data());
-    Project(d, a.rows, units, dim, X.data(), P.data());
-    const T* p = P.data();
-    const T* q = P.data() + a.K * L;
-    switch (a.quantity) {
-      case Quantity::Loss: {
-        const auto v = IfThenElseZero(valid, SampleLoss(d, Residual(d, p, a.K, q, a.Kstar)));
-        AddToPartials(d64, ToDouble(d64, v), S + lane0, Q + lane0);
-        break;
-      }
-      case Quantity::Gating:
-        StoreU(IfThenElseZero(valid, GatingCoefficient(d, LoadU(d, q), LoadU(d, p))), d, C.data());
-        break;
-      case Quantity::Grad: {
-        const auto r = Residual(d, p, a.K, q, a.Kstar);
-        for (int64_t j = 0; j < a.K; ++j)
-          StoreU(IfThenElseZero(valid, GradientCoefficient(d, LoadU(d, p + j * L), r)), d, C.data() + j * L);
-        break;
-      }
+  for (uint64_t tile = begin; tile < end; tile += static_cast<uint64_t>(stride)) {
+    // Draw the tile, project it, gate each group; coefficients of samples past `end` are zero.
+    for (int64_t g = 0; g < G; ++g) {
+      const uint64_t first = tile + static_cast<uint64_t>(g * L);
+      if (first < end) DrawLanes(d, dw, a, first, X.data() + g * L, stride);
     }
-    if (a.quantity != Quantity::Loss) {
-      for (int64_t j = 0; j < coef_rows; ++j) {
-        const auto c = LoadU(d, C.data() + j * L);
-        double* Sj = S + j * dim * static_cast<int64_t>(kPartialLanes) + lane0;
-        double* Qj = Q + j * dim * static_cast<int64_t>(kPartialLanes) + lane0;
-        for (int64_t k = 0; k < dim; ++k) {
-          const int64_t at = k * static_cast<int64_t>(kPartialLanes);
-          AddToPartials(d64, ToDouble(d64, c * LoadU(d, X.data() + k * L)), Sj + at, Qj + at);
+    ProjectTile(d, a.rows, units, dim, X.data(), stride, G, P.data());
+    for (int64_t g = 0; g < G; ++g) {
+      const uint64_t first = tile + static_cast<uint64_t>(g * L);
+      const uint64_t n = first >= end ? 0 : (end - first < static_cast<uint64_t>(L) ? end - first : L);
+      const auto valid = FirstN(d, static_cast<size_t>(n));
+      const T* p = P.data() + g * L;
+      const T* q = p + a.K * stride;
+      T* c = C.data() + g * L;
+      switch (a.quantity) {
+        case Quantity::Loss:
+          StoreU(IfThenElseZero(valid, SampleLoss(d, Residual(d, p, a.K, q, a.Kstar, stride))), d, c);
+          break;
+        case Quantity::Gating:
+          StoreU(IfThenElseZero(valid, GatingCoefficient(d, LoadU(d, q), LoadU(d, p))), d, c);
+          break;
+        case Quantity::Grad: {
+          const auto r = Residual(d, p, a.K, q, a.Kstar, stride);
+          for (int64_t j = 0; j < a.K; ++j)
+            StoreU(IfThenElseZero(valid, GradientCoefficient(d, LoadU(d, p + j * stride), r)), d, c + j * stride);
+          break;
+        }
+      }
+      since_report += n;
+    }
+    // Each partial is loaded once per tile and takes its samples in order; x is loaded once for up to
+    // four rows of coefficients.
+    const int64_t lane0 = static_cast<int64_t>((tile - begin) % kPartialLanes);
+    const int64_t coords = a.quantity == Quantity::Loss ? 1 : dim;
+    for (int64_t k = 0; k < coords; ++k) {
+      const T* x = a.quantity == Quantity::Loss ? nullptr : X.data() + k * stride;
+      for (int64_t j = 0; j < coef_rows; j += 4) {
+        const T* c = C.data() + j * stride;
+        double* Sk = S + (j * dim + k) * kLanes + lane0;
+        double* Qk = Q + (j * dim + k) * kLanes + lane0;
+        const int64_t jstride = dim * kLanes;
+        switch (coef_rows - j < 4 ? coef_rows - j : 4) {
+          case 1: AddRowsToPartials<1>(d, d64, G, per_set, stride, jstride, c, x, Sk, Qk); break;
+          case 2: AddRowsToPartials<2>(d, d64, G, per_set, stride, jstride, c, x, Sk, Qk); break;
+          case 3: AddRowsToPartials<3>(d, d64, G, per_set, stride, jstride, c, x, Sk, Qk); break;
+          default: AddRowsToPartials<4>(d, d64, G, per_set, stride, jstride, c, x, Sk, Qk); break;
         }
       }
     }
-    since_report += n;
     if (done && since_report >= (uint64_t{1} << 16)) {
       done->fetch_add(since_report, std::memory_order_relaxed);
       since_report = 0;
     }
   }
   if (done) done->fetch_add(since_report, std::memory_order_relaxed);
+}
+
+// The rng floor (bench/): draws the same lanes as AccumulateChunkLanes and only sums the normals.
+template <class D, class DW, class D64>
+RELUMC_LANE_FN double SumNormalsLanes(D d, DW dw, D64 d64, const ChunkArgs<TFromD<D>>& a, uint64_t begin,
+                                      uint64_t end) {
+  const int64_t L = static_cast<int64_t>(Lanes(d));
+  std::vector<TFromD<D>> X(static_cast<size_t>(a.d * L));
+  auto acc = Zero(d64);
+  for (uint64_t first = begin; first < end; first += static_cast<uint64_t>(L)) {
+    DrawLanes(d, dw, a, first, X.data(), L);
+    for (int64_t k = 0; k < a.d; ++k) acc = acc + ToDouble(d64, LoadU(d, X.data() + k * L));
+  }
+  double lanes[64];
+  StoreU(acc, d64, lanes);
+  double s = 0;
+  for (size_t t = 0; t < Lanes(d64); ++t) s += lanes[t];
+  return s;
 }

@@ -43,6 +43,11 @@ bool accumulate_chunk_simd(const ChunkArgs<double>& a, uint64_t begin, uint64_t 
 bool accumulate_chunk_simd(const ChunkArgs<float>& a, uint64_t begin, uint64_t end, double* S, double* Q,
                            std::atomic<uint64_t>* done);
 
+// The rng floor of the benchmarks: the same normals for samples [begin, end), drawn by the same code,
+// only summed. The SIMD one returns false when the CPU cannot run the SIMD kernel.
+double rng_floor_scalar(const ChunkArgs<double>& a, uint64_t begin, uint64_t end);
+bool rng_floor_simd(const ChunkArgs<double>& a, uint64_t begin, uint64_t end, double* sum);
+
 // The SIMD target the dispatcher picks on this CPU ("AVX2", "AVX3", ...) and whether the kernel
 // runs on it (false: the CPU path falls back to scalar).
 std::string simd_target_name();

@@ -35,6 +35,10 @@ void accumulate_chunk_scalar(const ChunkArgs<T>& a, uint64_t begin, uint64_t end
   AccumulateChunkLanes(Scalar<T>{}, Scalar<uint64_t>{}, Scalar<double>{}, a, begin, end, S, Q, done);
 }
 
+double rng_floor_scalar(const ChunkArgs<double>& a, uint64_t begin, uint64_t end) {
+  return SumNormalsLanes(Scalar<double>{}, Scalar<uint64_t>{}, Scalar<double>{}, a, begin, end);
+}
+
 template void accumulate_chunk_scalar<double>(const ChunkArgs<double>&, uint64_t, uint64_t, double*, double*,
                                               std::atomic<uint64_t>*);
 template void accumulate_chunk_scalar<float>(const ChunkArgs<float>&, uint64_t, uint64_t, double*, double*,

@@ -140,6 +140,17 @@ bool ChunkFloat(const ChunkArgs<float>& a, uint64_t begin, uint64_t end, double*
 #endif
 }
 
+bool FloorDouble(const ChunkArgs<double>& a, uint64_t begin, uint64_t end, double* sum) {
+#if RELUMC_SIMD_KERNEL
+  const hn::ScalableTag<double> d;
+  *sum = SumNormalsLanes(d, hn::RebindToUnsigned<decltype(d)>(), d, a, begin, end);
+  return true;
+#else
+  (void)a, (void)begin, (void)end, (void)sum;
+  return false;
+#endif
+}
+
 bool KernelAvailable() { return RELUMC_SIMD_KERNEL != 0; }
 const char* TargetName() { return hwy::TargetName(HWY_TARGET); }
 
@@ -154,6 +165,7 @@ namespace relumc {
 
 HWY_EXPORT(ChunkDouble);
 HWY_EXPORT(ChunkFloat);
+HWY_EXPORT(FloorDouble);
 HWY_EXPORT(KernelAvailable);
 HWY_EXPORT(TargetName);
 
@@ -165,6 +177,10 @@ bool accumulate_chunk_simd(const ChunkArgs<double>& a, uint64_t begin, uint64_t 
 bool accumulate_chunk_simd(const ChunkArgs<float>& a, uint64_t begin, uint64_t end, double* S, double* Q,
                            std::atomic<uint64_t>* done) {
   return HWY_DYNAMIC_DISPATCH(ChunkFloat)(a, begin, end, S, Q, done);
+}
+
+bool rng_floor_simd(const ChunkArgs<double>& a, uint64_t begin, uint64_t end, double* sum) {
+  return HWY_DYNAMIC_DISPATCH(FloorDouble)(a, begin, end, sum);
 }
 
 bool simd_kernel_available() { return HWY_DYNAMIC_DISPATCH(KernelAvailable)(); }

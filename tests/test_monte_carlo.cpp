@@ -395,7 +395,7 @@ Reference<T> reference_sums(const Case& c, uint64_t seed) {
       for (int64_t a = 0; a < d; ++a) s = relumc::MulAdd(Ws[k * d + a], x[a], s);
       q[k] = s;
     }
-    const T residual = relumc::Residual(sd, p.data(), K, q.data(), Ks);
+    const T residual = relumc::Residual(sd, p.data(), K, q.data(), Ks, 1);
     if (c.quantity == Quantity::Loss) {
       add(0, static_cast<double>(relumc::SampleLoss(sd, residual)));
       continue;

@@ -121,13 +121,13 @@ RELUMC_LANE_FN V GatingCoefficient(D d, V e_dot_x, V w_dot_x) {
   return IfThenElseZero(e_dot_x > Zero(d), Relu(d, w_dot_x));
 }
 
-// g(x; W) - g(x; W*). p and q hold K and Kstar lane groups, one every Lanes(d) values.
+// g(x; W) - g(x; W*). p and q hold K and Kstar lane groups, one every `stride` values.
 template <class D>
-RELUMC_LANE_FN auto Residual(D d, const TFromD<D>* p, int64_t K, const TFromD<D>* q, int64_t Kstar) {
-  const size_t L = Lanes(d);
+RELUMC_LANE_FN auto Residual(D d, const TFromD<D>* p, int64_t K, const TFromD<D>* q, int64_t Kstar,
+                             int64_t stride) {
   auto r = Zero(d);
-  for (int64_t j = 0; j < K; ++j) r = r + Relu(d, LoadU(d, p + j * L));
-  for (int64_t k = 0; k < Kstar; ++k) r = r - Relu(d, LoadU(d, q + k * L));
+  for (int64_t j = 0; j < K; ++j) r = r + Relu(d, LoadU(d, p + j * stride));
+  for (int64_t k = 0; k < Kstar; ++k) r = r - Relu(d, LoadU(d, q + k * stride));
   return r;
 }
 

@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace relumc {
 
@@ -52,5 +53,7 @@ bool rng_floor_simd(const ChunkArgs<double>& a, uint64_t begin, uint64_t end, do
 // runs on it (false: the CPU path falls back to scalar).
 std::string simd_target_name();
 bool simd_kernel_available();
+// Every SIMD target this build has code for and this CPU supports, best first.
+std::vector<std::string> simd_targets_supported();
 
 }  // namespace relumc

@@ -184,6 +184,13 @@ bool rng_floor_simd(const ChunkArgs<double>& a, uint64_t begin, uint64_t end, do
 }
 
 bool simd_kernel_available() { return HWY_DYNAMIC_DISPATCH(KernelAvailable)(); }
+
+std::vector<std::string> simd_targets_supported() {
+  std::vector<std::string> names;
+  for (int64_t targets = hwy::SupportedTargets() & HWY_TARGETS; targets != 0; targets &= targets - 1)
+    names.emplace_back(hwy::TargetName(targets & -targets));
+  return names;
+}
 std::string simd_target_name() { return HWY_DYNAMIC_DISPATCH(TargetName)(); }
 
 }  // namespace relumc

@@ -398,18 +398,18 @@ TEST_F(Cli, WeightsFileGradAndLoss) {
 }
 
 TEST_F(Cli, DeterministicAcrossThreadsAndReruns) {
-  const auto args_for = [&](const fs::path& out, const char* threads) {
+  const auto args_for = [&](const fs::path& out, const char* threads, const char* kernel) {
     return std::vector<std::string>{"verify", "-q", "gating,grad,loss", "--dims", "2,5", "--angle-steps", "3",
                                     "--norms", "0.5,2", "--units", "2", "--teacher-units", "3", "--random-cases", "1",
-                                    "--samples", "5000", "--seed", "7", "--threads", threads, "--quiet",
-                                    "--out", out.string()};
+                                    "--samples", "5000", "--seed", "7", "--threads", threads, "--cpu-kernel", kernel,
+                                    "--quiet", "--out", out.string()};
   };
   struct Out {
     std::string json_without_run, csv;
   };
-  const auto once = [&](const char* name, const char* threads) {
+  const auto once = [&](const char* name, const char* threads, const char* kernel = "auto") {
     const fs::path out = root_ / name;
-    const auto args = args_for(out, threads);
+    const auto args = args_for(out, threads, kernel);
     const RunResult r = run(args);
     EXPECT_EQ(r.status, kPass) << describe(args, r);
     ordered_json j = ordered_json::parse(slurp(out / "results.json"));
@@ -418,7 +418,10 @@ TEST_F(Cli, DeterministicAcrossThreadsAndReruns) {
     return Out{j.dump(1), slurp(out / "results.csv")};
   };
   const Out t1 = once("t1", "1"), t2 = once("t2", "2"), again = once("t2-again", "2");
+  const Out scalar = once("scalar", "2", "scalar");
   ASSERT_FALSE(t1.csv.empty());
+  EXPECT_EQ(t1.json_without_run, scalar.json_without_run) << "results.json differs between the SIMD and scalar kernels";
+  EXPECT_EQ(t1.csv, scalar.csv) << "results.csv differs between the SIMD and scalar kernels";
   EXPECT_EQ(t1.json_without_run, t2.json_without_run) << "results.json differs between --threads 1 and 2";
   EXPECT_EQ(t2.json_without_run, again.json_without_run) << "results.json differs between reruns";
   EXPECT_EQ(t1.csv, t2.csv) << "results.csv differs between --threads 1 and 2";
@@ -433,7 +436,16 @@ TEST_F(Cli, HelpAndVersionExitZero) {
   EXPECT_NE(v.out.find("relumc"), std::string::npos) << v.out;
 }
 
+TEST_F(Cli, InfoNamesBackendsCpuKernelAndGpu) {
+  const RunResult r = run({"info"});
+  EXPECT_EQ(r.status, kPass) << r.err;
+  for (const char* what : {"backends: cpu", "cpu kernel", "cpu SIMD targets", "gpu:", "build:"})
+    EXPECT_NE(r.out.find(what), std::string::npos) << "missing '" << what << "' in:\n" << r.out;
+}
+
 // ---------------------------------------------------------------- bad input: exit 2, named, nothing written
+
+TEST_F(Cli, UnknownCpuKernel) { expect_bad_input(small({"--cpu-kernel", "avx9"}), {"--cpu-kernel", "avx9"}); }
 
 TEST_F(Cli, AngleOutsideZeroPi) {
   expect_bad_input(small({"--angles", "4"}), {"angle", "4"});

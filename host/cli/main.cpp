@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // relumc command line. Thin: parse flags -> cases -> run_verification -> writers -> exit status.
 // Exit status: 0 every verdict passes, 1 some verdict fails, 2 bad input or usage (nothing written).
+#include "host/info.hpp"
 #include "relumc/report.hpp"
 #include "relumc/sweep.hpp"
 #include "relumc/verify.hpp"
@@ -221,7 +222,7 @@ int run_power(const PowerFlags& f) {
 
 int main(int argc, char** argv) {
   CLI::App app{"relumc: Monte Carlo verification of the population gradient of two-layer ReLU networks"};
-  app.set_version_flag("--version", "relumc 0.1.0");
+  app.set_version_flag("--version", std::string("relumc ") + relumc::kVersion + " (relumc info: backends, CPU features, GPUs)");
   app.require_subcommand(1);
   VerifyFlags flags;
   CLI::App* verify = app.add_subcommand("verify", "compare closed forms with Monte Carlo estimates; exit 0 pass, 1 fail, 2 bad input");
@@ -229,6 +230,7 @@ int main(int argc, char** argv) {
   PowerFlags power_flags;
   CLI::App* power = app.add_subcommand("power", "the N at which the engine rejects each deliberately wrong closed form");
   add_power_flags(*power, power_flags);
+  CLI::App* info = app.add_subcommand("info", "backends, CPU features and kernel, GPUs, build options");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -239,7 +241,7 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::RequiredError& e) {
     if (!app.remaining().empty()) {
-      std::fprintf(stderr, "relumc: error: unknown subcommand '%s' (expected verify or power; see --help)\n",
+      std::fprintf(stderr, "relumc: error: unknown subcommand '%s' (expected verify, power or info; see --help)\n",
                    app.remaining().front().c_str());
       return kExitUsage;
     }
@@ -250,6 +252,10 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   try {
+    if (info->parsed()) {
+      relumc::print_info(stdout);
+      return kExitPass;
+    }
     return power->parsed() ? run_power(power_flags) : run_verify(flags);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "relumc: error: %s\n", e.what());

@@ -1,0 +1,13 @@
+// SPDX-License-Identifier: MIT
+// `relumc info`: backends, CPU features, GPUs and build options of this build on this machine.
+#pragma once
+
+#include <cstdio>
+
+namespace relumc {
+
+inline constexpr const char* kVersion = "0.1.0";
+
+void print_info(std::FILE* out);
+
+}  // namespace relumc

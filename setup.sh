@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Installs what relumc needs to build, test and plot, with apt-get, only when something is missing.
 # Debian packages only; nothing is downloaded at build or run time.
+#   ./setup.sh                 the build, test and plot packages
+#   ./setup.sh PKG ...         those and PKG ... (bench/compare_cpu.sh adds the peers' packages)
 set -euo pipefail
 packages=(build-essential cmake pkg-config libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev
-          nlohmann-json3-dev libfmt-dev librandom123-dev libhwy-dev python3 python3-numpy python3-matplotlib)
+          nlohmann-json3-dev libfmt-dev librandom123-dev libhwy-dev python3 python3-numpy python3-matplotlib
+          "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -23,17 +23,17 @@ void set_counters(benchmark::State& state, uint64_t n, int64_t d) {
   state.counters["normals/s"] = benchmark::Counter(total * static_cast<double>(d), benchmark::Counter::kIsRate);
 }
 
-relumc::CpuKernel kernel_arg(benchmark::State& state, int index) {
-  const auto k = static_cast<relumc::CpuKernel>(state.range(index));
-  state.SetLabel(relumc::cpu_kernel_name(k));
-  return k;
+relumc::CpuKernel kernel_arg(const benchmark::State& state, int index) {
+  return static_cast<relumc::CpuKernel>(state.range(index));
 }
 
 // The same fixed chunks and OpenMP loop as the estimator, with nothing but a sum of the normals.
 void BM_RngFloor(benchmark::State& state) {
   const int64_t d = state.range(0);
   const int threads = static_cast<int>(state.range(1));
-  const bool simd = kernel_arg(state, 2) != relumc::CpuKernel::Scalar;
+  const relumc::CpuKernel kernel = kernel_arg(state, 2);
+  const bool simd = kernel != relumc::CpuKernel::Scalar;
+  state.SetLabel(relumc::cpu_kernel_name(kernel));
   const uint64_t n = samples_for(d);
   const uint64_t chunks = relumc::chunk_count(n, d);
   relumc::ChunkArgs<double> a;

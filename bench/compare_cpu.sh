@@ -56,20 +56,9 @@ seed="${RELUMC_SEED:-1}"
 [[ "$seed" =~ ^[0-9]+$ ]] || die "RELUMC_SEED must be a non-negative integer, got '$seed'"
 
 # ---- (a) packages ---------------------------------------------------------------------------------
-./setup.sh
-want=(python3-numpy python3-torch)
+want=(python3-torch)
 [ "${RELUMC_PEERS_OPENBLAS:-0}" = 1 ] && want+=(libopenblas0-pthread)
-missing=()
-for p in "${want[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "compare_cpu: installing ${missing[*]}"
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+./setup.sh "${want[@]}"
 [ -x "$PY" ] || die "$PY not found (Debian's python3 is needed: it sees python3-numpy and python3-torch)"
 "$PY" -c "import numpy, torch" 2>/dev/null ||
   die "$PY cannot import numpy and torch (Debian packages python3-numpy, python3-torch)"

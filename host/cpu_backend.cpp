@@ -128,18 +128,23 @@ std::optional<CpuKernel> parse_cpu_kernel(std::string_view s) {
   return std::nullopt;
 }
 
-std::string cpu_kernel_name(CpuKernel k) {
-  if (k == CpuKernel::Scalar) return "scalar";
-  if (simd_kernel_available()) return "simd-" + simd_target_name();
+namespace {
+// Whether an estimate with kernel k runs the SIMD kernel here; throws when k is Simd and it cannot.
+bool uses_simd(CpuKernel k) {
+  if (k == CpuKernel::Scalar) return false;
+  if (simd_kernel_available()) return true;
   if (k == CpuKernel::Simd)
     throw InputError("--cpu-kernel simd: this CPU's best SIMD target (" + simd_target_name() +
                      ") has no fused multiply-add, so it cannot reproduce the sample contract; use auto or scalar");
-  return "scalar";
+  return false;
 }
+}  // namespace
+
+std::string cpu_kernel_name(CpuKernel k) { return uses_simd(k) ? "simd-" + simd_target_name() : "scalar"; }
 
 Estimate estimate_cpu(const Case& c, const EstimateOptions& opt) {
   validate(c);  // N >= 2, sizes, finite nonzero rows: an estimate is never NaN
-  const bool simd = cpu_kernel_name(opt.cpu_kernel) != "scalar";
+  const bool simd = uses_simd(opt.cpu_kernel);
   return opt.precision == Precision::Float ? estimate_cpu_t<float>(c, opt, simd) : estimate_cpu_t<double>(c, opt, simd);
 }
 

@@ -6,9 +6,9 @@
 //   PhiloxLanes(dw, seed, stream, first, j, r0, r1, r2, r3)  words of block j of samples first + lane
 //   UniformFromWord(d, r)                                     the contract's uniform of a word
 //   ToDouble(d64, v)                                          lanes of T widened to double
-// A tile is Lanes(d) samples: the kernel draws their d coordinates into X (coordinate-major, lanes
-// innermost), projects them on every row, forms the per-sample coefficients, and adds coefficient
-// times x into the lane partials. X is one tile, never the chunk.
+// A tile is G lane groups of Lanes(d) samples: the kernel draws their d coordinates into X
+// (coordinate-major, samples innermost), projects them on every row, forms the per-sample
+// coefficients, and adds coefficient times x into the lane partials. X is one tile, never the chunk.
 
 // Coordinates 0..dim-1 of samples first .. first + Lanes(d) - 1 into X, coordinate k at X + k * stride.
 template <class D, class DW>

@@ -38,14 +38,6 @@ RELUMC_HD inline U Zero(Scalar<U>) {
   return U(0);
 }
 template <class U>
-RELUMC_HD inline U Load(Scalar<U>, const U* p) {
-  return *p;
-}
-template <class U>
-RELUMC_HD inline void Store(U v, Scalar<U>, U* p) {
-  *p = v;
-}
-template <class U>
 RELUMC_HD inline U LoadU(Scalar<U>, const U* p) {
   return *p;
 }

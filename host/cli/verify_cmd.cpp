@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: MIT
+// relumc verify: flags -> cases -> run_verification -> writers -> exit status.
+#include "host/cli/common.hpp"
+#include "relumc/report.hpp"
+#include "relumc/sweep.hpp"
+#include "relumc/verify.hpp"
+
+#include <cstdio>
+#include <memory>
+
+namespace relumc::cli {
+namespace {
+
+struct VerifyFlags {
+  std::vector<std::string> quantities{"gating", "grad", "loss"};
+  std::string weights;
+  std::vector<double> angles;
+  int angle_steps = 7;
+  std::vector<double> norms{0.5, 1.0, 2.0};
+  std::vector<double> ratios{1.5};
+  std::vector<int64_t> dims{2, 10, 100};
+  std::vector<int64_t> units{1}, teacher_units{1};
+  int random_cases = 0;
+  std::vector<std::string> samples{"1e4", "1e5", "4e5"};
+  uint64_t seed = 1;
+  int threads = 0;
+  double alpha = 0.01;
+  std::string precision = "double", backend = "auto", cpu_kernel = "auto", formula = "tian", out = "relumc-out";
+  bool quiet = false;
+};
+
+void add_verify_flags(CLI::App& cmd, VerifyFlags& f) {
+  cmd.add_option("--quantity,-q", f.quantities, "gating | grad | loss (several allowed)")->delimiter(',')->capture_default_str();
+  cmd.add_option("--weights", f.weights,
+                 "JSON file: {\"e\":[..],\"w\":[..]} (gating), {\"student\":[[..]],\"teacher\":[[..]]} (grad, loss)");
+  cmd.add_option("--angles", f.angles, "angles in radians, in [0, pi] (overrides --angle-steps)")->delimiter(',');
+  cmd.add_option("--angle-steps", f.angle_steps, "equally spaced angles from 0 to pi")->check(integer_in(1, 1e6))->capture_default_str();
+  cmd.add_option("--norms", f.norms, "student norms |w|")->delimiter(',')->capture_default_str();
+  cmd.add_option("--ratios", f.ratios, "teacher/student norm ratios |w*|/|w| (grad, loss)")->delimiter(',')->capture_default_str();
+  cmd.add_option("--dims,-d", f.dims, "input dimensions d")->delimiter(',')->check(kDim)->capture_default_str();
+  cmd.add_option("--units,-K", f.units, "student units K (grad, loss)")->delimiter(',')->check(kUnits)->capture_default_str();
+  cmd.add_option("--teacher-units", f.teacher_units, "teacher units K* (grad, loss)")->delimiter(',')->check(kUnits)->capture_default_str();
+  cmd.add_option("--random-cases", f.random_cases, "extra random (W, W*) per shape, norm and ratio")->check(integer_in(0, 1e6))->capture_default_str();
+  cmd.add_option("--samples,-n", f.samples, "sample counts N (1e9 accepted)")->delimiter(',')->capture_default_str();
+  cmd.add_option("--seed", f.seed, "seed of the sample contract")->check(kSeed)->capture_default_str();
+  cmd.add_option("--threads", f.threads, "CPU threads (0: all)")->check(kThreads)->capture_default_str();
+  cmd.add_option("--alpha", f.alpha, "family-wise level of the verdict (Holm)")->capture_default_str();
+  cmd.add_option("--precision", f.precision, "sample precision: float | double")->capture_default_str();
+  cmd.add_option("--backend", f.backend, "auto | cpu | cuda")->capture_default_str();
+  cmd.add_option("--cpu-kernel", f.cpu_kernel,
+                 "auto | simd | scalar: the CPU chunk kernel (all give bit-identical results; scalar is the reference)")
+      ->capture_default_str();
+  cmd.add_option("--formula", f.formula,
+                 "closed form to test: tian, or a deliberately wrong one (sin-sign, theta-swap, lost-half, norm-swap)")
+      ->capture_default_str();
+  cmd.add_option("--out,-o", f.out, "output directory for results.csv and results.json")->capture_default_str();
+  cmd.add_flag("--quiet", f.quiet, "no table on stdout, no progress line");
+}
+
+int run_verify(const VerifyFlags& f) {
+  std::vector<Quantity> quantities;
+  for (const std::string& q : f.quantities)
+    quantities.push_back(parse_or_throw<Quantity>(q, "--quantity", parse_quantity, "gating, grad, loss"));
+  std::vector<uint64_t> samples;
+  for (const std::string& s : f.samples) samples.push_back(parse_samples(s));
+  for (uint64_t n : samples)
+    if (n < 1000)
+      std::fprintf(stderr, "relumc: warning: N = %llu is small: the z-test relies on the normal approximation of the mean, "
+                   "and its verdicts are not calibrated below N ~ 1e3\n", static_cast<unsigned long long>(n));
+  check_alpha(f.alpha);
+
+  VerifyOptions opt;
+  opt.seed = f.seed;
+  opt.threads = f.threads;
+  opt.alpha = f.alpha;
+  opt.precision = parse_or_throw<Precision>(f.precision, "--precision", parse_precision, "float, double");
+  opt.formula = parse_or_throw<Formula>(f.formula, "--formula", parse_formula,
+                                        "tian, sin-sign, theta-swap, lost-half, norm-swap");
+  const Backend requested = parse_or_throw<Backend>(f.backend, "--backend", parse_backend, "auto, cpu, cuda");
+  opt.cpu_kernel = parse_or_throw<CpuKernel>(f.cpu_kernel, "--cpu-kernel", parse_cpu_kernel, "auto, simd, scalar");
+  cpu_kernel_name(opt.cpu_kernel);  // --cpu-kernel simd on a CPU without an FMA target: named before any work
+  opt.progress = !f.quiet;
+
+  std::vector<Case> cases;
+  if (!f.weights.empty()) {
+    cases = cases_from_weights_file(f.weights, quantities, samples);
+  } else {
+    GridSpec spec;
+    spec.quantities = quantities;
+    spec.angles = f.angles.empty() ? angle_steps(f.angle_steps) : f.angles;
+    spec.norms = f.norms;
+    spec.ratios = f.ratios;
+    spec.dims = f.dims;
+    spec.units = f.units;
+    spec.teacher_units = f.teacher_units;
+    spec.random_cases = f.random_cases;
+    spec.samples = samples;
+    cases = build_grid(spec, opt.seed);
+  }
+  std::string backend_note;
+  opt.backend = resolve_backend(requested, &backend_note);
+  ensure_writable_dir(f.out);
+
+  const VerifyReport rep = run_verification(std::move(cases), opt);
+  write_file_atomically(f.out + "/results.csv", results_csv(rep));
+  write_file_atomically(f.out + "/results.json", results_json(rep, backend_note));
+  if (!f.quiet) {
+    print_table(rep, backend_note, stdout);
+    fmt::print("wrote {0}/results.csv and {0}/results.json\n", f.out);
+  }
+  return rep.passed ? kExitPass : kExitFail;
+}
+
+}  // namespace
+
+Command add_verify_command(CLI::App& app) {
+  auto flags = std::make_shared<VerifyFlags>();
+  CLI::App* cmd = app.add_subcommand("verify", "compare closed forms with Monte Carlo estimates; exit 0 pass, 1 fail, 2 bad input");
+  add_verify_flags(*cmd, *flags);
+  return {cmd, [flags] { return run_verify(*flags); }};
+}
+
+}  // namespace relumc::cli

@@ -65,6 +65,12 @@ Estimate estimate_cpu_t(const Case& c, const EstimateOptions& opt, bool simd) {
   args.stream = c.stream;
   std::vector<double> partial(static_cast<size_t>(chunks) * 2 * m, 0.0);
 
+  // This rank's contiguous range of chunks; the others arrive through allgather_chunks.
+  const Distribution& dist = opt.distribution ? *opt.distribution : Distribution::single();
+  const int64_t k_begin = static_cast<int64_t>(dist.first_chunk(chunks, dist.rank()));
+  const int64_t k_end = static_cast<int64_t>(dist.first_chunk(chunks, dist.rank() + 1));
+  std::atomic<bool> stopped{false};
+
   int threads = opt.threads;
 #ifdef _OPENMP
   if (threads <= 0) threads = omp_get_max_threads();
@@ -75,7 +81,11 @@ Estimate estimate_cpu_t(const Case& c, const EstimateOptions& opt, bool simd) {
 #ifdef _OPENMP
 #pragma omp for schedule(dynamic, 1)
 #endif
-    for (int64_t k = 0; k < static_cast<int64_t>(chunks); ++k) {
+    for (int64_t k = k_begin; k < k_end; ++k) {
+      if (stopped.load(std::memory_order_relaxed) || (opt.stop && opt.stop->load(std::memory_order_relaxed))) {
+        stopped.store(true, std::memory_order_relaxed);
+        continue;  // a stop request: skip to the end of the loop, no partial result escapes
+      }
       std::fill(S.begin(), S.end(), 0.0);
       std::fill(Q.begin(), Q.end(), 0.0);
       const uint64_t begin = chunk_begin(N, chunks, k), end = chunk_begin(N, chunks, k + 1);
@@ -89,7 +99,10 @@ Estimate estimate_cpu_t(const Case& c, const EstimateOptions& opt, bool simd) {
     }
   }
 
-  // Combine in chunk order: deterministic whatever the thread count.
+  dist.allgather_chunks(partial.data(), chunks, static_cast<size_t>(2 * m));
+  if (dist.any(stopped.load())) throw Interrupted("stopped at a chunk boundary");
+
+  // Combine in chunk order: deterministic whatever the thread count or number of ranks.
   std::vector<double> sum(m, 0.0), sumsq(m, 0.0);
   for (uint64_t k = 0; k < chunks; ++k) {
     const double* p = partial.data() + static_cast<size_t>(k) * 2 * m;

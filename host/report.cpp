@@ -18,6 +18,9 @@ namespace {
 using nlohmann::ordered_json;
 
 constexpr const char* kVersion = "0.1.0";
+constexpr const char* kPlanName =
+    "Stein two-stage: a pilot on a separate stream sets each case's N for the target root-mean-square relative error "
+    "|se|/|cf|; the verdict uses only the N fresh samples";
 constexpr const char* kTestName =
     "per-component two-sided z (standard error from sample second moments), Sidak within a case, Holm across cases";
 
@@ -91,10 +94,17 @@ std::string results_json(const VerifyReport& rep, const std::string& backend_not
   j["cases_failed"] = failed;
   ordered_json slopes;
   for (Quantity q : {Quantity::Gating, Quantity::Grad, Quantity::Loss}) {
+    if (rep.plan.used) break;  // N was chosen to equalise the errors: no slope to fit
     const SlopeFit fit = fit_error_slope(rep.cases, rep.results, q);
     if (fit.points >= 2) slopes[std::string(to_string(q))] = number(fit.slope);
   }
   j["error_slope_vs_samples"] = slopes.is_null() ? ordered_json::object() : slopes;
+  if (rep.plan.used)
+    j["sample_plan"] = {{"procedure", kPlanName},
+                        {"target_rel_error", o.target_rel_error > 0 ? ordered_json(o.target_rel_error) : ordered_json(nullptr)},
+                        {"time_budget_seconds", o.time_budget > 0 ? ordered_json(o.time_budget) : ordered_json(nullptr)},
+                        {"pilot_samples", o.pilot_samples},
+                        {"max_samples", o.max_samples}};
   ordered_json cases = ordered_json::array();
   for (size_t k = 0; k < rep.cases.size(); ++k) {
     const Case& c = rep.cases[k];
@@ -131,7 +141,14 @@ std::string results_json(const VerifyReport& rep, const std::string& backend_not
   }
   j["cases"] = std::move(cases);
   // Run facts that legitimately differ between identical computations live apart, under "run".
-  j["run"] = {{"threads", rep.threads}, {"cpu_kernel", rep.cpu_kernel}, {"seconds", rep.seconds}};
+  j["run"] = {{"threads", rep.threads}, {"cpu_kernel", rep.cpu_kernel}, {"seconds", rep.seconds},
+              {"ranks", rep.ranks}, {"resumed_cases", rep.resumed_cases}};
+  if (rep.plan.used) {
+    // Under a time budget the clock chose N: these facts differ between otherwise identical runs.
+    j["run"]["effective_rel_error"] = rep.plan.effective_rel_error;
+    j["run"]["pilot_seconds"] = rep.plan.pilot_seconds;
+    j["run"]["planned_seconds"] = rep.plan.planned_seconds;
+  }
   return j.dump(1) + "\n";
 }
 
@@ -170,14 +187,26 @@ void print_table(const VerifyReport& rep, const std::string& backend_note, std::
   size_t failed = 0;
   for (const CaseResult& r : rep.results) failed += r.passed ? 0 : 1;
   for (Quantity q : {Quantity::Gating, Quantity::Grad, Quantity::Loss}) {
+    if (rep.plan.used) break;  // N was chosen to equalise the errors: no slope to fit
     const SlopeFit fit = fit_error_slope(rep.cases, rep.results, q);
     if (fit.points >= 2)
       fmt::print(out, "{}: relative error ~ N^{:.3f} over {} sample counts (theory: N^-0.5{})\n", to_string(q),
                  fit.slope, fit.points, std::fabs(fit.slope + 0.5) > 0.25 ? "; FAR FROM IT: look for a bias" : "");
   }
-  fmt::print(out, "backend: {}{}; precision {}; seed {}; {} thread(s); {:.1f} s\n", backend_note,
+  fmt::print(out, "backend: {}{}; precision {}; seed {}; {} thread(s){}; {:.1f} s\n", backend_note,
              rep.cpu_kernel.empty() ? "" : "; kernel " + rep.cpu_kernel, to_string(rep.options.precision),
-             rep.options.seed, rep.threads, rep.seconds);
+             rep.options.seed, rep.threads, rep.ranks > 1 ? fmt::format(" x {} MPI ranks", rep.ranks) : "", rep.seconds);
+  if (rep.resumed_cases > 0)
+    fmt::print(out, "resumed: {} of {} cases taken from the journal\n", rep.resumed_cases, rep.cases.size());
+  if (rep.plan.used)
+    fmt::print(out,
+               "sample plan: two-stage (pilot {} samples per case); N chosen for a relative error of {:.3g}{}; {:.3g} samples "
+               "in all, {:.1f} s predicted\n",
+               rep.options.pilot_samples, rep.plan.effective_rel_error,
+               rep.plan.effective_rel_error > rep.options.target_rel_error && rep.options.time_budget > 0
+                   ? fmt::format(" (the {:.0f} s budget allows no less)", rep.options.time_budget)
+                   : "",
+               static_cast<double>(rep.plan.planned_samples), rep.plan.planned_seconds);
   if (rep.options.formula != Formula::Tian)
     fmt::print(out, "formula: {} (a deliberately wrong closed form)\n", to_string(rep.options.formula));
   fmt::print(out, "VERDICT: {} ({} of {} cases rejected at alpha = {} with Holm's correction)\n",

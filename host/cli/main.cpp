@@ -3,12 +3,15 @@
 // and dispatches. Exit status: 0 every verdict passes, 1 some verdict fails, 2 bad input or usage.
 #include "host/cli/common.hpp"
 #include "host/info.hpp"
+#include "relumc/distribution.hpp"
 
 #include <cstdio>
 #include <vector>
 
 int main(int argc, char** argv) {
   using namespace relumc::cli;
+  relumc::DistributionScope mpi(&argc, &argv);  // MPI only when started by mpirun
+  const relumc::Distribution& dist = relumc::Distribution::process();
   CLI::App app{"relumc: Monte Carlo verification of the population gradient of two-layer ReLU networks"};
   app.set_version_flag("--version", std::string("relumc ") + relumc::kVersion + " (relumc info: backends, CPU features, GPUs)");
   app.require_subcommand(1);
@@ -46,8 +49,14 @@ int main(int argc, char** argv) {
     for (const Command& c : commands)
       if (c.app->parsed()) return c.run();
     return kExitUsage;
+  } catch (const relumc::InputError& e) {
+    // Bad input is found identically on every rank, before any communication: rank 0 says it.
+    if (dist.is_root()) std::fprintf(stderr, "relumc: error: %s\n", e.what());
+    return kExitUsage;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "relumc: error: %s\n", e.what());
+    std::fprintf(stderr, "relumc: error%s: %s\n", dist.size() > 1 ? fmt::format(" (rank {})", dist.rank()).c_str() : "",
+                 e.what());
+    dist.abort(kExitUsage);  // the other ranks may be waiting for this one
     return kExitUsage;
   }
 }

@@ -1,12 +1,17 @@
 // SPDX-License-Identifier: MIT
 // relumc verify: flags -> cases -> run_verification -> writers -> exit status.
 #include "host/cli/common.hpp"
+#include "host/interrupt.hpp"
+#include "host/journal.hpp"
+#include "relumc/distribution.hpp"
 #include "relumc/report.hpp"
 #include "relumc/sweep.hpp"
 #include "relumc/verify.hpp"
 
+#include <cmath>
 #include <cstdio>
 #include <memory>
+#include <optional>
 
 namespace relumc::cli {
 namespace {
@@ -27,6 +32,9 @@ struct VerifyFlags {
   double alpha = 0.01;
   std::string precision = "double", backend = "auto", cpu_kernel = "auto", formula = "tian", out = "relumc-out";
   bool quiet = false;
+  bool resume = false, restart = false;
+  std::optional<double> target_rel_error, time_budget;
+  std::string pilot_samples = "1e4", max_samples = "1e12";
 };
 
 void add_verify_flags(CLI::App& cmd, VerifyFlags& f) {
@@ -41,7 +49,7 @@ void add_verify_flags(CLI::App& cmd, VerifyFlags& f) {
   cmd.add_option("--units,-K", f.units, "student units K (grad, loss)")->delimiter(',')->check(kUnits)->capture_default_str();
   cmd.add_option("--teacher-units", f.teacher_units, "teacher units K* (grad, loss)")->delimiter(',')->check(kUnits)->capture_default_str();
   cmd.add_option("--random-cases", f.random_cases, "extra random (W, W*) per shape, norm and ratio")->check(integer_in(0, 1e6))->capture_default_str();
-  cmd.add_option("--samples,-n", f.samples, "sample counts N (1e9 accepted)")->delimiter(',')->capture_default_str();
+  CLI::Option* samples = cmd.add_option("--samples,-n", f.samples, "sample counts N (1e9 accepted)")->delimiter(',')->capture_default_str();
   cmd.add_option("--seed", f.seed, "seed of the sample contract")->check(kSeed)->capture_default_str();
   cmd.add_option("--threads", f.threads, "CPU threads (0: all)")->check(kThreads)->capture_default_str();
   cmd.add_option("--alpha", f.alpha, "family-wise level of the verdict (Holm)")->capture_default_str();
@@ -55,14 +63,39 @@ void add_verify_flags(CLI::App& cmd, VerifyFlags& f) {
       ->capture_default_str();
   cmd.add_option("--out,-o", f.out, "output directory for results.csv and results.json")->capture_default_str();
   cmd.add_flag("--quiet", f.quiet, "no table on stdout, no progress line");
+  CLI::Option* resume = cmd.add_flag("--resume", f.resume,
+      "continue the unfinished run whose journal is in --out (same flags), skipping its finished cases");
+  cmd.add_flag("--restart", f.restart, "discard an unfinished run's journal in --out and start anew")->excludes(resume);
+  CLI::Option* target = cmd.add_option("--target-rel-error", f.target_rel_error,
+      "choose N per case (two-stage: pilot, then fresh samples) for this root-mean-square relative error");
+  CLI::Option* budget = cmd.add_option("--time-budget", f.time_budget,
+      "seconds for the whole run: choose N per case so every case reaches the same relative error");
+  target->excludes(samples);
+  budget->excludes(samples);
+  cmd.add_option("--pilot-samples", f.pilot_samples, "pilot N per case for --target-rel-error/--time-budget")
+      ->capture_default_str();
+  cmd.add_option("--max-samples", f.max_samples, "largest N per case for --target-rel-error/--time-budget")
+      ->capture_default_str();
+
+}
+
+// --target-rel-error and --time-budget choose N themselves: they exclude --samples.
+void check_planning(const VerifyFlags& f) {
+  if (f.target_rel_error && !(*f.target_rel_error > 0 && *f.target_rel_error < 1))
+    throw InputError(fmt::format("--target-rel-error {} is outside (0, 1): it is a relative error", *f.target_rel_error));
+  if (f.time_budget && !(*f.time_budget > 0 && std::isfinite(*f.time_budget)))
+    throw InputError(fmt::format("--time-budget {} is not a positive number of seconds", *f.time_budget));
 }
 
 int run_verify(const VerifyFlags& f) {
+  check_planning(f);
   std::vector<Quantity> quantities;
   for (const std::string& q : f.quantities)
     quantities.push_back(parse_or_throw<Quantity>(q, "--quantity", parse_quantity, "gating, grad, loss"));
   std::vector<uint64_t> samples;
   for (const std::string& s : f.samples) samples.push_back(parse_samples(s));
+  const bool planned = f.target_rel_error || f.time_budget;
+  if (planned) samples = {parse_samples(f.pilot_samples)};  // a placeholder: the planner chooses each N
   for (uint64_t n : samples)
     if (n < 1000)
       std::fprintf(stderr, "relumc: warning: N = %llu is small: the z-test relies on the normal approximation of the mean, "
@@ -80,6 +113,15 @@ int run_verify(const VerifyFlags& f) {
   opt.cpu_kernel = parse_or_throw<CpuKernel>(f.cpu_kernel, "--cpu-kernel", parse_cpu_kernel, "auto, simd, scalar");
   cpu_kernel_name(opt.cpu_kernel);  // --cpu-kernel simd on a CPU without an FMA target: named before any work
   opt.progress = !f.quiet;
+  opt.target_rel_error = f.target_rel_error.value_or(0);
+  opt.time_budget = f.time_budget.value_or(0);
+  opt.pilot_samples = parse_samples(f.pilot_samples);
+  opt.max_samples = parse_samples(f.max_samples);
+  if (opt.pilot_samples < 1000)
+    throw InputError(fmt::format("--pilot-samples {} is below 1000: the pilot's standard error would be too rough",
+                                 f.pilot_samples));
+  if (opt.max_samples < opt.pilot_samples)
+    throw InputError(fmt::format("--max-samples {} is below --pilot-samples {}", f.max_samples, f.pilot_samples));
 
   std::vector<Case> cases;
   if (!f.weights.empty()) {
@@ -99,16 +141,37 @@ int run_verify(const VerifyFlags& f) {
   }
   std::string backend_note;
   opt.backend = resolve_backend(requested, &backend_note);
-  ensure_writable_dir(f.out);
+  // Under mpirun the ranks split every case's chunks; only rank 0 prints and writes.
+  const Distribution& dist = Distribution::process();
+  opt.distribution = &dist;
+  opt.progress = opt.progress && dist.is_root();
+  const bool quiet = f.quiet || !dist.is_root();
+  if (dist.is_root()) ensure_writable_dir(f.out);
 
-  const VerifyReport rep = run_verification(std::move(cases), opt);
-  write_file_atomically(f.out + "/results.csv", results_csv(rep));
-  write_file_atomically(f.out + "/results.json", results_json(rep, backend_note));
-  if (!f.quiet) {
-    print_table(rep, backend_note, stdout);
-    fmt::print("wrote {0}/results.csv and {0}/results.json\n", f.out);
+  opt.stop = install_stop_handlers();
+  Journal journal(f.out, journal_config(opt, cases), f.resume, f.restart, dist);
+  opt.journal = &journal;
+  const size_t total = cases.size();
+  try {
+    const VerifyReport rep = run_verification(std::move(cases), opt);
+    if (dist.is_root()) {
+      write_file_atomically(f.out + "/results.csv", results_csv(rep));
+      write_file_atomically(f.out + "/results.json", results_json(rep, backend_note));
+      journal.complete();
+    }
+    if (!quiet) {
+      print_table(rep, backend_note, stdout);
+      fmt::print("wrote {0}/results.csv and {0}/results.json\n", f.out);
+    }
+    return rep.passed ? kExitPass : kExitFail;
+  } catch (const Interrupted&) {
+    if (dist.is_root())
+      std::fprintf(stderr,
+                   "\nrelumc: stopped by signal %d at a chunk boundary after %zu of %zu cases; %s keeps them: rerun the "
+                   "same command with --resume to continue\n",
+                   stop_signal(), journal.finished().size(), total, journal.path().c_str());
+    return 128 + stop_signal();
   }
-  return rep.passed ? kExitPass : kExitFail;
 }
 
 }  // namespace

@@ -4,13 +4,15 @@
 // Determinism: the N samples of a case are cut into fixed chunks by index (their number depends only
 // on N and the quantity's size, never on threads); each chunk is summed into eight lane partials in
 // sample order in double (host/cpu_kernel.hpp); chunk sums are combined in chunk order. The same seed,
-// precision and backend therefore give bit-identical estimates whatever the thread count or CPU kernel.
+// precision and backend therefore give bit-identical estimates whatever the thread count, CPU kernel or
+// number of MPI ranks (which split the chunks, relumc/distribution.hpp).
 //
 // Usage:
 //   relumc::Estimate e = relumc::estimate_cpu(c, {.seed = 1, .threads = 2});
 #pragma once
 
 #include "relumc/case.hpp"
+#include "relumc/distribution.hpp"
 
 #include <atomic>
 #include <optional>
@@ -42,6 +44,17 @@ struct EstimateOptions {
   Precision precision = Precision::Double;
   CpuKernel cpu_kernel = CpuKernel::Auto;
   std::atomic<uint64_t>* samples_done = nullptr;  // progress counter, may be null
+  // Ranks sharing the chunks (null: this process alone). Every rank must call with the same case.
+  const Distribution* distribution = nullptr;
+  // Checked before each chunk (may be null): once set, the remaining chunks are skipped and the
+  // estimate throws Interrupted (on every rank).
+  const std::atomic<bool>* stop = nullptr;
+};
+
+// A stop request (SIGINT) arrived at a chunk boundary; nothing partial is returned.
+class Interrupted : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
 };
 
 enum class Backend { Auto, Cpu, Cuda };

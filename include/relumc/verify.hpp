@@ -11,10 +11,13 @@
 #include "relumc/estimate.hpp"
 #include "relumc/verdict.hpp"
 
+#include <atomic>
 #include <string>
 #include <vector>
 
 namespace relumc {
+
+class Journal;
 
 struct VerifyOptions {
   uint64_t seed = 1;
@@ -25,6 +28,35 @@ struct VerifyOptions {
   double alpha = 0.01;
   Formula formula = Formula::Tian;  // a wrong formula only to show the engine rejects it
   bool progress = false;            // progress line on stderr
+
+  // Several processes (MPI ranks) sharing the chunks of every case; null: this process alone.
+  const Distribution* distribution = nullptr;
+  // Stop request checked at chunk boundaries (host/interrupt.hpp); run_verification then throws
+  // Interrupted, with every finished case in the journal.
+  const std::atomic<bool>* stop = nullptr;
+  // Journal (crash safety, host/journal.hpp), may be null: its finished cases are taken as they are,
+  // and every newly finished case is appended to it.
+  Journal* journal = nullptr;
+
+  // Sample-count planning (host/sample_plan.cpp), on when target_rel_error > 0 or time_budget > 0:
+  // Stein's two-stage procedure. A pilot of pilot_samples on a separate stream estimates each case's
+  // standard error; N is then chosen so that the root-mean-square relative error |se| / |cf| is
+  // target_rel_error (or, under a time budget in seconds, the smallest common value the budget allows),
+  // within [pilot_samples, max_samples]; the verdict uses only the N fresh samples of the second stage.
+  double target_rel_error = 0;
+  double time_budget = 0;
+  uint64_t pilot_samples = 10000;
+  uint64_t max_samples = 1000000000000ull;
+};
+
+// What the sample planner did (for the report).
+struct SamplePlan {
+  bool used = false;
+  double target_rel_error = 0;     // asked for (0: none, budget only)
+  double effective_rel_error = 0;  // the target the N were chosen for (larger when the budget binds)
+  double pilot_seconds = 0;
+  double planned_seconds = 0;      // the second stage's predicted time, from the pilots' rates
+  uint64_t planned_samples = 0;    // sum of the second stage's N
 };
 
 struct VerifyReport {
@@ -35,6 +67,9 @@ struct VerifyReport {
   int threads = 1;
   std::string cpu_kernel;  // the CPU kernel that ran ("simd-AVX2", "scalar"); empty on other backends
   double seconds = 0;
+  SamplePlan plan;
+  size_t resumed_cases = 0;  // cases taken from the journal
+  int ranks = 1;             // MPI ranks that shared the work
 };
 
 // auto -> cuda when a usable device and CUDA estimators exist, else cpu. Throws InputError when cuda
@@ -43,7 +78,17 @@ Backend resolve_backend(Backend requested, std::string* note);
 
 Estimate estimate(const Case& c, const EstimateOptions& opt, Backend backend);
 
+// Estimates and tests every case (skipping those the journal already holds), then applies Holm.
+// Throws Interrupted when opt.stop is set (the journal keeps every finished case).
 VerifyReport run_verification(std::vector<Case> cases, const VerifyOptions& opt);
+
+// Stream of a case's pilot (the planner's first stage): disjoint from every case's own stream and from
+// the geometry streams, so the second stage's samples are independent of the chosen N.
+inline constexpr uint32_t kPilotStreamBase = 0x40000000u;
+
+// The planner (host/sample_plan.cpp): chooses the N of cases[k] for every k with todo[k], as described
+// at VerifyOptions::target_rel_error. Every rank returns the root's plan.
+SamplePlan plan_samples(std::vector<Case>& cases, const std::vector<bool>& todo, const VerifyOptions& opt);
 
 // Power: the smallest N on the ladder at which the case, compared with formula `wrong`, is rejected at
 // level alpha (0 when none is). Each rung uses fresh samples (stream = the rung's index).

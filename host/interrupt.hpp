@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: MIT
+// SIGINT/SIGTERM as a stop request: the first one sets a flag that the estimators check at every chunk
+// boundary (EstimateOptions::stop), so a run stops cleanly with its journal intact and can be resumed;
+// a second one terminates at once (the default action).
+#pragma once
+
+#include <atomic>
+
+namespace relumc {
+
+// Installs the handlers (idempotent) and returns the flag they set.
+const std::atomic<bool>* install_stop_handlers();
+// Which signal stopped the run (0: none yet).
+int stop_signal();
+
+}  // namespace relumc

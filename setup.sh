@@ -5,7 +5,8 @@
 #   ./setup.sh PKG ...         those and PKG ... (bench/compare_cpu.sh adds the peers' packages)
 set -euo pipefail
 packages=(build-essential cmake pkg-config libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev
-          nlohmann-json3-dev libfmt-dev librandom123-dev libhwy-dev python3 python3-numpy python3-matplotlib
+          nlohmann-json3-dev libfmt-dev librandom123-dev libhwy-dev libopenmpi-dev openmpi-bin
+          python3 python3-numpy python3-matplotlib
           "$@")
 missing=()
 for p in "${packages[@]}"; do

@@ -11,6 +11,7 @@
 #include "relumc/sweep.hpp"
 #include "relumc/verdict.hpp"
 #include "relumc/verify.hpp"
+#include "tests/stats_support.hpp"
 
 #include <gtest/gtest.h>
 
@@ -27,6 +28,8 @@
 namespace {
 
 using relumc::Case;
+using relumc::testing::binomial_band;
+using relumc::testing::binomial_cdf;
 using relumc::CaseResult;
 using relumc::Estimate;
 using relumc::Formula;
@@ -267,25 +270,6 @@ TEST(FitErrorSlope, RecoversMinusOneHalf) {
 }
 
 // ---- calibration ----
-
-// P(X <= k) for X ~ Binomial(n, p), summing the pmf in log space (exact to rounding for these n).
-double binomial_cdf(int k, int n, double p) {
-  if (k < 0) return 0;
-  double s = 0;
-  for (int i = 0; i <= std::min(k, n); ++i)
-    s += std::exp(std::lgamma(n + 1.0) - std::lgamma(i + 1.0) - std::lgamma(n - i + 1.0) + i * std::log(p) +
-                  (n - i) * std::log1p(-p));
-  return std::min(1.0, s);
-}
-
-// Two-sided acceptance band [lo, hi] with P(X < lo) <= tail and P(X > hi) <= tail.
-std::pair<int, int> binomial_band(int n, double p, double tail) {
-  int lo = 0;
-  while (binomial_cdf(lo, n, p) <= tail) ++lo;  // P(X <= lo - 1) <= tail
-  int hi = lo;
-  while (1 - binomial_cdf(hi, n, p) > tail) ++hi;  // P(X > hi) <= tail
-  return {lo, hi};
-}
 
 TEST(Binomial, KnownValues) {
   EXPECT_NEAR(binomial_cdf(2, 10, 0.5), 56.0 / 1024, 1e-14);

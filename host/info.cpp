@@ -2,6 +2,7 @@
 // `relumc info`: what this build and this machine offer: backends, CPU features and the kernel the
 // CPU path runs, GPUs, build options. Detected once, here, and the same names appear in results.json.
 #include "host/info.hpp"
+#include "relumc/distribution.hpp"
 
 #include "host/cpu_kernel.hpp"
 #include "relumc/estimate.hpp"
@@ -75,6 +76,8 @@ void print_info(std::FILE* out) {
   const bool gpu = cuda_usable(&why);
   fmt::print(out, "gpu: {}\n", gpu ? "a usable CUDA device is present" : "none usable: " + why);
   fmt::print(out, "backends: cpu{}\n", gpu ? ", cuda (device present; estimators: issue #3)" : "");
+  fmt::print(out, "processes: {}{}\n", Distribution::process().describe(),
+             mpi_built() ? " (MPI built: mpirun -np R relumc ... splits every case's chunks)" : " (MPI not built)");
 }
 
 }  // namespace relumc

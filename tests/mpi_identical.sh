@@ -34,5 +34,19 @@ check() {  # name, then the verify flags
   done
 }
 
+# Resume under MPI: rank 0 reads the journal and every rank takes its finished cases.
+resume() {
+  local flags=(--dims 3,17 --angle-steps 3 --norms 1 --samples 3001,70001)
+  "$relumc" verify --quiet --threads 1 --out "$work/resume-ref" "${flags[@]}" || true
+  mkdir -p "$work/resume-3"
+  head -n 6 "$work/resume-ref/journal.jsonl" > "$work/resume-3/journal.jsonl"  # header + 5 cases
+  "$mpiexec" -np 3 "$relumc" verify --quiet --threads 1 --out "$work/resume-3" --resume "${flags[@]}" || true
+  cmp "$work/resume-ref/results.csv" "$work/resume-3/results.csv"
+  cmp <(strip_run "$work/resume-ref/results.json") <(strip_run "$work/resume-3/results.json")
+  grep -q '"resumed_cases": 5' "$work/resume-3/results.json" || { echo "mpi: resume did not take 5 cases"; exit 1; }
+  echo "mpi: resumed on 3 ranks: byte-identical"
+}
+
 check grid --dims 3,17 --units 1,3 --teacher-units 2 --angle-steps 3 --norms 1 --samples 3001,70001
 check planned --dims 5 --angle-steps 3 --norms 1 --target-rel-error 0.05 --pilot-samples 2000
+resume

@@ -35,7 +35,7 @@ class Resume : public ::testing::Test {
     std::error_code ec;
     fs::remove_all(root_, ec);
   }
-  // A sweep of 60 cases of a few milliseconds each: long enough to be killed in the middle.
+  // A sweep of 120 cases of a few milliseconds each: long enough to be killed in the middle.
   std::vector<std::string> sweep(const fs::path& out, const std::vector<std::string>& extra = {}) const {
     std::vector<std::string> a{"verify", "--dims", "20,40", "--angle-steps", "5", "--norms", "1,2",
                                "--samples", "2e4,6e4", "--threads", "1", "--quiet", "--out", out.string()};
@@ -58,7 +58,7 @@ TEST_F(Resume, SigkillThenResumeIsByteIdenticalToAnUninterruptedRun) {
   const fs::path ref = root_ / "ref", out = root_ / "out";
   const RunResult r0 = run_cli(sweep(ref), root_);
   ASSERT_EQ(r0.status, kPass) << r0.err;
-  const size_t total = journal_lines(ref);  // header + 60 cases + complete
+  const size_t total = journal_lines(ref);  // header + 120 cases + complete
 
   const RunResult killed = interrupt(out, SIGKILL, 6);
   ASSERT_EQ(killed.status, 128 + SIGKILL) << "the run ended before it could be killed: " << killed.err;
@@ -191,6 +191,25 @@ TEST_F(Resume, ResumeWithoutJournalStartsAndCompleteJournalIsReplaced) {
   // A finished run's journal does not block the next run in the same directory.
   EXPECT_EQ(run_cli(sweep(out), root_).status, kPass);
   EXPECT_EQ(lines_of(slurp(out / "journal.jsonl")).back(), "{\"complete\":true}");
+}
+
+TEST_F(Resume, FailedResultsWriteLosesNothing) {
+  // results.json cannot be written (a directory is in its place, as a full disk would make the write
+  // fail): exit 2 naming why, and a --resume afterwards recomputes nothing.
+  const fs::path ref = root_ / "ref", out = root_ / "out";
+  ASSERT_EQ(run_cli(sweep(ref), root_).status, kPass);
+  fs::create_directories(out / "results.json");
+  const RunResult failed = run_cli(sweep(out), root_);
+  EXPECT_EQ(failed.status, kUsage);
+  EXPECT_NE(failed.err.find("--resume"), std::string::npos) << failed.err;
+  EXPECT_EQ(journal_lines(out), journal_lines(ref) - 1) << "every case, not marked complete";
+  fs::remove(out / "results.json");
+  const RunResult resumed = run_cli(sweep(out, {"--resume"}), root_);
+  ASSERT_EQ(resumed.status, kPass) << resumed.err;
+  const std::string all = std::to_string(journal_lines(ref) - 2);  // minus header and completion line
+  EXPECT_NE(resumed.err.find(all + " of " + all), std::string::npos) << resumed.err;
+  EXPECT_EQ(slurp(out / "results.csv"), slurp(ref / "results.csv"));
+  EXPECT_EQ(results_without_run(out), results_without_run(ref));
 }
 
 }  // namespace

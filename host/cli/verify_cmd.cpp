@@ -155,9 +155,16 @@ int run_verify(const VerifyFlags& f) {
   try {
     const VerifyReport rep = run_verification(std::move(cases), opt);
     if (dist.is_root()) {
-      write_file_atomically(f.out + "/results.csv", results_csv(rep));
-      write_file_atomically(f.out + "/results.json", results_json(rep, backend_note));
-      journal.complete();
+      try {
+        write_file_atomically(f.out + "/results.csv", results_csv(rep));
+        write_file_atomically(f.out + "/results.json", results_json(rep, backend_note));
+        journal.complete();
+      } catch (const std::exception& e) {
+        // A full or broken disk at the very end: every estimate is in the journal.
+        throw std::runtime_error(fmt::format("{}; no case is lost: {} holds all {} of them, so fix the cause and rerun "
+                                             "the same command with --resume",
+                                             e.what(), journal.path(), rep.cases.size()));
+      }
     }
     if (!quiet) {
       print_table(rep, backend_note, stdout);

@@ -234,14 +234,18 @@ class Regress : public ::testing::Test {
     a.insert(a.end(), extra.begin(), extra.end());
     return a;
   }
-  // Exit 2, stderr names every needle, and neither `out` nor `record` holds anything.
+  // Exit 2, stderr names every needle, `out` is not even created (or stays empty), `record` is not written.
   void expect_refused(const std::vector<std::string>& args, const std::vector<std::string>& needles,
                       const std::string& out, const fs::path& record = {}) const {
+    const bool existed = fs::exists(root_ / out);
     const RunResult r = run(args);
     EXPECT_EQ(r.status, kUsage) << describe(args, r);
     for (const std::string& n : needles) EXPECT_NE(r.err.find(n), std::string::npos) << n << "\n" << describe(args, r);
     std::error_code ec;
-    EXPECT_TRUE(!fs::exists(root_ / out) || fs::is_empty(root_ / out, ec)) << "files written to " << out;
+    if (existed)
+      EXPECT_TRUE(fs::is_empty(root_ / out, ec)) << "files written to " << out;
+    else
+      EXPECT_FALSE(fs::exists(root_ / out)) << "a refused run created " << out;
     if (!record.empty()) EXPECT_FALSE(fs::exists(record)) << record;
   }
   fs::path root_;

@@ -56,8 +56,8 @@ int run_regress(const RegressFlags& f) {
     throw InputError(fmt::format("suite '{}' ({}) asks for backend {}: {}", suite.name, f.suite,
                                  to_string(suite.backend), why));
   }
+  if (!f.record.empty()) check_record_path(f.record);  // before --out is created: a refusal leaves nothing
   ensure_writable_dir(f.out);
-  if (!f.record.empty()) check_record_path(f.record);
 
   const SuiteRun run = run_suite(suite, backend, note, !f.quiet);
   std::unique_ptr<Comparison> cmp;

@@ -210,6 +210,34 @@ TEST(SuiteCases, IdsAreStableUniqueAndIndependentOfOtherGroups) {
   EXPECT_EQ(relumc::case_ids(again, 0), ids0);
 }
 
+// ---------------------------------------------------------------- one family: Holm across the suite
+
+// Two groups, the second with a deliberately wrong formula: the suite fails because of group 1 only,
+// and every p_holm is Holm's adjustment over ALL cases of the suite (recomputed here from the p-values).
+TEST(SuiteRun, HolmSpansEveryGroupAndAWrongFormulaFailsTheSuite) {
+  const relumc::Suite s = relumc::parse_suite(R"({"suite": "holm", "seed": 3, "backend": "cpu", "threads": 2,
+      "groups": [{"quantities": ["gating", "loss"], "dims": [3], "angle_steps": 3, "norms": [1], "samples": [20000]},
+                 {"quantities": ["grad"], "dims": [3], "angles": [0.9, 2.0], "norms": [1], "samples": [100000],
+                  "formula": "lost-half"}]})",
+                                              "holm.json");
+  const relumc::SuiteRun run = relumc::run_suite(s, relumc::Backend::Cpu, "cpu", false);
+  ASSERT_EQ(run.cases.size(), 8u);
+  EXPECT_FALSE(run.passed);
+  for (const relumc::SuiteCase& c : run.cases) EXPECT_EQ(c.r.passed, c.group == 0) << c.id << " p " << c.r.p_value;
+  // Holm over m = 8: sort p ascending, adj_(i) = max_{j <= i} min(1, (m - j) p_(j)).
+  std::vector<size_t> order(run.cases.size());
+  for (size_t k = 0; k < order.size(); ++k) order[k] = k;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return run.cases[a].r.p_value < run.cases[b].r.p_value; });
+  double running = 0;
+  for (size_t j = 0; j < order.size(); ++j) {
+    const relumc::SuiteCase& c = run.cases[order[j]];
+    running = std::max(running, std::min(1.0, static_cast<double>(order.size() - j) * c.r.p_value));
+    EXPECT_DOUBLE_EQ(c.r.p_holm, running) << c.id;
+    EXPECT_EQ(c.r.passed, c.r.p_holm > s.alpha) << c.id;
+  }
+}
+
 // ---------------------------------------------------------------- relumc regress end to end
 
 class Regress : public ::testing::Test {

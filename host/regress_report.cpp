@@ -26,7 +26,7 @@ void print_comparison(const Comparison& c, std::FILE* out) {
   // Verdict changes, failures and throughput rows are always shown; the other kinds up to kMaxRows each.
   constexpr size_t kMaxRows = 30;
   std::map<std::string, size_t> shown, hidden;
-  fmt::print(out, "{:<13} {:<64} {:<30} {:<30} {}\n", "change", "id", "baseline", "now", "");
+  fmt::print(out, "{:<13} {:<64} {:<34} {:<34} {}\n", "change", "id", "baseline", "now", "");
   for (const Change& ch : c.changes) {
     const bool always = ch.fails || ch.kind == "verdict" || ch.kind == "throughput";
     if (!always && shown[ch.kind] >= kMaxRows) {
@@ -34,7 +34,7 @@ void print_comparison(const Comparison& c, std::FILE* out) {
       continue;
     }
     ++shown[ch.kind];
-    fmt::print(out, "{:<13} {:<64} {:<30} {:<30} {}{}\n", ch.kind, ch.id, ch.before, ch.after, ch.note,
+    fmt::print(out, "{:<13} {:<64} {:<34} {:<34} {}{}\n", ch.kind, ch.id, ch.before, ch.after, ch.note,
                ch.fails ? (ch.note.empty() ? "FAILS" : "  <- FAILS") : "");
   }
   for (const auto& [kind, n] : hidden) fmt::print(out, "({} more '{}' rows not shown; all are in results.json)\n", n, kind);

@@ -383,6 +383,10 @@ TEST_F(Regress, BadBaselinesAndOutputPlacesExitTwoWithNothingWritten) {
   // Output places: a --record directory that does not exist, a read-only --out.
   const fs::path nodir = root_ / "no-such-dir" / "b.json";
   expect_refused(regress(suite, "o7", {"--record", nodir.string()}), {"no-such-dir", "does not exist"}, "o7", nodir);
+  expect_refused(regress(suite, "o10", {"--record", root_.string()}), {"is a directory"}, "o10");
+  // An --out that cannot be created (a regular file stands in its path): named, nothing written.
+  file("plain-file", "x");
+  expect_refused(regress(suite, "plain-file/sub"), {"plain-file/sub", "cannot create"}, "plain-file/sub");
   fs::create_directory(root_ / "ro");
   fs::permissions(root_ / "ro", fs::perms::owner_read | fs::perms::owner_exec);
   if (access((root_ / "ro").c_str(), W_OK) != 0)
@@ -400,14 +404,17 @@ TEST_F(Regress, GpuSuiteIsRefusedUntilCudaEstimatorsExist) {
 }
 
 // The shipped smoke suite, as CI runs it: record, compare with the record on the same machine (pass,
-// every case identical bit for bit: the verdict run is deterministic), throughput gated at 50%.
+// every case identical bit for bit: the verdict run is deterministic). Throughput is compared and
+// reported but not gated here: two runs seconds apart on a shared 2-core runner measure the neighbours'
+// load (ratios of 0.4 were seen while other builds ran), not the build. The gate itself is tested above
+// with doctored baselines, where the drop (x10) is far outside any noise.
 TEST_F(Regress, CpuSmokeSuiteRecordThenCompareIsIdentical) {
   const fs::path smoke = fs::path(RELUMC_SOURCE_DIR) / "suites" / "cpu-smoke.json";
   const fs::path base = root_ / "smoke-base.json";
   auto args = regress(smoke, "a", {"--record", base.string()});
   RunResult r = run(args);
   ASSERT_EQ(r.status, kPass) << describe(args, r);
-  args = regress(smoke, "b", {"--baseline", base.string()});
+  args = regress(smoke, "b", {"--baseline", base.string(), "--throughput-gate", "never"});
   r = run(args);
   EXPECT_EQ(r.status, kPass) << describe(args, r);
   const json a = json::parse(slurp(root_ / "a" / "results.json")), b = json::parse(slurp(root_ / "b" / "results.json"));
@@ -423,4 +430,12 @@ TEST_F(Regress, CpuSmokeSuiteRecordThenCompareIsIdentical) {
   for (const char* key : {"relumc_version", "git_commit", "compiler", "build_type", "flags", "cuda"})
     EXPECT_TRUE(recorded["build"].contains(key)) << key;
   EXPECT_EQ(recorded["throughput"].size(), 2u);
+  size_t throughput_rows = 0;
+  for (const json& ch : b["comparison"]["changes"]) {
+    EXPECT_EQ(ch["kind"], "throughput") << ch.dump() << ": nothing but the throughput ratios may differ";
+    throughput_rows += ch["kind"] == "throughput" ? 1 : 0;
+    EXPECT_NE(ch["note"].get<std::string>().find("new/old x"), std::string::npos) << ch.dump();
+  }
+  EXPECT_EQ(throughput_rows, 2u);
+  for (const json& t : b["throughput"]) EXPECT_GT(t["normals_per_s"].get<double>(), 0) << t.dump();
 }

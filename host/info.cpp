@@ -13,6 +13,8 @@
 #include <string>
 #include <thread>
 
+#include <unistd.h>
+
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -39,6 +41,19 @@ std::string vector_flags() {
 
 }  // namespace
 
+std::string cpu_model_name() {
+  const std::string model = cpuinfo_field("model name");
+  return model.empty() ? "unknown" : model;
+}
+
+std::string host_name() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') return "unknown";
+  return buf;
+}
+
+unsigned hardware_threads() { return std::thread::hardware_concurrency(); }
+
 void print_info(std::FILE* out) {
   fmt::print(out, "relumc {}\n", kVersion);
   fmt::print(out, "build: {}; CUDA backend compiled: {}; -march=native: {}; sample contract: bit-exact (own ln/sin/cos, "
@@ -63,9 +78,7 @@ void print_info(std::FILE* out) {
 #ifdef _OPENMP
   threads = omp_get_max_threads();
 #endif
-  const std::string model = cpuinfo_field("model name");
-  fmt::print(out, "cpu: {}; {} hardware threads; OpenMP threads {}\n", model.empty() ? "unknown" : model,
-             std::thread::hardware_concurrency(), threads);
+  fmt::print(out, "cpu: {}; {} hardware threads; OpenMP threads {}\n", cpu_model_name(), hardware_threads(), threads);
   fmt::print(out, "cpu vector features: {}\n", vector_flags());
   std::string targets;
   for (const std::string& t : simd_targets_supported()) targets += (targets.empty() ? "" : " ") + t;

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: MIT
+// relumc regress SUITE: run a regression suite, optionally record a baseline and compare with one.
+// Everything that can be refused (suite, baseline, backend, output places) is checked before any
+// work, so bad input exits 2 with nothing written; output files are written atomically.
+#include "host/cli/common.hpp"
+#include "relumc/baseline.hpp"
+#include "relumc/report.hpp"
+#include "relumc/verify.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+
+namespace relumc::cli {
+namespace {
+
+struct RegressFlags {
+  std::string suite, record, baseline, out = "relumc-regress-out", gate;
+  bool quiet = false;
+};
+
+// --record FILE: its directory must already exist and be writable, and FILE must not be a directory.
+void check_record_path(const std::string& path) {
+  namespace fs = std::filesystem;
+  const fs::path p(path);
+  const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec))
+    throw InputError(fmt::format("--record {}: the directory {} does not exist", path, dir.string()));
+  if (fs::is_directory(p, ec)) throw InputError(fmt::format("--record {}: is a directory", path));
+  const std::string probe = (dir / ".relumc-write-probe").string();
+  std::FILE* f = std::fopen(probe.c_str(), "w");
+  if (!f) throw InputError(fmt::format("--record {}: the directory {} is not writable: {}", path, dir.string(), std::strerror(errno)));
+  std::fclose(f);
+  std::remove(probe.c_str());
+}
+
+int run_regress(const RegressFlags& f) {
+  const Suite suite = load_suite(f.suite);
+  const ThroughputGate gate =
+      f.gate.empty() ? suite.throughput_gate
+                     : parse_or_throw<ThroughputGate>(f.gate, "--throughput-gate", parse_throughput_gate,
+                                                      "same-machine, always, never");
+  std::unique_ptr<Baseline> base;
+  if (!f.baseline.empty()) base = std::make_unique<Baseline>(load_baseline(f.baseline, suite));
+  cpu_kernel_name(suite.cpu_kernel);  // cpu_kernel simd on a CPU without an FMA target: named now
+  std::string note;
+  Backend backend = Backend::Cpu;
+  try {
+    backend = resolve_backend(suite.backend, &note);
+  } catch (const InputError& e) {
+    std::string why = e.what();
+    if (why.rfind("--backend cuda: ", 0) == 0) why.erase(0, 16);
+    throw InputError(fmt::format("suite '{}' ({}) asks for backend {}: {}", suite.name, f.suite,
+                                 to_string(suite.backend), why));
+  }
+  if (!f.record.empty()) check_record_path(f.record);  // before --out is created: a refusal leaves nothing
+  ensure_writable_dir(f.out);
+
+  const SuiteRun run = run_suite(suite, backend, note, !f.quiet);
+  std::unique_ptr<Comparison> cmp;
+  if (base) cmp = std::make_unique<Comparison>(compare(run, *base, gate));
+
+  write_file_atomically(f.out + "/results.csv", suite_results_csv(run));
+  write_file_atomically(f.out + "/throughput.csv", suite_throughput_csv(run));
+  write_file_atomically(f.out + "/results.json", suite_results_json(run, cmp.get(), f.baseline));
+  if (!f.record.empty()) write_file_atomically(f.record, baseline_json(run));
+  if (!f.quiet) {
+    print_suite_table(run, stdout);
+    if (cmp) {
+      fmt::print("\ncomparison with baseline {} (recorded {}):\n", f.baseline, base->recorded_at);
+      print_comparison(*cmp, stdout);
+    }
+    fmt::print("wrote {0}/results.csv, {0}/throughput.csv and {0}/results.json{1}\n", f.out,
+               f.record.empty() ? "" : ", baseline " + f.record);
+  } else if (cmp && !cmp->passed) {
+    print_comparison(*cmp, stdout);  // even --quiet says why it failed
+  }
+  if (!run.passed && !f.record.empty())
+    fmt::print(stderr, "relumc: warning: the recorded baseline {} holds failed verdicts\n", f.record);
+  const bool passed = cmp ? cmp->passed : run.passed;
+  return passed ? kExitPass : kExitFail;
+}
+
+}  // namespace
+
+Command add_regress_command(CLI::App& app) {
+  auto flags = std::make_shared<RegressFlags>();
+  CLI::App* cmd = app.add_subcommand(
+      "regress", "run a regression suite (JSON); record or compare with a baseline; exit 0 pass, 1 fail, 2 bad input");
+  cmd->add_option("suite", flags->suite, "suite file (JSON, schema in README.md; e.g. suites/cpu-smoke.json)")->required();
+  cmd->add_option("--record", flags->record, "write a baseline of this run to FILE (its directory must exist)");
+  cmd->add_option("--baseline", flags->baseline, "compare with a baseline recorded earlier by --record");
+  cmd->add_option("--out,-o", flags->out, "output directory for results.csv, throughput.csv and results.json")
+      ->capture_default_str();
+  cmd->add_option("--throughput-gate", flags->gate,
+                  "when a throughput drop fails the comparison: same-machine | always | never (default: the suite's)");
+  cmd->add_flag("--quiet", flags->quiet, "no table on stdout, no progress line");
+  return {cmd, [flags] { return run_regress(*flags); }};
+}
+
+}  // namespace relumc::cli

@@ -69,6 +69,7 @@ RunResult run_one(const DynamicsSpec& s, int64_t run, const std::vector<int64_t>
   for (;; ++t) {
     if (!all_finite(W) || frobenius(W) > s.diverge_norm * scale || has_zero_row(W, K, d)) break;
     if (res.steps_to_recover < 0 && recovered_now(s, W, s.recover_tol * scale)) res.steps_to_recover = t;
+    const bool stop_now = s.stop_when_recovered && res.steps_to_recover >= 0;
     double gap = std::numeric_limits<double>::quiet_NaN();
     if (compare) {
       for (size_t a = 0; a < W.size(); ++a) diff[a] = W[a] - Wpop[a];
@@ -81,7 +82,7 @@ RunResult run_one(const DynamicsSpec& s, int64_t run, const std::vector<int64_t>
       res.records.push_back(snapshot(s, W, t));
       res.records.back().gap = gap;
     }
-    if (t == s.steps) break;
+    if (t == s.steps || stop_now) break;
     if (s.batch == 0) {
       population_gradient(W.data(), K, s.teacher.data(), Ks, d, g.data(), s.formula);
       if (frobenius(g) <= s.stop_tol * scale) break;  // a fixed point to rounding: later steps change nothing

@@ -74,6 +74,7 @@ struct DynamicsSpec {
   double stall_tol = 1e-6;
   double diverge_norm = 1e6;
   double stop_tol = 1e-13;  // a population run stops once |grad|_F <= stop_tol * s (a fixed point)
+  bool stop_when_recovered = false;  // stop at steps_to_recover (experiments that only need the outcome)
   // The population gradient's closed form: a deliberately wrong one lets tests see the classifier say no.
   Formula formula = Formula::Tian;
   int threads = 0;  // 0: all

@@ -31,7 +31,7 @@ struct DynamicsFlags {
   std::string formula = "tian", out = "dynamics-out";
   uint64_t seed = 1;
   int threads = 0;
-  CLI::Option *K_opt = nullptr, *Kstar_opt = nullptr, *d_opt = nullptr;
+  CLI::Option *K_opt = nullptr, *Kstar_opt = nullptr, *d_opt = nullptr, *runs_opt = nullptr;
 };
 
 void add_dynamics_flags(CLI::App& cmd, DynamicsFlags& f) {
@@ -54,7 +54,7 @@ void add_dynamics_flags(CLI::App& cmd, DynamicsFlags& f) {
   cmd.add_option("--batch,-B", f.batch, "samples per step (0: closed-form population gradient)")
       ->check(integer_in(0, 1e12))->capture_default_str();
   cmd.add_flag("--compare-population", f.compare_population, "with --batch > 0: also run population GD from each start");
-  cmd.add_option("--runs", f.runs, "independent runs (stream = run index)")->check(integer_in(1, 2147483647))->capture_default_str();
+  f.runs_opt = cmd.add_option("--runs", f.runs, "independent runs (stream = run index)")->check(integer_in(1, 2147483647))->capture_default_str();
   cmd.add_option("--seed", f.seed, "seed of the sample contract")->check(kSeed)->capture_default_str();
   cmd.add_option("--record", f.record, "steps to record (comma list; overrides --record-every)")->delimiter(',')
       ->check(integer_in(0, 1e12));
@@ -137,7 +137,7 @@ int run_dynamics_cmd(const DynamicsFlags& f) {
     o.out = f.out;
     o.seed = f.seed;
     o.threads = f.threads;
-    o.runs = 0;
+    o.runs = f.runs_opt->count() > 0 ? f.runs : 0;  // 0: the experiment's default
     o.quiet = f.quiet;
     return run_experiment(f.experiment, o) ? kExitPass : kExitFail;
   }

@@ -77,8 +77,8 @@ def plot_symmetry(d, out):
     dx = np.array([num(r["dx"]) for r in field])
     dy = np.array([num(r["dy"]) for r in field])
     speed = np.hypot(dx, dy)
-    ax.quiver(x, y, dx / (speed + 1e-300), dy / (speed + 1e-300), np.log10(speed + 1e-16), cmap="viridis",
-              angles="xy", scale=30, width=0.004)
+    ax.quiver(x, y, dx / (speed + 1e-300), dy / (speed + 1e-300), color="0.55", angles="xy", scale=30,
+              width=0.004)  # directions only: the speed spans orders of magnitude
     for s in sorted({r["start"] for r in traj}, key=int):
         t = [r for r in traj if r["start"] == s]
         ax.plot([num(r["x"]) for r in t], [num(r["y"]) for r in t], "-", color="C3", lw=1)

@@ -91,7 +91,7 @@ ordered_json spec_json(const DynamicsSpec& s) {
   return j;
 }
 
-std::string runs_csv(const DynamicsSpec& s, const std::vector<RunResult>& runs) {
+std::string runs_csv(const DynamicsSpec&, const std::vector<RunResult>& runs) {
   std::string out = "run,outcome,steps_run,steps_to_recover,loss,grad_norm,max_dist,final_gap,max_gap,perm,note\n";
   for (const RunResult& r : runs) {
     std::string perm;
@@ -101,7 +101,6 @@ std::string runs_csv(const DynamicsSpec& s, const std::vector<RunResult>& runs) 
                        csv_number(r.end.loss), csv_number(r.end.grad_norm), csv_number(r.end.max_dist),
                        csv_number(r.final_gap), csv_number(r.max_gap), perm, r.end.note);
   }
-  (void)s;
   return out;
 }
 

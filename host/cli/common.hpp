@@ -58,5 +58,6 @@ inline void check_alpha(double alpha) {
 Command add_verify_command(CLI::App& app);
 Command add_power_command(CLI::App& app);
 Command add_regress_command(CLI::App& app);
+Command add_dynamics_command(CLI::App& app);
 
 }  // namespace relumc::cli

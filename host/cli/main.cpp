@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   commands.push_back(add_verify_command(app));
   commands.push_back(add_power_command(app));
   commands.push_back(add_regress_command(app));
+  commands.push_back(add_dynamics_command(app));
   CLI::App* info = app.add_subcommand("info", "backends, CPU features and kernel, GPUs, build options");
   commands.push_back({info, [&dist] {
                         if (dist.is_root()) relumc::print_info(stdout);

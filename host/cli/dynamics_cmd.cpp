@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: MIT
+// relumc dynamics: gradient descent on the student from many starts (flags -> DynamicsSpec ->
+// run_dynamics -> writers), or one of the shipped experiments (--experiment NAME).
+#include "host/cli/common.hpp"
+#include "host/dynamics/experiments.hpp"
+#include "host/dynamics/report.hpp"
+#include "host/dynamics/weights.hpp"
+#include "host/progress.hpp"
+#include "relumc/dynamics.hpp"
+#include "relumc/report.hpp"
+
+#include <omp.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+
+extern char** environ;
+
+namespace relumc::cli {
+namespace {
+
+struct DynamicsFlags {
+  std::string experiment;
+  int64_t K = 1, Kstar = 0, d = 2;
+  double teacher_norm = 1;
+  std::string init = "gaussian", weights;
+  double init_std = 0.1, init_radius = 0.1, sym_x = 0.5, sym_y = 0.5, delta = 0;
+  int64_t steps = 1000, batch = 0, runs = 1, record_every = 0;
+  std::vector<int64_t> record;
+  double lr = 0.1, recover_tol = 1e-4, stall_tol = 1e-6;
+  bool compare_population = false, quiet = false, plot = false;
+  std::string formula = "tian", out = "dynamics-out";
+  uint64_t seed = 1;
+  int threads = 0;
+  CLI::Option *K_opt = nullptr, *Kstar_opt = nullptr, *d_opt = nullptr, *runs_opt = nullptr;
+};
+
+void add_dynamics_flags(CLI::App& cmd, DynamicsFlags& f) {
+  cmd.add_option("--experiment", f.experiment,
+                 "run a shipped experiment instead: one-relu-radius | symmetry-breaking | batch-gap "
+                 "(uses --seed, --threads, --runs, --out, --quiet)");
+  f.K_opt = cmd.add_option("--units,-K", f.K, "student units K")->check(kUnits)->capture_default_str();
+  f.Kstar_opt = cmd.add_option("--teacher-units", f.Kstar, "teacher units K* (default: K)")->check(kUnits);
+  f.d_opt = cmd.add_option("--dim,-d", f.d, "input dimension d")->check(kDim)->capture_default_str();
+  cmd.add_option("--teacher-norm", f.teacher_norm, "scale of the orthonormal teacher rows e_0 .. e_{K*-1}")->capture_default_str();
+  cmd.add_option("--init", f.init, "gaussian | ball | weights | symmetric")->capture_default_str();
+  cmd.add_option("--init-std", f.init_std, "gaussian: std of each entry")->capture_default_str();
+  cmd.add_option("--init-radius", f.init_radius, "ball: each row uniform in the ball of this radius around 0")->capture_default_str();
+  cmd.add_option("--weights", f.weights, "JSON {\"student\": [[..]], \"teacher\": [[..]] (optional)}: start (and teacher)");
+  cmd.add_option("--sym-x", f.sym_x, "symmetric: x in w_j = x w*_j + y sum_{j' != j} w*_j'")->capture_default_str();
+  cmd.add_option("--sym-y", f.sym_y, "symmetric: y")->capture_default_str();
+  cmd.add_option("--delta", f.delta, "symmetric: size of a random perturbation of each row")->capture_default_str();
+  cmd.add_option("--steps", f.steps, "step budget")->check(integer_in(0, 1e12))->capture_default_str();
+  cmd.add_option("--lr", f.lr, "learning rate (> 0)")->capture_default_str();
+  cmd.add_option("--batch,-B", f.batch, "samples per step (0: closed-form population gradient)")
+      ->check(integer_in(0, 1e12))->capture_default_str();
+  cmd.add_flag("--compare-population", f.compare_population, "with --batch > 0: also run population GD from each start");
+  f.runs_opt = cmd.add_option("--runs", f.runs, "independent runs (stream = run index)")->check(integer_in(1, 2147483647))->capture_default_str();
+  cmd.add_option("--seed", f.seed, "seed of the sample contract")->check(kSeed)->capture_default_str();
+  cmd.add_option("--record", f.record, "steps to record (comma list; overrides --record-every)")->delimiter(',')
+      ->check(integer_in(0, 1e12));
+  cmd.add_option("--record-every", f.record_every, "record every n steps and the last (default: steps/100)")
+      ->check(integer_in(1, 1e12));
+  cmd.add_option("--recover-tol", f.recover_tol, "recovered: every row within this times |W*|_F of its teacher row")->capture_default_str();
+  cmd.add_option("--stall-tol", f.stall_tol, "stalled: |E grad|_F below this times |W*|_F, teacher not recovered")->capture_default_str();
+  cmd.add_option("--formula", f.formula, "closed form driving population GD: tian, or a wrong one (sin-sign, theta-swap, ...)")
+      ->capture_default_str();
+  cmd.add_option("--threads", f.threads, "CPU threads (0: all)")->check(kThreads)->capture_default_str();
+  cmd.add_option("--out,-o", f.out, "output directory")->capture_default_str();
+  cmd.add_flag("--quiet", f.quiet, "no summary on stdout, no progress on stderr");
+  cmd.add_flag("--plot", f.plot, "then draw the PNGs: /usr/bin/python3 host/plot_dynamics.py DIR (from the source tree)");
+}
+
+DynamicsSpec spec_from_flags(const DynamicsFlags& f) {
+  DynamicsSpec s;
+  s.K = f.K;
+  s.Kstar = f.Kstar > 0 ? f.Kstar : f.K;
+  s.d = f.d;
+  s.init.kind = parse_or_throw<InitKind>(
+      f.init, "--init",
+      [](const std::string& t) -> std::optional<InitKind> {
+        for (InitKind k : {InitKind::Gaussian, InitKind::Ball, InitKind::Weights, InitKind::Symmetric})
+          if (t == to_string(k)) return k;
+        return std::nullopt;
+      },
+      "gaussian, ball, weights, symmetric");
+  if (!f.weights.empty() && s.init.kind != InitKind::Weights)
+    throw InputError(fmt::format("--weights {} needs --init weights (got --init {})", f.weights, f.init));
+  if (s.init.kind == InitKind::Weights) {
+    if (f.weights.empty()) throw InputError("--init weights needs --weights FILE");
+    const DynamicsWeights w = load_dynamics_weights(f.weights);
+    auto same = [&](const CLI::Option* opt, int64_t flag, int64_t file, const char* name, const char* what) {
+      if (opt->count() > 0 && flag != file)
+        throw InputError(fmt::format("--weights {}: {} {} = {} but {} = {} was given", f.weights, what, name, file, name, flag));
+    };
+    same(f.K_opt, f.K, w.K, "K", "the student has");
+    same(f.d_opt, f.d, w.d, "d", "the rows have");
+    if (!w.teacher.empty()) same(f.Kstar_opt, f.Kstar, w.Kstar, "K*", "the teacher has");
+    s.K = w.K;
+    s.d = w.d;
+    s.init.weights = w.student;
+    if (!w.teacher.empty()) s.Kstar = w.Kstar, s.teacher = w.teacher;
+    else if (f.Kstar_opt->count() == 0) s.Kstar = s.K;
+  }
+  if (!(f.teacher_norm > 0) || !std::isfinite(f.teacher_norm))
+    throw InputError(fmt::format("--teacher-norm {} must be a finite number > 0", f.teacher_norm));
+  if (s.teacher.empty()) s.teacher = orthonormal_teacher(s.Kstar, s.d, f.teacher_norm);
+  s.init.std = f.init_std;
+  s.init.radius = f.init_radius;
+  s.init.x = f.sym_x;
+  s.init.y = f.sym_y;
+  s.init.delta = f.delta;
+  s.lr = f.lr;
+  s.steps = f.steps;
+  s.batch = f.batch;
+  s.compare_population = f.compare_population;
+  if (f.compare_population && f.batch == 0)
+    throw InputError("--compare-population needs --batch > 0 (the population run is the run itself)");
+  s.runs = f.runs;
+  s.seed = f.seed;
+  s.recover_tol = f.recover_tol;
+  s.stall_tol = f.stall_tol;
+  s.formula = parse_or_throw<Formula>(f.formula, "--formula", parse_formula, "tian, sin-sign, theta-swap, lost-half, norm-swap");
+  s.threads = f.threads;
+  if (!f.record.empty()) {
+    s.record_steps = f.record;
+  } else {
+    const int64_t every = f.record_every > 0 ? f.record_every : std::max<int64_t>(1, f.steps / 100);
+    for (int64_t t = 0; t < f.steps; t += every) s.record_steps.push_back(t);
+    s.record_steps.push_back(f.steps);
+  }
+  validate(s);
+  return s;
+}
+
+int run_dynamics_only(const DynamicsFlags& f);
+
+// Runs the plot script of the source tree on dir (argv, no shell). Returns false, saying why, on failure.
+bool plot(const std::string& dir) {
+  const std::string script = std::string(RELUMC_SOURCE_DIR) + "/host/plot_dynamics.py";
+  std::vector<std::string> args{"/usr/bin/python3", script, dir};
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  int status = 0;
+  if (posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ) != 0 || waitpid(pid, &status, 0) != pid ||
+      !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    std::fprintf(stderr, "relumc: warning: plotting failed: /usr/bin/python3 %s %s (needs python3-matplotlib)\n",
+                 script.c_str(), dir.c_str());
+    return false;
+  }
+  return true;
+}
+
+int run_dynamics_cmd(const DynamicsFlags& f) {
+  const int status = run_dynamics_only(f);
+  if (f.plot && !plot(f.out)) return kExitFail;
+  return status;
+}
+
+int run_dynamics_only(const DynamicsFlags& f) {
+  if (!f.experiment.empty()) {
+    ExperimentOptions o;
+    o.out = f.out;
+    o.seed = f.seed;
+    o.threads = f.threads;
+    o.runs = f.runs_opt->count() > 0 ? f.runs : 0;  // 0: the experiment's default
+    o.quiet = f.quiet;
+    return run_experiment(f.experiment, o) ? kExitPass : kExitFail;
+  }
+  const DynamicsSpec s = spec_from_flags(f);
+  ensure_writable_dir(f.out);
+  const int threads = s.threads > 0 ? s.threads : omp_get_max_threads();
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<RunResult> runs;
+  {
+    Progress progress({1.0}, {static_cast<uint64_t>(s.runs) * static_cast<uint64_t>(std::max<int64_t>(s.steps, 1))}, !f.quiet);
+    progress.begin_case(0);
+    runs = run_dynamics(s, progress.counter());
+    progress.finish();
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  write_dynamics_outputs(f.out, s, runs, seconds, threads);
+  if (!f.quiet) {
+    print_dynamics_summary(s, runs, stdout);
+    fmt::print("wrote {0}/runs.csv, {0}/trajectories.csv, {0}/summary.json ({1:.2f} s, {2} threads)\n", f.out, seconds, threads);
+  }
+  return kExitPass;
+}
+
+}  // namespace
+
+Command add_dynamics_command(CLI::App& app) {
+  auto flags = std::make_shared<DynamicsFlags>();
+  CLI::App* cmd = app.add_subcommand("dynamics", "gradient descent on the student from many starts; shipped experiments");
+  add_dynamics_flags(*cmd, *flags);
+  return {cmd, [flags] { return run_dynamics_cmd(*flags); }};
+}
+
+}  // namespace relumc::cli

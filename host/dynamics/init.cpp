@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: MIT
+// Dynamics input checks, teachers and initialisations (layout of the random draws: relumc/dynamics.hpp).
+#include "relumc/dynamics.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+namespace relumc {
+
+std::string_view to_string(InitKind k) {
+  switch (k) {
+    case InitKind::Gaussian: return "gaussian";
+    case InitKind::Ball: return "ball";
+    case InitKind::Weights: return "weights";
+    case InitKind::Symmetric: return "symmetric";
+  }
+  return "?";
+}
+
+std::string_view to_string(Outcome o) {
+  switch (o) {
+    case Outcome::Recovered: return "recovered";
+    case Outcome::Stalled: return "stalled";
+    case Outcome::Diverged: return "diverged";
+    case Outcome::NotConverged: return "not_converged";
+  }
+  return "?";
+}
+
+namespace {
+
+void check_matrix(const std::vector<double>& m, int64_t rows, int64_t d, const char* what) {
+  if (static_cast<int64_t>(m.size()) != rows * d)
+    throw InputError(fmt::format("{} has {} numbers, expected {} x {} = {}", what, m.size(), rows, d, rows * d));
+  for (int64_t j = 0; j < rows; ++j) {
+    double s = 0;
+    for (int64_t c = 0; c < d; ++c) {
+      const double v = m[j * d + c];
+      if (!std::isfinite(v)) throw InputError(fmt::format("{} row {} entry {} is {} (must be finite)", what, j, c, v));
+      s += v * v;
+    }
+    if (s == 0) throw InputError(fmt::format("{} row {} is zero (the gradient is undefined at w = 0)", what, j));
+  }
+}
+
+void check_positive(double v, const char* flag) {
+  if (!(v > 0) || !std::isfinite(v)) throw InputError(fmt::format("{} {} must be a finite number > 0", flag, v));
+}
+
+void check_finite(double v, const char* flag) {
+  if (!std::isfinite(v)) throw InputError(fmt::format("{} {} must be finite", flag, v));
+}
+
+// x ~ N(0, I_d) of the initialisation stream of `run`, sample index `index`.
+void init_normal(const DynamicsSpec& s, int64_t run, uint64_t index, double* x) {
+  draw_sample<double>(s.seed, kInitStreamBase + static_cast<uint32_t>(run), index, s.d, x);
+}
+
+// A uniform in (0, 1) from Philox block (init stream, index, 0), word 0 (exact, as in the contract).
+double init_uniform(const DynamicsSpec& s, int64_t run, uint64_t index) {
+  const PhiloxWords w = philox_block(s.seed, kInitStreamBase + static_cast<uint32_t>(run), index, 0);
+  return UniformFromWord(Scalar<double>{}, w.r[0]);
+}
+
+}  // namespace
+
+std::vector<double> orthonormal_teacher(int64_t Kstar, int64_t d, double scale) {
+  if (Kstar > d) throw InputError(fmt::format("an orthonormal teacher needs d >= K* (d = {}, K* = {})", d, Kstar));
+  std::vector<double> t(static_cast<size_t>(Kstar * d), 0.0);
+  for (int64_t k = 0; k < Kstar; ++k) t[k * d + k] = scale;
+  return t;
+}
+
+void validate(const DynamicsSpec& s) {
+  if (s.d < 1) throw InputError(fmt::format("d = {} must be >= 1", s.d));
+  if (s.K < 1) throw InputError(fmt::format("K = {} must be >= 1", s.K));
+  if (s.Kstar < 1) throw InputError(fmt::format("K* = {} must be >= 1", s.Kstar));
+  check_matrix(s.teacher, s.Kstar, s.d, "teacher");
+  if (!(s.lr > 0) || !std::isfinite(s.lr)) throw InputError(fmt::format("--lr {} must be a finite number > 0", s.lr));
+  if (s.steps < 0) throw InputError(fmt::format("--steps {} must be >= 0", s.steps));
+  if (s.batch < 0) throw InputError(fmt::format("--batch {} must be >= 0 (0: population gradient)", s.batch));
+  if (s.batch > 0 && static_cast<double>(s.batch) * static_cast<double>(s.steps) >= 0x1p64)
+    throw InputError(fmt::format("--batch {} x --steps {} exceeds the 2^64 samples of a stream", s.batch, s.steps));
+  if (s.runs < 1 || s.runs >= static_cast<int64_t>(kInitStreamBase))
+    throw InputError(fmt::format("--runs {} must be in [1, 2^31)", s.runs));
+  for (int64_t t : s.record_steps)
+    if (t < 0 || t > s.steps) throw InputError(fmt::format("record step {} is outside [0, --steps {}]", t, s.steps));
+  check_positive(s.recover_tol, "--recover-tol");
+  check_positive(s.stall_tol, "--stall-tol");
+  check_positive(s.diverge_norm, "--diverge-norm");
+  if (!(s.stop_tol >= 0)) throw InputError(fmt::format("stop tolerance {} must be >= 0", s.stop_tol));
+  const InitSpec& in = s.init;
+  switch (in.kind) {
+    case InitKind::Gaussian: check_positive(in.std, "--init-std"); break;
+    case InitKind::Ball: check_positive(in.radius, "--init-radius"); break;
+    case InitKind::Weights: check_matrix(in.weights, s.K, s.d, "initial student weights"); break;
+    case InitKind::Symmetric: {
+      check_finite(in.x, "--sym-x");
+      check_finite(in.y, "--sym-y");
+      if (!(in.delta >= 0) || !std::isfinite(in.delta))
+        throw InputError(fmt::format("--delta {} must be a finite number >= 0", in.delta));
+      if (s.K != s.Kstar)
+        throw InputError(fmt::format("the symmetric initialisation needs K = K* (K = {}, K* = {})", s.K, s.Kstar));
+      for (int64_t a = 0; a < s.Kstar; ++a)
+        for (int64_t b = 0; b < s.Kstar; ++b) {
+          const double g = dot(&s.teacher[a * s.d], &s.teacher[b * s.d], s.d);
+          if (std::fabs(g - (a == b ? 1.0 : 0.0)) > 1e-9)
+            throw InputError(fmt::format(
+                "the symmetric initialisation needs an orthonormal teacher: w*_{} . w*_{} = {}", a, b, g));
+        }
+      if (in.delta == 0 && in.x == 0 && (in.y == 0 || s.K == 1))
+        throw InputError(fmt::format("--sym-x {} --sym-y {} --delta 0 gives a zero row", in.x, in.y));
+      break;
+    }
+  }
+}
+
+std::vector<double> initial_weights(const DynamicsSpec& s, int64_t run) {
+  const int64_t K = s.K, d = s.d;
+  std::vector<double> W(static_cast<size_t>(K * d), 0.0), x(static_cast<size_t>(d));
+  const InitSpec& in = s.init;
+  switch (in.kind) {
+    case InitKind::Gaussian:
+      for (int64_t j = 0; j < K; ++j) {
+        init_normal(s, run, static_cast<uint64_t>(j), x.data());
+        for (int64_t c = 0; c < d; ++c) W[j * d + c] = in.std * x[c];
+      }
+      break;
+    case InitKind::Ball:
+      // Uniform in the ball: a uniform direction (normalised normal vector) times radius u^(1/d).
+      for (int64_t j = 0; j < K; ++j) {
+        init_normal(s, run, static_cast<uint64_t>(j), x.data());
+        const double n = norm(x.data(), d);
+        const double r = in.radius * std::pow(init_uniform(s, run, static_cast<uint64_t>(K + j)), 1.0 / d);
+        for (int64_t c = 0; c < d; ++c) W[j * d + c] = r * x[c] / n;
+      }
+      break;
+    case InitKind::Weights: W = in.weights; break;
+    case InitKind::Symmetric:
+      for (int64_t j = 0; j < K; ++j) {
+        for (int64_t k = 0; k < K; ++k)
+          for (int64_t c = 0; c < d; ++c) W[j * d + c] += (k == j ? in.x : in.y) * s.teacher[k * d + c];
+        if (in.delta > 0) {
+          init_normal(s, run, static_cast<uint64_t>(j), x.data());
+          const double n = norm(x.data(), d);
+          for (int64_t c = 0; c < d; ++c) W[j * d + c] += in.delta * x[c] / n;
+        }
+      }
+      break;
+  }
+  return W;
+}
+
+}  // namespace relumc

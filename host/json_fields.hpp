@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Strict reading of JSON objects for suite and baseline files: every error names the source, the key
+// Reading JSON files (weights, suites, baselines), and strict reading of JSON objects for suites and
+// baselines: every error names the source, the key
 // path ("groups[1].dims[2]") and the bad value; keys that were never read are reported as unknown.
 #pragma once
 
@@ -9,6 +10,8 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <fstream>
+#include <sstream>
 #include <set>
 #include <string>
 #include <vector>
@@ -16,6 +19,20 @@
 namespace relumc::detail {
 
 using nlohmann::json;
+
+// A whole JSON file; InputError naming `what` and the path when it cannot be read or parsed (parse_error,
+// and out_of_range for overflowing numbers such as 1e999).
+inline json read_json_file(const std::string& path, const char* what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(fmt::format("{} '{}' cannot be read", what, path));
+  std::stringstream text;
+  text << in.rdbuf();
+  try {
+    return json::parse(text.str());
+  } catch (const json::exception& e) {
+    throw InputError(fmt::format("{} '{}' is not valid JSON: {}", what, path, e.what()));
+  }
+}
 
 // The value as the user wrote it, shortened for messages.
 inline std::string show(const json& v) {

@@ -56,13 +56,7 @@ SamplePlan plan_samples(std::vector<Case>& cases, const std::vector<bool>& todo,
   plan.used = true;
   plan.target_rel_error = opt.target_rel_error;
 
-  EstimateOptions eo;
-  eo.seed = opt.seed;
-  eo.threads = opt.threads;
-  eo.precision = opt.precision;
-  eo.cpu_kernel = opt.cpu_kernel;
-  eo.distribution = opt.distribution;
-  eo.stop = opt.stop;
+  const EstimateOptions eo = estimate_options(opt, nullptr);
   std::vector<size_t> index;
   std::vector<Pilot> pilots;
   const auto t_start = std::chrono::steady_clock::now();

@@ -32,7 +32,6 @@ Backend resolve_backend(Backend requested, std::string* note) {
   return Backend::Cpu;
 }
 
-namespace {
 EstimateOptions estimate_options(const VerifyOptions& opt, std::atomic<uint64_t>* counter) {
   EstimateOptions eo;
   eo.seed = opt.seed;
@@ -45,6 +44,7 @@ EstimateOptions estimate_options(const VerifyOptions& opt, std::atomic<uint64_t>
   return eo;
 }
 
+namespace {
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Weights files: user-given e, w (gating) and student, teacher matrices (grad, loss).
+#include "host/json_fields.hpp"
 #include "relumc/sweep.hpp"
 
 #include <fmt/format.h>
@@ -44,16 +45,7 @@ std::vector<double> parse_matrix(const json& j, const std::string& where, int64_
 
 std::vector<Case> cases_from_weights_file(const std::string& path, const std::vector<Quantity>& quantities,
                                           const std::vector<uint64_t>& samples) {
-  std::ifstream in(path);
-  if (!in) throw InputError(fmt::format("weights file '{}' cannot be read", path));
-  std::stringstream text;
-  text << in.rdbuf();
-  json j;
-  try {
-    j = json::parse(text.str());
-  } catch (const json::exception& e) {  // parse_error, and out_of_range for overflowing numbers (1e999)
-    throw InputError(fmt::format("weights file '{}' is not valid JSON: {}", path, e.what()));
-  }
+  const json j = detail::read_json_file(path, "weights file");
   if (!j.is_object()) throw InputError(fmt::format("weights file '{}': expected a JSON object", path));
   for (const auto& [key, value] : j.items())
     if (key != "e" && key != "w" && key != "student" && key != "teacher")

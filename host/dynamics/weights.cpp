@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "host/dynamics/weights.hpp"
 
+#include "host/json_fields.hpp"
 #include "relumc/case.hpp"
 
 #include <fmt/format.h>
@@ -36,16 +37,7 @@ std::vector<double> parse_rows(const json& j, const std::string& where, int64_t&
 }  // namespace
 
 DynamicsWeights load_dynamics_weights(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw InputError(fmt::format("weights file '{}' cannot be read", path));
-  std::stringstream text;
-  text << in.rdbuf();
-  json j;
-  try {
-    j = json::parse(text.str());
-  } catch (const json::exception& e) {
-    throw InputError(fmt::format("weights file '{}' is not valid JSON: {}", path, e.what()));
-  }
+  const json j = detail::read_json_file(path, "weights file");
   if (!j.is_object()) throw InputError(fmt::format("weights file '{}': expected a JSON object", path));
   for (const auto& [key, value] : j.items())
     if (key != "student" && key != "teacher")

@@ -77,6 +77,8 @@ struct VerifyReport {
 Backend resolve_backend(Backend requested, std::string* note);
 
 Estimate estimate(const Case& c, const EstimateOptions& opt, Backend backend);
+// The estimate options a verification run passes to every estimate (counter: progress, may be null).
+EstimateOptions estimate_options(const VerifyOptions& opt, std::atomic<uint64_t>* counter);
 
 // Estimates and tests every case (skipping those the journal already holds), then applies Holm.
 // Throws Interrupted when opt.stop is set (the journal keeps every finished case).

@@ -2,30 +2,34 @@
 // The generic CPU chunk kernel (see host/cpu_kernel.hpp for the contract and summation order).
 //
 // Included, without an include guard, after relumc/detail/lane_math-inl.hpp in a namespace that
-// provides the lane operations and three backend pieces:
-//   PhiloxLanes(dw, seed, stream, first, j, r0, r1, r2, r3)  words of block j of samples first + lane
-//   UniformFromWord(d, r)                                     the contract's uniform of a word
-//   ToDouble(d64, v)                                          lanes of T widened to double
+// provides the lane operations and the backend pieces listed in its "Inputs" section (PhiloxLanes,
+// UniformFromWord, ToDouble, FromDouble).
 // A tile is G lane groups of Lanes(d) samples: the kernel draws their d coordinates into X
 // (coordinate-major, samples innermost), projects them on every row, forms the per-sample
 // coefficients, and adds coefficient times x into the lane partials. X is one tile, never the chunk.
 
-// Coordinates 0..dim-1 of samples first .. first + Lanes(d) - 1 into X, coordinate k at X + k * stride.
-template <class D, class DW>
-RELUMC_LANE_FN void DrawLanes(D d, DW dw, const ChunkArgs<TFromD<D>>& a, uint64_t first, TFromD<D>* X,
+// Coordinates 0..dim-1 of samples first .. first + Lanes(d) - 1 into X, coordinate k at X + k * stride,
+// drawn from the case's input distribution (lane math: DrawInputLanes).
+template <class D, class DW, class D64>
+RELUMC_LANE_FN void DrawLanes(D d, DW dw, D64 d64, const ChunkArgs<TFromD<D>>& a, uint64_t first, TFromD<D>* X,
                               int64_t stride) {
-  for (int64_t j = 0; 4 * j < a.d; ++j) {
-    decltype(Zero(dw)) r0, r1, r2, r3;
-    PhiloxLanes(dw, a.seed, a.stream, first, static_cast<uint32_t>(j), r0, r1, r2, r3);
-    decltype(Zero(d)) z0, z1, z2, z3;
-    BoxMuller(d, UniformFromWord(d, r0), UniformFromWord(d, r1), z0, z1);
-    BoxMuller(d, UniformFromWord(d, r2), UniformFromWord(d, r3), z2, z3);
-    TFromD<D>* x = X + 4 * j * stride;
-    const int64_t n = a.d - 4 * j;
-    StoreU(z0, d, x);
-    if (n > 1) StoreU(z1, d, x + stride);
-    if (n > 2) StoreU(z2, d, x + 2 * stride);
-    if (n > 3) StoreU(z3, d, x + 3 * stride);
+  // The Gaussian, the hot path, first and on its own: the compiler lays it out as the straight path.
+  if (a.input == InputKind::Gaussian) {
+    DrawInputLanes<InputKind::Gaussian>(d, dw, d64, a.seed, a.stream, first, a.d, a.radius, X, stride);
+    return;
+  }
+  switch (a.input) {
+    case InputKind::Sphere:
+      DrawInputLanes<InputKind::Sphere>(d, dw, d64, a.seed, a.stream, first, a.d, a.radius, X, stride);
+      break;
+    case InputKind::Ball:
+      DrawInputLanes<InputKind::Ball>(d, dw, d64, a.seed, a.stream, first, a.d, a.radius, X, stride);
+      break;
+    case InputKind::Cube:
+      DrawInputLanes<InputKind::Cube>(d, dw, d64, a.seed, a.stream, first, a.d, a.radius, X, stride);
+      break;
+    case InputKind::Gaussian:
+      break;
   }
 }
 
@@ -125,7 +129,7 @@ RELUMC_LANE_FN void AccumulateChunkLanes(D d, DW dw, D64 d64, const ChunkArgs<TF
     // Draw the tile, project it, gate each group; coefficients of samples past `end` are zero.
     for (int64_t g = 0; g < G; ++g) {
       const uint64_t first = tile + static_cast<uint64_t>(g * L);
-      if (first < end) DrawLanes(d, dw, a, first, X.data() + g * L, stride);
+      if (first < end) DrawLanes(d, dw, d64, a, first, X.data() + g * L, stride);
     }
     ProjectTile(d, a.rows, units, dim, X.data(), stride, G, P.data());
     for (int64_t g = 0; g < G; ++g) {
@@ -186,7 +190,7 @@ RELUMC_LANE_FN double SumNormalsLanes(D d, DW dw, D64 d64, const ChunkArgs<TFrom
   std::vector<TFromD<D>> X(static_cast<size_t>(a.d * L));
   auto acc = Zero(d64);
   for (uint64_t first = begin; first < end; first += static_cast<uint64_t>(L)) {
-    DrawLanes(d, dw, a, first, X.data(), L);
+    DrawLanes(d, dw, d64, a, first, X.data(), L);
     for (int64_t k = 0; k < a.d; ++k) acc = acc + ToDouble(d64, LoadU(d, X.data() + k * L));
   }
   double lanes[64];

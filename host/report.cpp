@@ -220,11 +220,11 @@ void print_table(const VerifyReport& rep, const std::string& backend_note, std::
     const Case& c = rep.cases[k];
     const CaseResult& r = rep.results[k];
     if (!all_rows && (r.passed || r.measured)) continue;
-    fmt::print(out, "{:>5} {:<7} {:>5} {:>3} {:>3} {:>7} {:>5.3g} {:>5} {:>9.3g} {:>10} {:>7.2f} {:>9.3g} {:>9.3g}  {}\n",
+    fmt::print(out, "{:>5} {:<7} {:>5} {:>3} {:>3} {:>7} {:>5.3g} {:>5} {:>9.3g} {:>10} {:>7.2f} {:>9.3g} {:>9}  {}\n",
                k, to_string(c.quantity), c.d, c.K, c.Kstar, c.angle >= 0 ? fmt::format("{:.4f}", c.angle) : "-",
                c.norm, c.ratio > 0 ? fmt::format("{:.3g}", c.ratio) : "-", static_cast<double>(c.samples),
                std::isfinite(r.rel_error) ? fmt::format("{:.3e}", r.rel_error) : "(cf = 0)", r.max_abs_z, r.p_value,
-               r.p_holm, r.measured ? measured_note(r) : (r.passed ? "pass" : "REJECTED"));
+               r.measured ? "-" : fmt::format("{:.3g}", r.p_holm), r.measured ? measured_note(r) : (r.passed ? "pass" : "REJECTED"));
   }
   if (!all_rows) fmt::print(out, "({} cases; only rejected ones shown, all are in results.csv)\n", rep.cases.size());
   const size_t failed = count_failed(rep), measured = count_measured(rep);

@@ -105,6 +105,14 @@ RELUMC_HD inline void draw_sample(uint64_t seed, uint32_t stream, uint64_t i, in
   }
 }
 
+// What DrawInputLanes reads: the key, the stream, the dimension and the radius of the draw.
+struct InputDrawParams {
+  uint64_t seed;
+  uint32_t stream;
+  int64_t d;
+  double radius;
+};
+
 // Writes the d coordinates of x_i under the given input distribution (radius: sphere and ball only).
 template <class T>
 RELUMC_HD inline void draw_input_sample(InputKind input, double radius, uint64_t seed, uint32_t stream, uint64_t i,
@@ -112,11 +120,12 @@ RELUMC_HD inline void draw_input_sample(InputKind input, double radius, uint64_t
   const Scalar<T> dt;
   const Scalar<uint64_t> dw;
   const Scalar<double> d64;
+  const InputDrawParams p{seed, stream, d, radius};
   switch (input) {
-    case InputKind::Gaussian: DrawInputLanes<InputKind::Gaussian>(dt, dw, d64, seed, stream, i, d, radius, x, 1); break;
-    case InputKind::Sphere: DrawInputLanes<InputKind::Sphere>(dt, dw, d64, seed, stream, i, d, radius, x, 1); break;
-    case InputKind::Ball: DrawInputLanes<InputKind::Ball>(dt, dw, d64, seed, stream, i, d, radius, x, 1); break;
-    case InputKind::Cube: DrawInputLanes<InputKind::Cube>(dt, dw, d64, seed, stream, i, d, radius, x, 1); break;
+    case InputKind::Gaussian: DrawInputLanes<InputKind::Gaussian>(dt, dw, d64, p, i, x, 1); break;
+    case InputKind::Sphere: DrawInputLanes<InputKind::Sphere>(dt, dw, d64, p, i, x, 1); break;
+    case InputKind::Ball: DrawInputLanes<InputKind::Ball>(dt, dw, d64, p, i, x, 1); break;
+    case InputKind::Cube: DrawInputLanes<InputKind::Cube>(dt, dw, d64, p, i, x, 1); break;
   }
 }
 

@@ -718,3 +718,26 @@ TEST_F(CliInputs, CubeCasesAreMeasurementsInEveryOutput) {
     }
   }
 }
+
+// host/plot_input_deviation.py (run by run_cube_deviation.sh) on a small cube run: a table row per
+// (quantity, d) and a PNG; on a run without measured cases it says so and exits 2. Skipped where
+// Debian's python3 with numpy and matplotlib is missing.
+TEST_F(CliInputs, DeviationPlotScriptOnACubeRun) {
+  if (std::system("/usr/bin/python3 -c 'import numpy, matplotlib' >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "/usr/bin/python3 with numpy and matplotlib is not available";
+  const std::string script = std::string(RELUMC_SOURCE_DIR) + "/host/plot_input_deviation.py";
+  ASSERT_EQ(run(small({"--input", "cube", "-d", "2,5", "-q", "loss,gating"})).status, kPass);
+  const std::string cmd = "/usr/bin/python3 " + script + " " + out_.string() + " >" + (root_ / "plot.log").string() + " 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << slurp(root_ / "plot.log");
+  EXPECT_GT(fs::file_size(out_ / "input_deviation.png"), 1000u);
+  const std::vector<std::string> table = lines_of(slurp(out_ / "input_deviation.csv"));
+  ASSERT_EQ(table.size(), 7u) << "header + (loss, gating) x (d = 2, 3, 5: kSmall's 3 and the 2, 5 added)";
+  EXPECT_EQ(table[1].rfind("loss,2,", 0), 0u) << table[1];
+
+  const fs::path gauss = root_ / "gauss";
+  ASSERT_EQ(run(small({}, gauss)).status, kPass);
+  const std::string bad = "/usr/bin/python3 " + script + " " + gauss.string() + " >" + (root_ / "plot.log").string() + " 2>&1";
+  const int status = std::system(bad.c_str());
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2) << slurp(root_ / "plot.log");
+  EXPECT_NE(slurp(root_ / "plot.log").find("no measured case"), std::string::npos);
+}

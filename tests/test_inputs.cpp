@@ -240,7 +240,7 @@ TEST(InputVerdicts, CubeCasesAreMeasuredNeverPassedOrFailed) {
 
 TEST(InputVerdicts, RadiusIsValidated) {
   relumc::Case c = input_grid(InputKind::Sphere, 1.0).front();
-  for (double bad : {0.0, -1.0, std::nan(""), std::numeric_limits<double>::infinity(), 1e300}) {
+  for (double bad : {0.0, -1.0, std::nan(""), std::numeric_limits<double>::infinity(), 1e7, 1e-7}) {
     c.radius = bad;
     EXPECT_THROW(relumc::validate(c), relumc::InputError) << bad;
   }

@@ -32,8 +32,10 @@ enum class InputKind : int { Gaussian = 0, Sphere, Ball, Cube };
 
 inline constexpr InputKind kInputKinds[] = {InputKind::Gaussian, InputKind::Sphere, InputKind::Ball, InputKind::Cube};
 
-// Radius limits of sphere and ball: x, its squares and the loss's squares stay finite in float.
-inline constexpr double kMinRadius = 1e-30, kMaxRadius = 1e30;
+// Radius limits of sphere and ball. In float the per-sample loss is of order (R |w|)^4 / 4: at R = 1e30
+// it overflows and at R = 1e-30 the projections underflow (measured: verdicts fail there, pass at
+// 1e-8 and 1e8); [1e-6, 1e6] leaves the weights room on both sides, in either precision.
+inline constexpr double kMinRadius = 1e-6, kMaxRadius = 1e6;
 inline constexpr double kDefaultRadius = 1.0;
 
 inline constexpr std::string_view to_string(InputKind k) {

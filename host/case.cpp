@@ -23,6 +23,7 @@ std::string_view to_string(Formula f) {
     case Formula::ThetaSwap: return "theta-swap";
     case Formula::LostHalf: return "lost-half";
     case Formula::NormSwap: return "norm-swap";
+    case Formula::Unscaled: return "unscaled";
   }
   return "?";
 }
@@ -36,7 +37,8 @@ std::optional<Quantity> parse_quantity(std::string_view s) {
 }
 
 std::optional<Formula> parse_formula(std::string_view s) {
-  for (Formula f : {Formula::Tian, Formula::SinSign, Formula::ThetaSwap, Formula::LostHalf, Formula::NormSwap})
+  for (Formula f :
+       {Formula::Tian, Formula::SinSign, Formula::ThetaSwap, Formula::LostHalf, Formula::NormSwap, Formula::Unscaled})
     if (s == to_string(f)) return f;
   return std::nullopt;
 }
@@ -92,10 +94,12 @@ void validate_rows(const std::vector<double>& m, int64_t rows, int64_t d, const 
 double magnitude(const Case& c) {
   const double s = sum_of_row_norms(c.student, c.K, c.d);
   const double t = sum_of_row_norms(c.teacher, c.Kstar, c.d);
+  // Every quantity is of degree 2 in x: its size carries the input's E|x|^2/d (1 for the Gaussian).
+  const double scale = input_second_moment(c.input, c.radius, c.d);
   switch (c.quantity) {
-    case Quantity::Gating: return s;
-    case Quantity::Grad: return s + t;
-    case Quantity::Loss: return (s + t) * (s + t);
+    case Quantity::Gating: return scale * s;
+    case Quantity::Grad: return scale * (s + t);
+    case Quantity::Loss: return scale * (s + t) * (s + t);
   }
   return 0;
 }
@@ -109,6 +113,9 @@ void validate(const Case& c) {
   validate_rows(c.student, c.K, c.d, gating ? "w" : "student");
   validate_rows(c.teacher, c.Kstar, c.d, gating ? "e" : "teacher");
   if (gating && (c.K != 1 || c.Kstar != 1)) throw InputError("gating takes exactly one e and one w");
+  if (has_radius(c.input) && !(c.radius >= kMinRadius && c.radius <= kMaxRadius))
+    throw InputError(fmt::format("--radius {} for the {} input (must be finite, in [{:g}, {:g}])", c.radius,
+                                 to_string(c.input), kMinRadius, kMaxRadius));
   if (c.samples < 2) throw InputError(fmt::format("samples = {} (must be >= 2: the standard error needs two)", c.samples));
 }
 
@@ -127,6 +134,10 @@ std::vector<double> closed_form(const Case& c, Formula f) {
     case Quantity::Loss:
       out[0] = population_loss(c.student.data(), c.K, c.teacher.data(), c.Kstar, c.d, f);
       break;
+  }
+  if (c.input != InputKind::Gaussian && f != Formula::Unscaled) {
+    const double scale = input_second_moment(c.input, c.radius, c.d);
+    for (double& v : out) v *= scale;
   }
   return out;
 }

@@ -63,6 +63,8 @@ Estimate estimate_cpu_t(const Case& c, const EstimateOptions& opt, bool simd) {
   args.rows = rows.data();
   args.seed = opt.seed;
   args.stream = c.stream;
+  args.input = c.input;
+  args.radius = c.radius;
   std::vector<double> partial(static_cast<size_t>(chunks) * 2 * m, 0.0);
 
   // This rank's contiguous range of chunks; the others arrive through allgather_chunks.

@@ -29,6 +29,8 @@ struct ChunkArgs {
   const T* rows = nullptr;  // (K + Kstar) x d, row-major: the student rows, then the teacher rows
   uint64_t seed = 0;
   uint32_t stream = 0;
+  InputKind input = InputKind::Gaussian;  // the distribution of x (relumc/input.hpp)
+  double radius = 0;                      // sphere and ball
 };
 
 // Adds samples [begin, end) into S and Q (sums and sums of squares), each components x kPartialLanes

@@ -9,20 +9,6 @@
 namespace relumc {
 namespace {
 
-RELUMC_HD inline void PhiloxLanes(Scalar<uint64_t>, uint64_t seed, uint32_t stream, uint64_t first, uint32_t j,
-                                  uint64_t& r0, uint64_t& r1, uint64_t& r2, uint64_t& r3) {
-  const PhiloxWords w = philox_block(seed, stream, first, j);
-  r0 = w.r[0];
-  r1 = w.r[1];
-  r2 = w.r[2];
-  r3 = w.r[3];
-}
-
-template <class V>
-inline double ToDouble(Scalar<double>, V v) {
-  return static_cast<double>(v);
-}
-
 #define RELUMC_LANE_FN inline
 #include "host/cpu_kernel-inl.hpp"
 #undef RELUMC_LANE_FN

@@ -106,6 +106,15 @@ HWY_INLINE auto ToDouble(D64 d64, V v) {
   }
 }
 
+template <class D, class V64>
+HWY_INLINE auto FromDouble(D d, V64 v) {
+  if constexpr (sizeof(hn::TFromD<D>) == 8) {
+    return v;
+  } else {
+    return hn::DemoteTo(d, v);  // round to nearest even, as the scalar static_cast
+  }
+}
+
 #define RELUMC_LANE_FN HWY_INLINE
 #include "relumc/detail/lane_math-inl.hpp"
 #include "host/cpu_kernel-inl.hpp"

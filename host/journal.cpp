@@ -30,6 +30,9 @@ uint64_t hash_cases(const std::vector<Case>& cases) {
     const int64_t head[] = {static_cast<int64_t>(c.quantity), c.d, c.K, c.Kstar, static_cast<int64_t>(c.samples),
                             static_cast<int64_t>(c.stream)};
     bytes(head, sizeof head);
+    const int64_t input = static_cast<int64_t>(c.input);
+    bytes(&input, sizeof input);
+    bytes(&c.radius, sizeof c.radius);
     bytes(c.student.data(), c.student.size() * sizeof(double));
     bytes(c.teacher.data(), c.teacher.size() * sizeof(double));
   }

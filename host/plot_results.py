@@ -92,7 +92,7 @@ def load_results(path):
         "norm": (_is_number, "a number"),
         "angle": (lambda v: v is None or _is_number(v), "a number or null"),
         "rel_error": (lambda v: v is None or _is_number(v), "a number or null"),
-        "passed": (lambda v: isinstance(v, bool), "true or false"),
+        "passed": (lambda v: v is None or isinstance(v, bool), "true, false, or null (a measured case)"),
     }
     optional = {
         "ratio": (lambda v: v is None or _is_number(v), "a number or null"),
@@ -172,7 +172,7 @@ def fit_slope(ns, gmeans):
 
 
 def subtitle(doc, cases):
-    failed = sum(1 for c in cases if not c["passed"])
+    failed = sum(1 for c in cases if c["passed"] is False)
     bits = []
     for key in ("backend", "precision"):
         if isinstance(doc.get(key), str):
@@ -351,7 +351,7 @@ def plot_rel_error_vs_angle(doc, cases, path):
                 ys = [c["rel_error"] for c in pts]
                 ax.plot(xs, ys, lw=1.4, ms=5, alpha=0.9, **style(key))
                 drawn += len(pts)
-                bad = [c for c in pts if not c["passed"]]
+                bad = [c for c in pts if c["passed"] is False]
                 if bad:
                     any_rejected = True
                     ax.plot([c["angle"] for c in bad], [c["rel_error"] for c in bad], "x", color="red",
@@ -365,7 +365,7 @@ def plot_rel_error_vs_angle(doc, cases, path):
             zero_err = [c for c in at_n if c["rel_error"] is not None and c["rel_error"] <= 0]
             if zero_err:
                 notes.append(f"{len(zero_err)} case(s) with error exactly 0 not drawn")
-            bad_hidden = [c for c in at_n if not c["passed"] and not plottable(c["rel_error"])]
+            bad_hidden = [c for c in at_n if c["passed"] is False and not plottable(c["rel_error"])]
             if bad_hidden:
                 any_rejected = True
                 notes.append(f"{len(bad_hidden)} REJECTED case(s) not drawable on a log axis")
@@ -452,7 +452,7 @@ def plot_error_vs_samples(doc, cases, path):
             x = np.array([c["samples"] for c in sel], dtype=float) * 10 ** rng.uniform(-spread, spread, len(sel))
             y = np.array([c["rel_error"] for c in sel])
             ax.scatter(x, y, s=14, color=dim_color[d], alpha=0.35, linewidths=0)
-            bad = [i for i, c in enumerate(sel) if not c["passed"]]
+            bad = [i for i, c in enumerate(sel) if c["passed"] is False]
             if bad:
                 any_rejected = True
                 ax.plot(x[bad], y[bad], "x", color="red", ms=10, mew=2.2, zorder=5)

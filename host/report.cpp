@@ -48,6 +48,35 @@ double euclid(const std::vector<double>& v) {
   return std::sqrt(s);
 }
 
+// Whether the run has any input other than the Gaussian. Only then do the writers add the input
+// fields, so a Gaussian run's files stay byte-identical to those of earlier versions.
+bool has_other_inputs(const VerifyReport& rep) {
+  for (const Case& c : rep.cases)
+    if (c.input != InputKind::Gaussian) return true;
+  return false;
+}
+
+// The run's input: its name when every case shares it, else "mixed".
+std::string run_input(const VerifyReport& rep) {
+  for (const Case& c : rep.cases)
+    if (c.input != rep.cases.front().input) return "mixed";
+  return rep.cases.empty() ? "gaussian" : std::string(to_string(rep.cases.front().input));
+}
+
+ordered_json radius_json(const Case& c) { return has_radius(c.input) ? ordered_json(c.radius) : ordered_json(nullptr); }
+
+size_t count_failed(const VerifyReport& rep) {
+  size_t failed = 0;
+  for (const CaseResult& r : rep.results) failed += (r.passed || r.measured) ? 0 : 1;
+  return failed;
+}
+
+size_t count_measured(const VerifyReport& rep) {
+  size_t measured = 0;
+  for (const CaseResult& r : rep.results) measured += r.measured ? 1 : 0;
+  return measured;
+}
+
 }  // namespace
 
 void ensure_writable_dir(const std::string& dir) {
@@ -87,11 +116,15 @@ std::string results_json(const VerifyReport& rep, const std::string& backend_not
   j["alpha"] = o.alpha;
   j["formula"] = std::string(to_string(o.formula));
   j["test"] = kTestName;
+  const bool inputs = has_other_inputs(rep);
+  if (inputs) {
+    j["input"] = run_input(rep);
+    j["radius"] = run_input(rep) == "mixed" ? ordered_json(nullptr) : radius_json(rep.cases.front());
+  }
   j["passed"] = rep.passed;
-  size_t failed = 0;
-  for (const CaseResult& r : rep.results) failed += r.passed ? 0 : 1;
   j["cases_total"] = rep.cases.size();
-  j["cases_failed"] = failed;
+  j["cases_failed"] = count_failed(rep);
+  if (inputs) j["cases_measured"] = count_measured(rep);
   ordered_json slopes;
   for (Quantity q : {Quantity::Gating, Quantity::Grad, Quantity::Loss}) {
     if (rep.plan.used) break;  // N was chosen to equalise the errors: no slope to fit
@@ -122,6 +155,11 @@ std::string results_json(const VerifyReport& rep, const std::string& backend_not
     x["samples"] = c.samples;
     x["seed"] = o.seed;
     x["stream"] = c.stream;
+    if (inputs) {
+      x["input"] = std::string(to_string(c.input));
+      x["radius"] = radius_json(c);
+      x["input_second_moment"] = input_second_moment(c.input, c.radius, c.d);
+    }
     if (c.quantity == Quantity::Gating) {
       x["e"] = c.teacher;
       x["w"] = c.student;
@@ -136,7 +174,13 @@ std::string results_json(const VerifyReport& rep, const std::string& backend_not
     x["max_abs_z"] = number(r.max_abs_z);
     x["p_value"] = number(r.p_value);
     x["p_holm"] = number(r.p_holm);
-    x["passed"] = r.passed;
+    x["passed"] = r.measured ? ordered_json(nullptr) : ordered_json(r.passed);
+    if (inputs) {
+      x["measured"] = r.measured;
+      x["abs_deviation"] = number(r.abs_deviation);
+      x["deviation_se"] = number(r.deviation_se);
+      x["rel_deviation_se"] = number(r.rel_deviation_se);
+    }
     cases.push_back(std::move(x));
   }
   j["cases"] = std::move(cases);
@@ -155,18 +199,34 @@ std::string results_json(const VerifyReport& rep, const std::string& backend_not
 std::string results_csv(const VerifyReport& rep) {
   std::string out =
       "index,quantity,origin,d,K,K_star,angle,norm,ratio,samples,seed,stream,closed_form_norm,estimate_norm,"
-      "rel_error,max_abs_z,p_value,p_holm,passed\n";
+      "rel_error,max_abs_z,p_value,p_holm,passed";
+  const bool inputs = has_other_inputs(rep);
+  out += inputs ? ",input,radius,measured,abs_deviation,deviation_se,rel_deviation_se\n" : "\n";
   auto num = [](double v) { return std::isfinite(v) ? fmt::format("{:.17g}", v) : std::string(); };
   for (size_t k = 0; k < rep.cases.size(); ++k) {
     const Case& c = rep.cases[k];
     const CaseResult& r = rep.results[k];
-    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", k, to_string(c.quantity), c.origin,
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}", k, to_string(c.quantity), c.origin,
                        c.d, c.K, c.Kstar, c.angle >= 0 ? num(c.angle) : "", num(c.norm), c.ratio > 0 ? num(c.ratio) : "",
                        c.samples, rep.options.seed, c.stream, num(euclid(r.closed_form)), num(euclid(r.estimate.mean)),
-                       num(r.rel_error), num(r.max_abs_z), num(r.p_value), num(r.p_holm), r.passed ? "true" : "false");
+                       num(r.rel_error), num(r.max_abs_z), num(r.p_value), num(r.p_holm),
+                       r.measured ? "" : (r.passed ? "true" : "false"));
+    if (inputs)
+      out += fmt::format(",{},{},{},{},{},{}", to_string(c.input), has_radius(c.input) ? num(c.radius) : "",
+                         r.measured ? "true" : "false", num(r.abs_deviation), num(r.deviation_se),
+                         num(r.rel_deviation_se));
+    out += "\n";
   }
   return out;
 }
+
+namespace {
+// The verdict column of a measured case: its relative deviation and that deviation's standard error.
+std::string measured_note(const CaseResult& r) {
+  if (!std::isfinite(r.rel_error)) return fmt::format("measured (|dev| {:.3e} +- {:.1e})", r.abs_deviation, r.deviation_se);
+  return fmt::format("measured (rel dev {:.3e} +- {:.1e})", r.rel_error, r.rel_deviation_se);
+}
+}  // namespace
 
 void print_table(const VerifyReport& rep, const std::string& backend_note, std::FILE* out) {
   constexpr size_t kMaxRows = 200;
@@ -176,16 +236,15 @@ void print_table(const VerifyReport& rep, const std::string& backend_note, std::
   for (size_t k = 0; k < rep.cases.size(); ++k) {
     const Case& c = rep.cases[k];
     const CaseResult& r = rep.results[k];
-    if (!all_rows && r.passed) continue;
-    fmt::print(out, "{:>5} {:<7} {:>5} {:>3} {:>3} {:>7} {:>5.3g} {:>5} {:>9.3g} {:>10} {:>7.2f} {:>9.3g} {:>9.3g}  {}\n",
+    if (!all_rows && (r.passed || r.measured)) continue;
+    fmt::print(out, "{:>5} {:<7} {:>5} {:>3} {:>3} {:>7} {:>5.3g} {:>5} {:>9.3g} {:>10} {:>7.2f} {:>9.3g} {:>9}  {}\n",
                k, to_string(c.quantity), c.d, c.K, c.Kstar, c.angle >= 0 ? fmt::format("{:.4f}", c.angle) : "-",
                c.norm, c.ratio > 0 ? fmt::format("{:.3g}", c.ratio) : "-", static_cast<double>(c.samples),
                std::isfinite(r.rel_error) ? fmt::format("{:.3e}", r.rel_error) : "(cf = 0)", r.max_abs_z, r.p_value,
-               r.p_holm, r.passed ? "pass" : "REJECTED");
+               r.measured ? "-" : fmt::format("{:.3g}", r.p_holm), r.measured ? measured_note(r) : (r.passed ? "pass" : "REJECTED"));
   }
   if (!all_rows) fmt::print(out, "({} cases; only rejected ones shown, all are in results.csv)\n", rep.cases.size());
-  size_t failed = 0;
-  for (const CaseResult& r : rep.results) failed += r.passed ? 0 : 1;
+  const size_t failed = count_failed(rep), measured = count_measured(rep);
   for (Quantity q : {Quantity::Gating, Quantity::Grad, Quantity::Loss}) {
     if (rep.plan.used) break;  // N was chosen to equalise the errors: no slope to fit
     const SlopeFit fit = fit_error_slope(rep.cases, rep.results, q);
@@ -209,8 +268,22 @@ void print_table(const VerifyReport& rep, const std::string& backend_note, std::
                static_cast<double>(rep.plan.planned_samples), rep.plan.planned_seconds);
   if (rep.options.formula != Formula::Tian)
     fmt::print(out, "formula: {} (a deliberately wrong closed form)\n", to_string(rep.options.formula));
-  fmt::print(out, "VERDICT: {} ({} of {} cases rejected at alpha = {} with Holm's correction)\n",
-             rep.passed ? "PASS" : "FAIL", failed, rep.cases.size(), rep.options.alpha);
+  if (has_other_inputs(rep)) {
+    const std::string in = run_input(rep);
+    fmt::print(out, "input: {}{}", in,
+               in != "mixed" && has_radius(rep.cases.front().input) ? fmt::format(", radius {}", rep.cases.front().radius) : "");
+    if (measured)
+      fmt::print(out, "; {} case(s) measured against the variance-scaled formula (no exact closed form): "
+                 "deviation reported, no verdict", measured);
+    fmt::print(out, "\n");
+  }
+  if (measured > 0 && measured == rep.cases.size()) {
+    fmt::print(out, "VERDICT: none (all {} cases are measurements, not tests)\n", measured);
+  } else {
+    fmt::print(out, "VERDICT: {} ({} of {} cases rejected at alpha = {} with Holm's correction{})\n",
+               rep.passed ? "PASS" : "FAIL", failed, rep.cases.size() - measured, rep.options.alpha,
+               measured ? fmt::format("; {} measured case(s) have no verdict", measured) : "");
+  }
 }
 
 }  // namespace relumc

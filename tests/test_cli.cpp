@@ -505,3 +505,126 @@ TEST_F(Cli, UnknownSubcommandIsNamed) {
 }
 
 }  // namespace
+
+// ---------------------------------------------------------------- input distributions (--input, --radius)
+
+namespace {
+class CliInputs : public Cli {};
+}  // namespace
+
+TEST_F(CliInputs, BadInputAndRadiusAreNamed) {
+  expect_bad_input(small({"--input", "foo"}), {"--input", "foo"});
+  expect_bad_input(small({"--input", "sphere", "--radius", "0"}), {"--radius", "0"});
+  expect_bad_input(small({"--input", "sphere", "--radius", "-1"}), {"--radius", "-1"});
+  expect_bad_input(small({"--input", "ball", "--radius", "nan"}), {"--radius", "nan"});
+  expect_bad_input(small({"--input", "ball", "--radius", "inf"}), {"--radius", "inf"});
+  expect_bad_input(small({"--input", "ball", "--radius", "abc"}), {"--radius", "abc"});
+  expect_bad_input(small({"--input", "ball", "--radius", "1e30"}), {"--radius", "1e30"});
+  expect_bad_input(small({"--radius", "2"}), {"--radius", "gaussian"});  // the default input has no radius
+  expect_bad_input(small({"--input", "cube", "--radius", "1"}), {"--radius", "cube"});
+}
+
+// A Gaussian run writes exactly the schema of earlier versions (no input fields), so its files stay
+// byte-identical; a sphere run records the input and radius per run and per case.
+TEST_F(CliInputs, InputAndRadiusRecordedOnlyWhenNotGaussian) {
+  ASSERT_EQ(run(small({})).status, kPass);
+  json j = read_json();
+  EXPECT_FALSE(j.contains("input"));
+  EXPECT_FALSE(j["cases"][0].contains("input"));
+  EXPECT_EQ(lines_of(slurp(out_ / "results.csv"))[0].substr(lines_of(slurp(out_ / "results.csv"))[0].size() - 7), ",passed");
+
+  const auto args = small({"--input", "sphere", "--radius", "2", "-n", "20000"});
+  const RunResult r = run(args);
+  ASSERT_EQ(r.status, kPass) << describe(args, r);
+  j = read_json();
+  expect_all_finite(j, "results.json");
+  EXPECT_EQ(j["input"], "sphere");
+  EXPECT_EQ(j["radius"], 2.0);
+  EXPECT_EQ(j["cases_measured"], 0);
+  for (const json& c : j["cases"]) {
+    EXPECT_EQ(c["input"], "sphere");
+    EXPECT_EQ(c["radius"], 2.0);
+    EXPECT_DOUBLE_EQ(c["input_second_moment"].get<double>(), 4.0 / 3.0);
+    EXPECT_EQ(c["measured"], false);
+    EXPECT_EQ(c["passed"], true);
+  }
+  const std::vector<std::string> csv = lines_of(slurp(out_ / "results.csv"));
+  const std::vector<std::string> header = split(csv[0], ',');
+  for (size_t k = 1; k < csv.size(); ++k) {
+    const std::vector<std::string> row = split(csv[k], ',');
+    ASSERT_EQ(row.size(), header.size());
+    for (size_t a = 0; a < header.size(); ++a) {
+      if (header[a] == "input") EXPECT_EQ(row[a], "sphere");
+      if (header[a] == "radius") EXPECT_EQ(row[a], "2");
+      if (header[a] == "measured") EXPECT_EQ(row[a], "false");
+    }
+  }
+}
+
+// Sphere and ball: ordinary verdicts; without the scale (--formula unscaled) they fail with exit 1.
+TEST_F(CliInputs, SphereAndBallFailWithoutTheScale) {
+  for (const char* input : {"sphere", "ball"}) {
+    const auto args = small({"--input", input, "--formula", "unscaled", "-n", "20000"});
+    const RunResult r = run(args);
+    EXPECT_EQ(r.status, kFail) << describe(args, r);
+    EXPECT_EQ(read_json()["passed"], false) << input;
+  }
+}
+
+// Cube: every case is a measurement: exit 0 (no verdict failed), "measured" in table, CSV and JSON,
+// never counted as passed or failed, with the deviation and its standard error.
+TEST_F(CliInputs, CubeCasesAreMeasurementsInEveryOutput) {
+  std::vector<std::string> args{"verify", "--input", "cube", "--dims", "3", "--angle-steps", "3", "--norms", "1",
+                                "--samples", "20000", "--threads", "2", "--out", out_.string()};
+  const RunResult r = run(args);
+  ASSERT_EQ(r.status, kPass) << describe(args, r);
+  EXPECT_NE(r.out.find("measured (rel dev"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("VERDICT: none"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("pass "), std::string::npos) << r.out;
+  const json j = read_json();
+  EXPECT_EQ(j["input"], "cube");
+  EXPECT_TRUE(j["radius"].is_null());
+  EXPECT_EQ(j["cases_failed"], 0);
+  EXPECT_EQ(j["cases_measured"], j["cases_total"]);
+  for (const json& c : j["cases"]) {
+    EXPECT_TRUE(c["passed"].is_null()) << c.dump();
+    EXPECT_TRUE(c["p_holm"].is_null());
+    EXPECT_EQ(c["measured"], true);
+    EXPECT_DOUBLE_EQ(c["input_second_moment"].get<double>(), 1.0 / 12.0);
+    EXPECT_TRUE(c["deviation_se"].is_number());
+    EXPECT_TRUE(c["abs_deviation"].is_number());
+  }
+  const std::vector<std::string> csv = lines_of(slurp(out_ / "results.csv"));
+  const std::vector<std::string> header = split(csv[0], ',');
+  for (size_t k = 1; k < csv.size(); ++k) {
+    const std::vector<std::string> row = split(csv[k], ',');
+    ASSERT_EQ(row.size(), header.size());
+    for (size_t a = 0; a < header.size(); ++a) {
+      if (header[a] == "passed") EXPECT_EQ(row[a], "") << csv[k];
+      if (header[a] == "measured") EXPECT_EQ(row[a], "true") << csv[k];
+    }
+  }
+}
+
+// host/plot_input_deviation.py (run by run_cube_deviation.sh) on a small cube run: a table row per
+// (quantity, d) and a PNG; on a run without measured cases it says so and exits 2. Skipped where
+// Debian's python3 with numpy and matplotlib is missing.
+TEST_F(CliInputs, DeviationPlotScriptOnACubeRun) {
+  if (std::system("/usr/bin/python3 -c 'import numpy, matplotlib' >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "/usr/bin/python3 with numpy and matplotlib is not available";
+  const std::string script = std::string(RELUMC_SOURCE_DIR) + "/host/plot_input_deviation.py";
+  ASSERT_EQ(run(small({"--input", "cube", "-d", "2,5", "-q", "loss,gating"})).status, kPass);
+  const std::string cmd = "/usr/bin/python3 " + script + " " + out_.string() + " >" + (root_ / "plot.log").string() + " 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << slurp(root_ / "plot.log");
+  EXPECT_GT(fs::file_size(out_ / "input_deviation.png"), 1000u);
+  const std::vector<std::string> table = lines_of(slurp(out_ / "input_deviation.csv"));
+  ASSERT_EQ(table.size(), 7u) << "header + (loss, gating) x (d = 2, 3, 5: kSmall's 3 and the 2, 5 added)";
+  EXPECT_EQ(table[1].rfind("loss,2,", 0), 0u) << table[1];
+
+  const fs::path gauss = root_ / "gauss";
+  ASSERT_EQ(run(small({}, gauss)).status, kPass);
+  const std::string bad = "/usr/bin/python3 " + script + " " + gauss.string() + " >" + (root_ / "plot.log").string() + " 2>&1";
+  const int status = std::system(bad.c_str());
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2) << slurp(root_ / "plot.log");
+  EXPECT_NE(slurp(root_ / "plot.log").find("no measured case"), std::string::npos);
+}

@@ -24,7 +24,8 @@ struct Shape {
 };
 
 template <class T>
-void expect_same_partials(const Shape& s, uint64_t begin, uint64_t end, uint64_t seed) {
+void expect_same_partials(const Shape& s, uint64_t begin, uint64_t end, uint64_t seed,
+                          relumc::InputKind input = relumc::InputKind::Gaussian, double radius = 0) {
   const int64_t rows = s.K + s.Kstar;
   std::mt19937_64 gen(seed ^ static_cast<uint64_t>(s.d * 131 + s.K * 7 + s.Kstar));
   std::normal_distribution<double> normal;
@@ -38,6 +39,8 @@ void expect_same_partials(const Shape& s, uint64_t begin, uint64_t end, uint64_t
   a.rows = W.data();
   a.seed = seed;
   a.stream = 3;
+  a.input = input;
+  a.radius = radius;
   const int64_t m = s.q == Quantity::Loss ? 1 : (s.q == Quantity::Gating ? 1 : s.K) * s.d;
   const size_t n = static_cast<size_t>(m) * relumc::kPartialLanes;
   std::vector<double> S0(n, 0.0), Q0(n, 0.0), S1(n, 0.0), Q1(n, 0.0);
@@ -47,9 +50,11 @@ void expect_same_partials(const Shape& s, uint64_t begin, uint64_t end, uint64_t
   for (size_t t = 0; t < n; ++t) nonzero += S0[t] != 0.0;
   if (end - begin >= 16) EXPECT_GT(nonzero, 0u) << "nothing was summed: the comparison would be empty";
   EXPECT_EQ(0, std::memcmp(S0.data(), S1.data(), n * sizeof(double)))
-      << to_string(s.q) << " d " << s.d << " K " << s.K << " K* " << s.Kstar << " [" << begin << ", " << end << ")";
+      << to_string(s.q) << " " << to_string(input) << " d " << s.d << " K " << s.K << " K* " << s.Kstar << " ["
+      << begin << ", " << end << ")";
   EXPECT_EQ(0, std::memcmp(Q0.data(), Q1.data(), n * sizeof(double)))
-      << to_string(s.q) << " d " << s.d << " K " << s.K << " K* " << s.Kstar << " [" << begin << ", " << end << ")";
+      << to_string(s.q) << " " << to_string(input) << " d " << s.d << " K " << s.K << " K* " << s.Kstar << " ["
+      << begin << ", " << end << ")";
 }
 
 class CpuKernels : public ::testing::Test {
@@ -78,6 +83,24 @@ TEST_F(CpuKernels, SimdEqualsScalarBitForBitFloat) {
       expect_same_partials<float>(s, b, e, 17);
 }
 
+// Every input distribution (relumc/input.hpp): sphere and ball (radius != 1, so the scale factor is
+// exercised) and cube draw the same bits on both kernels, every quantity, both precisions.
+TEST_F(CpuKernels, SimdEqualsScalarBitForBitEveryInput) {
+  using relumc::InputKind;
+  for (auto [input, radius] : {std::pair{InputKind::Sphere, 1.7}, std::pair{InputKind::Ball, 0.3},
+                               std::pair{InputKind::Cube, 0.0}})
+    for (const Shape& s : kShapes)
+      for (auto [b, e] : {std::pair<uint64_t, uint64_t>{0, 1}, {0, 37}, {1001, 1234}}) {
+        expect_same_partials<double>(s, b, e, 17, input, radius);
+        expect_same_partials<float>(s, b, e, 17, input, radius);
+      }
+  const uint64_t two32 = uint64_t{1} << 32;
+  for (InputKind input : {InputKind::Sphere, InputKind::Ball, InputKind::Cube}) {
+    expect_same_partials<double>(Shape{Quantity::Grad, 6, 2, 3}, two32 - 5, two32 + 21, 0x123456789abcdefull, input, 2.0);
+    expect_same_partials<float>(Shape{Quantity::Loss, 3, 2, 2}, two32 - 3, two32 + 10, 0x123456789abcdefull, input, 2.0);
+  }
+}
+
 // Sample indices whose high word changes inside one SIMD group, and a seed with both key words set.
 TEST_F(CpuKernels, SimdEqualsScalarAcrossTheHighCounterWord) {
   const uint64_t two32 = uint64_t{1} << 32;
@@ -97,7 +120,14 @@ TEST_F(CpuKernels, EstimatesAreIdenticalAcrossKernelsAndThreads) {
   spec.units = {3};
   spec.teacher_units = {2};
   spec.samples = {20011};
-  for (const relumc::Case& c : relumc::build_grid(spec, 5)) {
+  std::vector<relumc::Case> cases = relumc::build_grid(spec, 5);
+  for (relumc::InputKind input : {relumc::InputKind::Sphere, relumc::InputKind::Ball, relumc::InputKind::Cube})
+    for (relumc::Case c : relumc::build_grid(spec, 5)) {
+      c.input = input;
+      c.radius = relumc::has_radius(input) ? 2.5 : 0.0;
+      cases.push_back(c);
+    }
+  for (const relumc::Case& c : cases) {
     for (relumc::Precision p : {relumc::Precision::Double, relumc::Precision::Float}) {
       relumc::EstimateOptions ref;
       ref.seed = 9;
@@ -113,7 +143,7 @@ TEST_F(CpuKernels, EstimatesAreIdenticalAcrossKernelsAndThreads) {
           const relumc::Estimate e1 = relumc::estimate_cpu(c, o);
           ASSERT_EQ(e0.mean.size(), e1.mean.size());
           EXPECT_EQ(0, std::memcmp(e0.mean.data(), e1.mean.data(), e0.mean.size() * sizeof(double)))
-              << to_string(c.quantity) << " kernel " << to_string(k) << " threads " << threads;
+              << to_string(c.quantity) << " " << to_string(c.input) << " kernel " << to_string(k) << " threads " << threads;
           EXPECT_EQ(0, std::memcmp(e0.std_error.data(), e1.std_error.data(), e0.std_error.size() * sizeof(double)));
         }
       }

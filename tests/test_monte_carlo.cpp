@@ -383,7 +383,7 @@ Reference<T> reference_sums(const Case& c, uint64_t seed) {
     r.abs_sum[a] += std::fabs(v);
   };
   for (uint64_t i = 0; i < c.samples; ++i) {
-    relumc::draw_sample<T>(seed, c.stream, i, d, x.data());
+    relumc::draw_input_sample<T>(c.input, c.radius, seed, c.stream, i, d, x.data());
     const relumc::Scalar<T> sd;
     for (int64_t j = 0; j < K; ++j) {
       T s = 0;
@@ -442,6 +442,28 @@ TEST(MonteCarloEdges, SmallAndUnevenNMatchThePlainSum) {
       g.norms = {1.2};
       g.samples = {N};
       const Case c = relumc::build_grid(g, kSeed).at(0);
+      check_against_reference<double>(c, Precision::Double);
+      check_against_reference<float>(c, Precision::Float);
+    }
+  }
+}
+
+// The estimator sums the contract's x_i of every input distribution (relumc/input.hpp).
+TEST(MonteCarloEdges, EveryInputMatchesThePlainSum) {
+  for (auto [input, radius] : {std::pair{relumc::InputKind::Sphere, 1.7}, std::pair{relumc::InputKind::Ball, 0.6},
+                               std::pair{relumc::InputKind::Cube, 0.0}}) {
+    for (Quantity q : {Quantity::Gating, Quantity::Grad, Quantity::Loss}) {
+      GridSpec g;
+      g.quantities = {q};
+      g.angles = {0.8};
+      g.dims = {5};
+      g.units = {2};
+      g.teacher_units = {3};
+      g.norms = {1.2};
+      g.samples = {1009};
+      Case c = relumc::build_grid(g, kSeed).at(0);
+      c.input = input;
+      c.radius = radius;
       check_against_reference<double>(c, Precision::Double);
       check_against_reference<float>(c, Precision::Float);
     }

@@ -10,6 +10,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <optional>
 
@@ -31,6 +32,8 @@ struct VerifyFlags {
   int threads = 0;
   double alpha = 0.01;
   std::string precision = "double", backend = "auto", cpu_kernel = "auto", formula = "tian", out = "relumc-out";
+  std::string input = "gaussian";
+  std::string radius;  // empty: not given (sphere and ball default to kDefaultRadius)
   bool quiet = false;
   bool resume = false, restart = false;
   std::optional<double> target_rel_error, time_budget;
@@ -59,8 +62,13 @@ void add_verify_flags(CLI::App& cmd, VerifyFlags& f) {
                  "auto | simd | scalar: the CPU chunk kernel (all give bit-identical results; scalar is the reference)")
       ->capture_default_str();
   cmd.add_option("--formula", f.formula,
-                 "closed form to test: tian, or a deliberately wrong one (sin-sign, theta-swap, lost-half, norm-swap)")
+                 "closed form to test: tian, or a deliberately wrong one (sin-sign, theta-swap, lost-half, norm-swap, unscaled)")
       ->capture_default_str();
+  cmd.add_option("--input", f.input,
+                 "distribution of x: gaussian | sphere | ball (radius R, exact scaled closed form) | "
+                 "cube U[-1/2,1/2]^d (measured against the variance-scaled formula, no verdict)")
+      ->capture_default_str();
+  cmd.add_option("--radius", f.radius, "sphere and ball radius R (default 1: E|x|^2/d = R^2/d, R^2/(d+2))");
   cmd.add_option("--out,-o", f.out, "output directory for results.csv and results.json")->capture_default_str();
   cmd.add_flag("--quiet", f.quiet, "no table on stdout, no progress line");
   CLI::Option* resume = cmd.add_flag("--resume", f.resume,
@@ -87,6 +95,24 @@ void check_planning(const VerifyFlags& f) {
     throw InputError(fmt::format("--time-budget {} is not a positive number of seconds", *f.time_budget));
 }
 
+// The radius of sphere and ball: finite, in [kMinRadius, kMaxRadius]; refused for the other inputs,
+// which have none (the cube is fixed to [-1/2, 1/2]^d). Returns 0 for inputs without a radius.
+double parse_radius(const std::string& text, InputKind input) {
+  if (!has_radius(input)) {
+    if (!text.empty())
+      throw InputError(fmt::format("--radius {} applies to --input sphere and ball only, not {}", text, to_string(input)));
+    return 0;
+  }
+  if (text.empty()) return kDefaultRadius;
+  char* end = nullptr;
+  const double r = std::strtod(text.c_str(), &end);
+  if (end == text.c_str() || *end != '\0')
+    throw InputError(fmt::format("--radius '{}' is not a number", text));
+  if (!(r >= kMinRadius && r <= kMaxRadius))
+    throw InputError(fmt::format("--radius {} (must be finite, in [{:g}, {:g}])", text, kMinRadius, kMaxRadius));
+  return r;
+}
+
 int run_verify(const VerifyFlags& f) {
   check_planning(f);
   std::vector<Quantity> quantities;
@@ -108,7 +134,9 @@ int run_verify(const VerifyFlags& f) {
   opt.alpha = f.alpha;
   opt.precision = parse_or_throw<Precision>(f.precision, "--precision", parse_precision, "float, double");
   opt.formula = parse_or_throw<Formula>(f.formula, "--formula", parse_formula,
-                                        "tian, sin-sign, theta-swap, lost-half, norm-swap");
+                                        "tian, sin-sign, theta-swap, lost-half, norm-swap, unscaled");
+  const InputKind input = parse_or_throw<InputKind>(f.input, "--input", parse_input, "gaussian, sphere, ball, cube");
+  const double radius = parse_radius(f.radius, input);
   const Backend requested = parse_or_throw<Backend>(f.backend, "--backend", parse_backend, "auto, cpu, cuda");
   opt.cpu_kernel = parse_or_throw<CpuKernel>(f.cpu_kernel, "--cpu-kernel", parse_cpu_kernel, "auto, simd, scalar");
   cpu_kernel_name(opt.cpu_kernel);  // --cpu-kernel simd on a CPU without an FMA target: named before any work
@@ -138,6 +166,11 @@ int run_verify(const VerifyFlags& f) {
     spec.random_cases = f.random_cases;
     spec.samples = samples;
     cases = build_grid(spec, opt.seed);
+  }
+  for (Case& c : cases) {
+    c.input = input;
+    c.radius = radius;
+    validate(c);
   }
   std::string backend_note;
   opt.backend = resolve_backend(requested, &backend_note);

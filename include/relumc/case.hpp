@@ -3,6 +3,7 @@
 #pragma once
 
 #include "relumc/closed_forms.hpp"
+#include "relumc/input.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -41,6 +42,8 @@ struct Case {
   std::vector<double> teacher;  // Kstar x d, row-major
   uint64_t samples = 0;
   uint32_t stream = 0;  // sample stream: the case's index in its sweep
+  InputKind input = InputKind::Gaussian;  // distribution of x (relumc/input.hpp)
+  double radius = 0;                      // sphere and ball: R; 0 for the others
   // Grid coordinates, for tables and plots. angle < 0 means "not on the angle grid".
   std::string origin = "grid";  // grid | random | weights
   double angle = -1;            // gating: angle(e, w); grad/loss: angle(w_j, w*_{j mod K*})
@@ -54,9 +57,14 @@ int64_t components(const Case& c);
 std::vector<int64_t> shape(const Case& c);
 // The natural magnitude of the quantity (sets the rounding floor of the test).
 double magnitude(const Case& c);
-// Throws InputError naming the bad value: d < 1, wrong sizes, NaN/inf, zero rows, N out of range.
+// Throws InputError naming the bad value: d < 1, wrong sizes, NaN/inf, zero rows, N out of range,
+// a sphere or ball radius outside [kMinRadius, kMaxRadius].
 void validate(const Case& c);
-// The closed form of the case's quantity (components(c) numbers).
+// The closed form of the case's quantity (components(c) numbers), scaled by the input's E|x|^2/d
+// (relumc/input.hpp): exact for gaussian, sphere and ball; for the cube the variance-scaled formula
+// that its cases are measured against. Formula::Unscaled leaves the scale out (a wrong formula).
 std::vector<double> closed_form(const Case& c, Formula f = Formula::Tian);
+// Whether the case is a measurement (no exact closed form: the cube) rather than a verdict.
+inline bool is_measurement(const Case& c) { return !has_exact_closed_form(c.input); }
 
 }  // namespace relumc

@@ -27,6 +27,7 @@ enum class Formula : int {
   ThetaSwap,  // theta in place of pi - theta (and pi - theta in place of theta)
   LostHalf,   // a factor 1/2 lost
   NormSwap,   // |w| in place of |w*|
+  Unscaled,   // the Gaussian formula without the input's E|x|^2/d (wrong unless that is 1; relumc/case.hpp)
 };
 
 // Plain sum in index order, in the precision of its arguments (backends use it on float samples too).

@@ -19,17 +19,33 @@
 // the counter is all zeros, so the first four words equal cuRAND's host generator
 // (CURAND_RNG_PSEUDO_PHILOX4_32_10, seed S, offset 0); tests/test_sample_contract.cpp holds that.
 //
+// Input distributions (relumc/input.hpp; --input). The Gaussian above is the default; the others are
+// built from the same words, so x_i stays a pure function of (S, s, i, input, R, d):
+//   sphere, radius R: g = the Gaussian coordinates g_0..g_{d-1} above;
+//                     S = sum_k g_k^2, in double, coordinate order, one fma each, from 0;
+//                     f = R / sqrt(S) in double, rounded once to the precision;  x_k = g_k * f.
+//   ball, radius R:   the same with d + 2 Gaussian coordinates g_0..g_{d+1} (blocks continue past
+//                     coordinate d - 1) and S summed over all d + 2; x_k = g_k * f for k < d. That is
+//                     exactly uniform in the d-ball: the first d coordinates of a uniform point on
+//                     S^{d+1} are uniform in B^d (no pow, no exp, no rejection).
+//   cube:             x_k = u_k - 1/2, with u_k the exact uniform of word k (block k / 4, word k % 4),
+//                     one word per coordinate (so |x_k| <= 1/2 - 2^-33 in double, 1/2 - 2^-24 in float).
+// The math is relumc/detail/lane_math-inl.hpp (DrawInputLanes): the scalar path, the SIMD path and a
+// GPU kernel instantiate that one function.
+//
 // Addressable: i < 2^64 samples per stream, d < 2^34 coordinates, 2^32 streams. Streams below
 // kGeometryStreamBase are the sample streams of cases (case index); streams at or above it are used
 // only for drawing the random frames of a sweep (host/sweep.cpp), so frames and samples never overlap.
 //
 // Usage:
 //   double x[100];
-//   relumc::draw_sample<double>(seed, stream, i, 100, x);
+//   relumc::draw_sample<double>(seed, stream, i, 100, x);                              // Gaussian
+//   relumc::draw_input_sample<double>(relumc::InputKind::Ball, 2.0, seed, stream, i, 100, x);
 #pragma once
 
 #include "relumc/config.hpp"
 #include "relumc/detail/scalar_ops.hpp"
+#include "relumc/input.hpp"
 
 #include <Random123/philox.h>
 
@@ -51,6 +67,16 @@ RELUMC_HD inline PhiloxWords philox_block(uint64_t seed, uint32_t stream, uint64
   r123::Philox4x32::key_type key = {{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32)}};
   const auto out = rng(ctr, key);
   return PhiloxWords{{out[0], out[1], out[2], out[3]}};
+}
+
+// The scalar lane piece of the input draw: the words of block j of sample `first`.
+RELUMC_HD inline void PhiloxLanes(Scalar<uint64_t>, uint64_t seed, uint32_t stream, uint64_t first, uint32_t j,
+                                  uint64_t& r0, uint64_t& r1, uint64_t& r2, uint64_t& r3) {
+  const PhiloxWords w = philox_block(seed, stream, first, j);
+  r0 = w.r[0];
+  r1 = w.r[1];
+  r2 = w.r[2];
+  r3 = w.r[3];
 }
 
 #define RELUMC_LANE_FN RELUMC_HD inline
@@ -76,6 +102,30 @@ RELUMC_HD inline void draw_sample(uint64_t seed, uint32_t stream, uint64_t i, in
     const int64_t base = 4 * j;
     const int64_t n = (d - base < 4) ? d - base : 4;
     for (int64_t t = 0; t < n; ++t) x[base + t] = z[t];
+  }
+}
+
+// What DrawInputLanes reads: the key, the stream, the dimension and the radius of the draw.
+struct InputDrawParams {
+  uint64_t seed;
+  uint32_t stream;
+  int64_t d;
+  double radius;
+};
+
+// Writes the d coordinates of x_i under the given input distribution (radius: sphere and ball only).
+template <class T>
+RELUMC_HD inline void draw_input_sample(InputKind input, double radius, uint64_t seed, uint32_t stream, uint64_t i,
+                                        int64_t d, T* x) {
+  const Scalar<T> dt;
+  const Scalar<uint64_t> dw;
+  const Scalar<double> d64;
+  const InputDrawParams p{seed, stream, d, radius};
+  switch (input) {
+    case InputKind::Gaussian: DrawInputLanes<InputKind::Gaussian>(dt, dw, d64, p, i, x, 1); break;
+    case InputKind::Sphere: DrawInputLanes<InputKind::Sphere>(dt, dw, d64, p, i, x, 1); break;
+    case InputKind::Ball: DrawInputLanes<InputKind::Ball>(dt, dw, d64, p, i, x, 1); break;
+    case InputKind::Cube: DrawInputLanes<InputKind::Cube>(dt, dw, d64, p, i, x, 1); break;
   }
 }
 

@@ -25,17 +25,27 @@ struct CaseResult {
   double max_abs_z = 0;
   double p_value = 1;    // the case's own p-value (Sidak over components)
   double p_holm = 1;     // Holm-adjusted p-value across the sweep
-  bool passed = true;
+  bool passed = true;     // meaningless when measured
   double seconds = 0;
+  // A measurement (input without an exact closed form, the cube): no verdict, outside Holm and the
+  // exit status. Its result is the deviation from the (variance-scaled) formula:
+  bool measured = false;
+  double abs_deviation = 0;   // |mc - cf| (Euclidean); rel_error is |mc - cf| / |cf|
+  double deviation_se = 0;    // sqrt(sum_a se_a^2): the standard error of mc - cf (for a vector, the
+                              // Euclidean size of the noise that |mc - cf| carries: E|mc - cf|^2 =
+                              // |true deviation|^2 + deviation_se^2)
+  double rel_deviation_se = 0;  // deviation_se / |cf|; NaN when cf = 0
 };
 
 // Two-sided p-value of a standard normal statistic.
 double normal_two_sided_p(double z);
 
-// Compares an estimate with a closed form; leaves p_holm/passed for apply_holm.
+// Compares an estimate with a closed form; leaves p_holm/passed for apply_holm. Cases of an input
+// without an exact closed form (is_measurement) come back with measured = true.
 CaseResult test_case(const Case& c, const std::vector<double>& cf, const Estimate& e, Precision precision);
 
-// Fills p_holm and passed; returns true when no case is rejected at level alpha.
+// Fills p_holm and passed of the cases that are not measurements (measured ones get p_holm NaN and
+// take no part); returns true when none of them is rejected at level alpha.
 bool apply_holm(std::vector<CaseResult>& results, double alpha);
 
 // Least-squares slope of log(relative error) against log(N), over the distinct N of the cases of one

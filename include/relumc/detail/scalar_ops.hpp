@@ -91,6 +91,17 @@ RELUMC_HD inline void SplitExponent(Scalar<float>, float u, float& m, float& e) 
   e = static_cast<float>(ex);
 }
 
+// Widening to double (exact) and rounding back to the lane type (round to nearest, as Highway's
+// DemoteTo): used for the sum of squares of the sphere and ball inputs.
+template <class V>
+RELUMC_HD inline double ToDouble(Scalar<double>, V v) {
+  return static_cast<double>(v);
+}
+template <class U>
+RELUMC_HD inline U FromDouble(Scalar<U>, double v) {
+  return static_cast<U>(v);
+}
+
 // The uniform of one Philox word (see relumc/sample_contract.hpp): exact in both precisions.
 RELUMC_HD inline double UniformFromWord(Scalar<double>, uint64_t r) {
   return (static_cast<double>(r) + 0.5) * 0x1p-32;

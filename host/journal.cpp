@@ -71,6 +71,13 @@ ordered_json journal_config(const VerifyOptions& opt, const std::vector<Case>& c
   c["target_rel_error"] = opt.target_rel_error;
   c["pilot_samples"] = opt.pilot_samples;
   c["max_samples"] = opt.max_samples;
+  // The input is also in the case hash; named here so that a changed --input or --radius is named.
+  std::string input;
+  for (const Case& k : cases) {
+    const std::string one = fmt::format("{} {}", to_string(k.input), k.radius);
+    input = input.empty() || input == one ? one : "mixed";
+  }
+  c["input"] = input;
   c["cases"] = cases.size();
   c["cases_hash"] = fmt::format("{:016x}", hash_cases(cases));
   return c;

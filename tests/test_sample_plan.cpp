@@ -132,13 +132,15 @@ TEST(SamplePlan, TimeBudgetRaisesTheCommonTargetOrLeavesIt) {
   std::vector<Case> w = cases;
   const relumc::SamplePlan pw = relumc::plan_samples(w, todo, wide);
   EXPECT_EQ(pw.effective_rel_error, 0.05);
-  // A budget alone (no target): N grows with the budget, and the predicted time fits in it.
+  // A budget alone (no target) that is ample: the common target falls until every N reaches the
+  // ceiling, and the predicted time fits in the budget. (No assertion depends on this machine's speed.)
   relumc::VerifyOptions budget = planned(0);
-  budget.time_budget = 0.5;
+  budget.time_budget = 1e6;
+  budget.max_samples = 1000000;
   std::vector<Case> u = cases;
   const relumc::SamplePlan pu = relumc::plan_samples(u, todo, budget);
-  EXPECT_LE(pu.planned_seconds, budget.time_budget * 1.001);
-  EXPECT_GT(pu.planned_samples, cases.size() * budget.pilot_samples);
+  EXPECT_LE(pu.planned_seconds, budget.time_budget);
+  for (const Case& c : u) EXPECT_EQ(c.samples, budget.max_samples);
 }
 
 TEST(SamplePlan, SkipsFinishedCasesAndRefusesRoughPilots) {

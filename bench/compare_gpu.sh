@@ -13,7 +13,7 @@
 #   RELUMC_BUILD_DIR     a build folder with bench/bench_cuda (else build-gpu is configured and built)
 #   RELUMC_COMPARE_OUT   output folder (default bench/out-gpu)
 #   RELUMC_GPU_PYTHON    the Python that has torch / jax / cupy with GPU support (default python3)
-#   RELUMC_GPU_PEERS     peers to run (default torch,jax,cupy)
+#   RELUMC_GPU_PEERS     peers to run (default torch,jax,cupy,curand; curand = cuRAND + cuBLAS + Thrust)
 #   RELUMC_PEERS_REPEAT  timed runs per peer, median reported (default 3)
 #   RELUMC_FLOOR_BOUND   the floor's bound in normals/s, double (default 4.5e11, bench/RESULTS.md)
 # Exit: 0 done (targets reported), 1 a peer's sanity check failed, 2 a step could not run (named),
@@ -23,7 +23,7 @@ die() { echo "compare_gpu: $*" >&2; exit 2; }
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 PY="${RELUMC_GPU_PYTHON:-python3}"
-peers="${RELUMC_GPU_PEERS:-torch,jax,cupy}"
+peers="${RELUMC_GPU_PEERS:-torch,jax,cupy,curand}"
 repeat="${RELUMC_PEERS_REPEAT:-3}"
 out="${RELUMC_COMPARE_OUT:-bench/out-gpu}"
 bound="${RELUMC_FLOOR_BOUND:-4.5e11}"
@@ -40,6 +40,7 @@ done
 command -v nvidia-smi > /dev/null && nvidia-smi -L > /dev/null 2>&1 || die "no GPU here (nvidia-smi -L failed)"
 command -v "$PY" > /dev/null || die "RELUMC_GPU_PYTHON='$PY' not found"
 for p in ${peers//,/ }; do
+  [ "$p" = curand ] && continue
   "$PY" -c "import $p" 2>/dev/null || die "$PY cannot import $p (install it, or set RELUMC_GPU_PEERS without it)"
 done
 
@@ -49,6 +50,10 @@ else
   build=build-gpu
   cmake -S . -B "$build" -DRELUMC_BUILD_TESTS=OFF > /dev/null || die "cmake configure failed"
   cmake --build "$build" -j "$(nproc)" --target bench_cuda || die "building bench_cuda failed"
+fi
+if [[ ",$peers," == *",curand,"* ]]; then
+  cmake --build "$build" -j "$(nproc)" --target peer_curand_cublas > /dev/null ||
+    die "building peer_curand_cublas failed (needs a CUDA build with cuBLAS and cuRAND)"
 fi
 bench="$build/bench/bench_cuda"
 [ -x "$bench" ] || die "$bench not found (build it: cmake --build $build --target bench_cuda)"
@@ -67,7 +72,7 @@ for c in "${configs[@]}"; do
   echo "compare_gpu: [$c] peers $peers"
   rc=0
   "$PY" bench/peers_gpu.py --d "$d" --K "$K" --samples "$n" --repeat "$repeat" --peers "$peers" \
-        --json "$out/peers_$tag.json" > "$out/peers_$tag.txt" || rc=$?
+        --curand-bin "$build/bench/peer_curand_cublas" --json "$out/peers_$tag.json" > "$out/peers_$tag.txt" || rc=$?
   sed 's/^/    /' "$out/peers_$tag.txt"
   case $rc in 0) ;; 1) sanity=1 ;; *) die "bench/peers_gpu.py failed for $c (exit $rc)";; esac
   echo "$d $K $n $tag" >> "$out/manifest.txt"
@@ -90,7 +95,7 @@ def r(a, b):
 def f(v, s=".3g"):
     return "n/a" if v is None else format(v, s)
 rows, misses = [], []
-hdr = "| d | K | N | floor normals/s | floor/bound | floor/1.9e12 | fused samples/s | time/floor | torch | jax | cupy | x torch | x jax | x cupy | targets |"
+hdr = "| d | K | N | floor normals/s | floor/bound | floor/1.9e12 | fused samples/s | time/floor | torch | jax | cupy | curand | x torch | x jax | x cupy | x curand | targets |"
 lines = [hdr, "|" + "---|" * (hdr.count("|") - 1)]
 for line in open(os.path.join(out, "manifest.txt")):
     d, K, n, tag = line.split(); d, K, n = int(d), int(K), int(n)
@@ -98,7 +103,7 @@ for line in open(os.path.join(out, "manifest.txt")):
     floor = median_rate(b, f"BM_CudaRngFloor/d:{d}/double:1/manual_time")
     fused = median_rate(b, f"BM_CudaEstimator/quantity:1/d:{d}/K:{K}/double:1/manual_time")
     peers = (p or {}).get("peers", {})
-    pr = {k: peers.get(k, {}).get("samples_per_s") for k in ("torch", "jax", "cupy")}
+    pr = {k: peers.get(k, {}).get("samples_per_s") for k in ("torch", "jax", "cupy", "curand")}
     tof = r(floor, fused)
     frac = r(floor * d if floor else None, bound)
     v = []
@@ -111,9 +116,9 @@ for line in open(os.path.join(out, "manifest.txt")):
     target(">=3x jax", r(fused, pr["jax"]) is not None and r(fused, pr["jax"]) >= 3)
     lines.append("| " + " | ".join([str(d), str(K), str(n), f(floor * d if floor else None), f(frac, ".2f"),
                  f(r(floor * d if floor else None, 1.9e12), ".2f"), f(fused),
-                 f(tof, ".2f"), f(pr["torch"]), f(pr["jax"]), f(pr["cupy"]), f(r(fused, pr["torch"]), ".1f"),
-                 f(r(fused, pr["jax"]), ".1f"), f(r(fused, pr["cupy"]), ".1f"), ", ".join(v)]) + " |")
-text = ("relumc (CUDA) vs PyTorch / JAX / CuPy: grad, K = K*, float64, same N, d, K; samples/s unless said.\n"
+                 f(tof, ".2f"), f(pr["torch"]), f(pr["jax"]), f(pr["cupy"]), f(pr["curand"]), f(r(fused, pr["torch"]), ".1f"),
+                 f(r(fused, pr["jax"]), ".1f"), f(r(fused, pr["cupy"]), ".1f"), f(r(fused, pr["curand"]), ".1f"), ", ".join(v)]) + " |")
+text = ("relumc (CUDA) vs PyTorch / JAX / CuPy / cuRAND+cuBLAS+Thrust: grad, K = K*, float64, same N, d, K; samples/s unless said.\n"
         f"bound = {bound:.3g} normals/s (bench/RESULTS.md)\n\n" + "\n".join(lines) + "\n\n" +
         ("Targets missed: " + "; ".join(misses) if misses else "All targets met.") + "\n")
 print(text)

@@ -22,8 +22,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-PEERS = ("torch", "jax", "cupy")
-MODULE = {"torch": "torch", "jax": "jax", "cupy": "cupy"}
+PEERS = ("torch", "jax", "cupy", "curand")
+MODULE = {"torch": "torch", "jax": "jax", "cupy": "cupy"}  # curand: the binary bench/peer_curand_cublas.cu
 
 
 def parse_args(argv):
@@ -36,6 +36,8 @@ def parse_args(argv):
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--peers", type=str, default="torch,jax,cupy")
     ap.add_argument("--json", type=str, default=None)
+    ap.add_argument("--curand-bin", type=str, default="build-gpu/bench/peer_curand_cublas",
+                    help="the cuRAND + cuBLAS + Thrust peer (built with CUDA: target peer_curand_cublas)")
     ap.add_argument("--worker", type=str, default=None, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     for name in ("d", "K", "samples", "repeat"):
@@ -180,12 +182,45 @@ def worker(a):
     return 0
 
 
+def run_curand(a):
+    """cuRAND host API + cuBLAS + Thrust in separate passes (bench/peer_curand_cublas.cu), one timed run."""
+    import tempfile
+    import numpy as np
+    from peers_cpu import weights
+    if not os.access(a.curand_bin, os.X_OK):
+        print(f"peers_gpu: the curand peer needs {a.curand_bin} (cmake --build <build> --target peer_curand_cublas)",
+              file=sys.stderr)
+        return None
+    W, Ws = weights(a.d, a.K, a.seed)
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
+        f.write(" ".join(repr(float(v)) for v in np.concatenate([W, Ws]).ravel()))
+        path = f.name
+    try:
+        proc = subprocess.run([a.curand_bin, path, str(a.d), str(a.K), str(a.samples), str(a.seed)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    finally:
+        os.unlink(path)
+    if proc.returncode != 0:
+        print(f"peers_gpu: the curand peer failed (exit {proc.returncode}): {proc.stderr.strip()}", file=sys.stderr)
+        return None
+    r = json.loads(proc.stdout)
+    r.update({"peer": "curand", "samples": a.samples, "normals_per_s": r["samples_per_s"] * a.d,
+              "versions": {"binary": a.curand_bin}})
+    return r
+
+
 def main(argv):
     a = parse_args(argv)
     if a.worker:
         return worker(a)
     results = {}
     for peer in a.peers:
+        if peer == "curand":
+            r = run_curand(a)
+            if r is None:
+                return 2
+            results[peer] = r
+            continue
         cmd = [sys.executable, os.path.abspath(__file__), "--worker", peer, "--d", str(a.d), "--K", str(a.K),
                "--samples", str(a.samples), "--seed", str(a.seed), "--chunk", str(a.chunk), "--repeat", str(a.repeat)]
         proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -45,6 +45,7 @@ EstimateOptions estimate_options(const VerifyOptions& opt, std::atomic<uint64_t>
   eo.threads = opt.threads;
   eo.precision = opt.precision;
   eo.cpu_kernel = opt.cpu_kernel;
+  eo.cuda_devices = opt.cuda_devices;
   eo.samples_done = counter;
   eo.distribution = opt.distribution;
   eo.stop = opt.stop;

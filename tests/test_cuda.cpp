@@ -11,6 +11,7 @@
 #include "relumc/detail/cuda_tiles.hpp"
 #include "relumc/estimate.hpp"
 #include "relumc/sample_contract.hpp"
+#include "tests/cli_support.hpp"
 #include "tests/cuda_agreement.hpp"
 
 #include <gtest/gtest.h>
@@ -20,6 +21,8 @@
 #include <random>
 #include <string>
 #include <vector>
+
+#include <unistd.h>
 
 namespace {
 
@@ -131,6 +134,32 @@ TEST(CudaSeam, AgreementCheckRejectsDifferentSamples) {
   EXPECT_NE(relumc::testing::rounding_disagreement(a, nudged, L), "");
 }
 
+// `--devices` is for the cuda backend only, and a device number is named when it is bad.
+TEST(CudaSeam, DevicesFlagIsRefusedOffTheCudaBackend) {
+  namespace rt = relumc::testing;
+  const rt::fs::path dir = rt::fs::temp_directory_path() / ("relumc-cuda-devices-" + std::to_string(::getpid()));
+  rt::fs::create_directories(dir);
+  const std::vector<std::string> base{"verify", "-q", "loss", "--angles", "1", "-d", "2", "-n", "2000", "--quiet",
+                                      "--out", (dir / "o").string()};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> a = base;
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  };
+  rt::RunResult r = rt::run_cli(with({"--backend", "cpu", "--devices", "0,1"}), dir);
+  EXPECT_EQ(r.status, rt::kUsage) << r.err;
+  EXPECT_NE(r.err.find("--devices 0,1"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("cuda"), std::string::npos) << r.err;
+  EXPECT_FALSE(rt::fs::exists(dir / "o" / "results.json"));
+  std::string why;
+  if (relumc::cuda_usable(&why)) {  // on a GPU machine: bad lists are named
+    r = rt::run_cli(with({"--backend", "cuda", "--devices", "0,0"}), dir);
+    EXPECT_EQ(r.status, rt::kUsage) << r.err;
+    EXPECT_NE(r.err.find("listed twice"), std::string::npos) << r.err;
+  }
+  rt::fs::remove_all(dir);
+}
+
 // ---- Needs a GPU -----------------------------------------------------------------------------
 
 template <class T>
@@ -203,12 +232,27 @@ TEST_F(Cuda, BitIdenticalAcrossRerunsBlockSizesAndTiles) {
     }
 }
 
+// Several devices share a case's chunks in contiguous ranges; each chunk is computed the same way
+// wherever it runs, so the numbers are those of one device, bit for bit. The same device listed
+// twice exercises the multi-device path (two host threads, two ranges) on a one-GPU machine.
+TEST_F(Cuda, SeveralDevicesGiveOneDevicesBits) {
+  const Case c = make_case(Quantity::Grad, 33, 3, 2, 50021, 13);
+  EstimateOptions one, two;
+  two.cuda_devices = {0, 0};
+  const Estimate a = relumc::estimate_cuda(c, one, {}), b = relumc::estimate_cuda(c, two, {});
+  EXPECT_EQ(0, std::memcmp(a.mean.data(), b.mean.data(), a.mean.size() * sizeof(double)));
+  EXPECT_EQ(0, std::memcmp(a.std_error.data(), b.std_error.data(), a.std_error.size() * sizeof(double)));
+  EstimateOptions bad;
+  bad.cuda_devices = {0, 4096};
+  EXPECT_THROW(relumc::estimate_cuda(c, bad, {}), relumc::InputError);
+}
+
 TEST_F(Cuda, BadLaunchOptionsAreRefusedSayingWhy) {
   const Case c = make_case(Quantity::Grad, 10, 2, 2, 100, 1);
   EXPECT_THROW(relumc::estimate_cuda(c, {}, CudaOptions{0, 2000, 0, 0, 0}), relumc::InputError);
   EXPECT_THROW(relumc::estimate_cuda(c, {}, CudaOptions{0, 0, -1, 0, 0}), relumc::InputError);
   EXPECT_THROW(relumc::estimate_cuda(c, {}, CudaOptions{0, 0, 0, 0, 6}), relumc::InputError);
-  EXPECT_THROW(relumc::estimate_cuda(c, {}, CudaOptions{9999, 0, 0, 0, 0}), relumc::CudaError);  // no such device
+  EXPECT_THROW(relumc::estimate_cuda(c, {}, CudaOptions{9999, 0, 0, 0, 0}), relumc::InputError);  // no such device
 }
 
 // The floor draws the estimator's normals: at d = 5 its sum equals the CPU's sum of the same x_i.

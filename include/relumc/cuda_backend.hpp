@@ -11,6 +11,10 @@
 // range sums of a chunk are added in range order, the chunk sums on the host in chunk order, and
 // mean / standard error follow from sum and sum of squares exactly as in host/cpu_backend.cpp.
 //
+// The block partials are not reduced with a CUB tree: a tree's shape follows the block size, and
+// ordered sums keep the numbers independent of it (and of the tile shape, device and device count).
+// CUB's BlockReduce serves the rng floor (kernels/sample_kernels.cu), whose sum is only a benchmark.
+//
 // Determinism: the numbers depend on (seed, case, precision, G) only, never on the block size, tile
 // shape, device or number of devices: every sum is a sequential sum in a fixed order. Same inputs =>
 // bit-identical results. The per-sample terms are bit-identical to the CPU's (same x_i, same

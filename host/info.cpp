@@ -88,7 +88,7 @@ void print_info(std::FILE* out) {
   std::string why;
   const bool gpu = cuda_usable(&why);
   fmt::print(out, "gpu: {}\n", gpu ? "a usable CUDA device is present" : "none usable: " + why);
-  fmt::print(out, "backends: cpu{}\n", gpu ? ", cuda (device present; estimators: issue #3)" : "");
+  fmt::print(out, "backends: cpu{}\n", gpu ? ", cuda (fused estimators; not yet validated on hardware, bench/RESULTS.md)" : "");
   fmt::print(out, "processes: {}{}\n", Distribution::process().describe(),
              mpi_built() ? " (MPI built: mpirun -np R relumc ... splits every case's chunks)" : " (MPI not built)");
 }

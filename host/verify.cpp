@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "relumc/verify.hpp"
 
+#include "relumc/cuda_backend.hpp"
+
 #include "host/journal.hpp"
 #include "host/progress.hpp"
 
@@ -23,10 +25,14 @@ Backend resolve_backend(Backend requested, std::string* note) {
       return Backend::Cpu;
     case Backend::Cuda:
       if (!usable) throw InputError(fmt::format("--backend cuda: CUDA is not usable here: {}", why));
-      throw InputError("--backend cuda: a CUDA device is present, but this build has no CUDA estimators yet (issue #3)");
+      *note = "cuda (asked for)";
+      return Backend::Cuda;
     case Backend::Auto:
-      *note = usable ? "cpu (auto: a CUDA device is present, but the CUDA estimators are not built yet)"
-                     : fmt::format("cpu (auto: {})", why);
+      if (usable) {
+        *note = "cuda (auto: a usable CUDA device is present)";
+        return Backend::Cuda;
+      }
+      *note = fmt::format("cpu (auto: {})", why);
       return Backend::Cpu;
   }
   return Backend::Cpu;
@@ -38,6 +44,7 @@ EstimateOptions estimate_options(const VerifyOptions& opt, std::atomic<uint64_t>
   eo.threads = opt.threads;
   eo.precision = opt.precision;
   eo.cpu_kernel = opt.cpu_kernel;
+  eo.cuda_devices = opt.cuda_devices;
   eo.samples_done = counter;
   eo.distribution = opt.distribution;
   eo.stop = opt.stop;
@@ -51,8 +58,16 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 }  // namespace
 
 Estimate estimate(const Case& c, const EstimateOptions& opt, Backend backend) {
-  if (backend != Backend::Cpu) throw InputError(fmt::format("backend {} has no estimators in this build", to_string(backend)));
-  return estimate_cpu(c, opt);
+  switch (backend) {
+    case Backend::Cpu: return estimate_cpu(c, opt);
+    case Backend::Cuda:
+      if (c.input != InputKind::Gaussian)
+        throw InputError(fmt::format("--input {}: the CUDA kernels draw Gaussian inputs only so far; use --backend cpu",
+                                     to_string(c.input)));
+      return estimate_cuda(c, opt);  // a build without CUDA throws, saying why
+    case Backend::Auto: break;
+  }
+  throw InputError("backend auto must be resolved (resolve_backend) before estimating");
 }
 
 VerifyReport run_verification(std::vector<Case> cases, const VerifyOptions& opt) {

@@ -8,6 +8,8 @@
 #include "relumc/sweep.hpp"
 #include "relumc/verify.hpp"
 
+#include <fmt/ranges.h>
+
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -38,6 +40,7 @@ struct VerifyFlags {
   bool resume = false, restart = false;
   std::optional<double> target_rel_error, time_budget;
   std::string pilot_samples = "1e4", max_samples = "1e12";
+  std::vector<int> devices;
 };
 
 void add_verify_flags(CLI::App& cmd, VerifyFlags& f) {
@@ -58,6 +61,9 @@ void add_verify_flags(CLI::App& cmd, VerifyFlags& f) {
   cmd.add_option("--alpha", f.alpha, "family-wise level of the verdict (Holm)")->capture_default_str();
   cmd.add_option("--precision", f.precision, "sample precision: float | double")->capture_default_str();
   cmd.add_option("--backend", f.backend, "auto | cpu | cuda")->capture_default_str();
+  cmd.add_option("--devices", f.devices,
+                 "cuda backend: CUDA devices sharing each case's chunks, e.g. 0,1 (default: one device; the numbers "
+                 "do not depend on it)")->delimiter(',');
   cmd.add_option("--cpu-kernel", f.cpu_kernel,
                  "auto | simd | scalar: the CPU chunk kernel (all give bit-identical results; scalar is the reference)")
       ->capture_default_str();
@@ -174,6 +180,27 @@ int run_verify(const VerifyFlags& f) {
   }
   std::string backend_note;
   opt.backend = resolve_backend(requested, &backend_note);
+  if (opt.backend == Backend::Cuda && input != InputKind::Gaussian) {
+    // The CUDA kernels draw Gaussian inputs only (issue #3): auto falls back, an explicit cuda is refused.
+    if (requested == Backend::Cuda)
+      throw InputError(fmt::format("--backend cuda with --input {}: the CUDA kernels draw Gaussian inputs only so far; "
+                                   "use --backend cpu or auto", f.input));
+    opt.backend = Backend::Cpu;
+    backend_note = fmt::format("cpu (auto: a CUDA device is usable, but the CUDA kernels draw Gaussian inputs only, "
+                               "not {})", f.input);
+  }
+  if (!f.devices.empty()) {
+    if (opt.backend != Backend::Cuda)
+      throw InputError(fmt::format("--devices {}: only the cuda backend uses devices, and this run uses {}",
+                                   fmt::join(f.devices, ","), backend_note));
+    for (size_t i = 0; i < f.devices.size(); ++i) {
+      if (f.devices[i] < 0) throw InputError(fmt::format("--devices: {} is not a device number", f.devices[i]));
+      for (size_t j = 0; j < i; ++j)
+        if (f.devices[j] == f.devices[i])
+          throw InputError(fmt::format("--devices: device {} is listed twice", f.devices[i]));
+    }
+    opt.cuda_devices = f.devices;
+  }
   // Under mpirun the ranks split every case's chunks; only rank 0 prints and writes.
   const Distribution& dist = Distribution::process();
   opt.distribution = &dist;

@@ -49,6 +49,9 @@ struct EstimateOptions {
   // Checked before each chunk (may be null): once set, the remaining chunks are skipped and the
   // estimate throws Interrupted (on every rank).
   const std::atomic<bool>* stop = nullptr;
+  // cuda backend: the devices this process uses, sharing its chunks in contiguous ranges (results do
+  // not depend on them). Empty: one device (the MPI rank modulo the device count).
+  std::vector<int> cuda_devices;
 };
 
 // A stop request (SIGINT) arrived at a chunk boundary; nothing partial is returned.

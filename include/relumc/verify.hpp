@@ -25,6 +25,7 @@ struct VerifyOptions {
   Precision precision = Precision::Double;
   Backend backend = Backend::Cpu;  // resolved (never Auto)
   CpuKernel cpu_kernel = CpuKernel::Auto;
+  std::vector<int> cuda_devices;  // cuda backend: devices sharing the chunks (empty: one)
   double alpha = 0.01;
   Formula formula = Formula::Tian;  // a wrong formula only to show the engine rejects it
   bool progress = false;            // progress line on stderr

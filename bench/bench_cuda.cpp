@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: MIT
+// GPU throughput (relumc/cuda_backend.hpp), timed with CUDA events (UseManualTime):
+//   BM_CudaRngFloor   the estimator's normals, drawn by the same code, only summed (the floor);
+//   BM_CudaEstimator  the fused estimators: grad at d in {16, 128, 1024} x K = K* in {1, 4, 16},
+//                     gating and loss at the same d (K = 1 and 4).
+// Both at the same number of normals per run (2^33 / precision: N = 2^33 / d samples), arg
+// precision 1 = double, 0 = float. Counters samples/s and normals/s (SetItemsProcessed = samples).
+// Without a usable device every benchmark reports an error (SkipWithError) naming why.
+//   ./build/bench/bench_cuda --benchmark_counters_tabular=true
+//   bench/compare_gpu.sh   (beside PyTorch, JAX and CuPy, as a table of ratios)
+#include "relumc/cuda_backend.hpp"
+#include "relumc/estimate.hpp"
+#include "relumc/sweep.hpp"
+
+#include <benchmark/benchmark.h>
+
+#include <string>
+
+namespace {
+
+constexpr double kNormalsPerRun = 8589934592.0;  // 2^33
+
+uint64_t samples_for(int64_t d) { return static_cast<uint64_t>(kNormalsPerRun / static_cast<double>(d)); }
+
+relumc::Precision precision_arg(const benchmark::State& state, int index) {
+  return state.range(index) == 0 ? relumc::Precision::Float : relumc::Precision::Double;
+}
+
+bool skip_without_device(benchmark::State& state) {
+  std::string why;
+  if (relumc::cuda_usable(&why)) return false;
+  state.SkipWithError(("no usable CUDA device: " + why).c_str());
+  for (auto _ : state) {
+  }
+  return true;
+}
+
+void set_counters(benchmark::State& state, uint64_t n, int64_t d) {
+  const double total = static_cast<double>(n) * static_cast<double>(state.iterations());
+  state.SetItemsProcessed(static_cast<int64_t>(total));
+  state.counters["samples/s"] = benchmark::Counter(total, benchmark::Counter::kIsRate);
+  state.counters["normals/s"] = benchmark::Counter(total * static_cast<double>(d), benchmark::Counter::kIsRate);
+}
+
+void BM_CudaRngFloor(benchmark::State& state) {
+  if (skip_without_device(state)) return;
+  const int64_t d = state.range(0);
+  const relumc::Precision p = precision_arg(state, 1);
+  const uint64_t n = samples_for(d);
+  relumc::rng_floor_cuda(1, 0, n / 64, d, p);  // warm-up: context, module load
+  for (auto _ : state) {
+    float ms = 0;
+    benchmark::DoNotOptimize(relumc::rng_floor_cuda(1, 0, n, d, p, {}, &ms));
+    state.SetIterationTime(ms / 1e3);
+  }
+  set_counters(state, n, d);
+}
+
+void BM_CudaEstimator(benchmark::State& state) {
+  if (skip_without_device(state)) return;
+  const auto q = static_cast<relumc::Quantity>(state.range(0));
+  const int64_t d = state.range(1), K = state.range(2);
+  relumc::GridSpec spec;
+  spec.quantities = {q};
+  spec.angles = {1.0};
+  spec.norms = {1.0};
+  spec.dims = {d};
+  spec.units = {K};
+  spec.teacher_units = {K};
+  spec.samples = {samples_for(d)};
+  const relumc::Case c = relumc::build_grid(spec, 1).front();
+  relumc::EstimateOptions opt;
+  opt.precision = precision_arg(state, 3);
+  float ms = 0;
+  relumc::CudaOptions co;
+  co.gpu_ms = &ms;
+  relumc::Case warm = c;
+  warm.samples = c.samples / 64 + 2;
+  relumc::estimate_cuda(warm, opt, co);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(relumc::estimate_cuda(c, opt, co).mean.data());
+    state.SetIterationTime(ms / 1e3);
+  }
+  state.SetLabel(std::string(relumc::to_string(q)));
+  set_counters(state, c.samples, d);
+}
+
+constexpr int kGrad = static_cast<int>(relumc::Quantity::Grad);
+constexpr int kGating = static_cast<int>(relumc::Quantity::Gating);
+constexpr int kLoss = static_cast<int>(relumc::Quantity::Loss);
+
+}  // namespace
+
+BENCHMARK(BM_CudaRngFloor)
+    ->ArgNames({"d", "double"})
+    ->ArgsProduct({{16, 128, 1024}, {1, 0}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime();
+BENCHMARK(BM_CudaEstimator)
+    ->ArgNames({"quantity", "d", "K", "double"})
+    ->ArgsProduct({{kGrad}, {16, 128, 1024}, {1, 4, 16}, {1, 0}})
+    ->ArgsProduct({{kGating}, {16, 128, 1024}, {1}, {1, 0}})
+    ->ArgsProduct({{kLoss}, {16, 128, 1024}, {1, 4}, {1, 0}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime();
+
+BENCHMARK_MAIN();

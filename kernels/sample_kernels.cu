@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: MIT
+// The sample contract on the device, alone: the rng floor of the benchmarks (draw the estimator's
+// normals and only sum them) and the test-only path that writes a few x_i to memory so tests can
+// compare them with the CPU's bit for bit. Compiled with --fmad=false like the estimator.
+#include "kernels/cuda_check.cuh"
+#include "relumc/cuda_backend.hpp"
+#include "relumc/sample_contract.hpp"
+
+#include <cub/block/block_reduce.cuh>
+
+#include <algorithm>
+#include <vector>
+
+namespace relumc {
+namespace {
+
+using detail::DeviceBuffer;
+
+constexpr int kFloorThreads = 256;
+
+// Block b sums the normals of samples [bounds[b], bounds[b+1]), thread t taking samples t, t + 256, ...
+// (each sample's d coordinates in order); the threads' sums meet in CUB's fixed reduction tree.
+template <class T>
+__global__ void __launch_bounds__(kFloorThreads)
+rng_floor_kernel(uint64_t seed, uint32_t stream, int64_t d, const uint64_t* bounds, double* block_sums) {
+  using Reduce = cub::BlockReduce<double, kFloorThreads>;
+  __shared__ typename Reduce::TempStorage temp;
+  double acc = 0.0;
+  for (uint64_t i = bounds[blockIdx.x] + threadIdx.x; i < bounds[blockIdx.x + 1]; i += kFloorThreads) {
+    for (int64_t j = 0; 4 * j < d; ++j) {
+      const PhiloxWords w = philox_block(seed, stream, i, static_cast<uint32_t>(j));
+      T z[4];
+      box_muller<T>(w.r[0], w.r[1], z[0], z[1]);
+      box_muller<T>(w.r[2], w.r[3], z[2], z[3]);
+      const int64_t n = d - 4 * j < 4 ? d - 4 * j : 4;
+      for (int64_t t = 0; t < n; ++t) acc = acc + static_cast<double>(z[t]);
+    }
+  }
+  const double total = Reduce(temp).Sum(acc);
+  if (threadIdx.x == 0) block_sums[blockIdx.x] = total;
+}
+
+template <class T>
+__global__ void draw_samples_kernel(uint64_t seed, uint32_t stream, uint64_t first, uint64_t count, int64_t d, T* x) {
+  const uint64_t s = static_cast<uint64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (s < count) draw_sample<T>(seed, stream, first + s, d, x + s * static_cast<uint64_t>(d));
+}
+
+template <class T>
+double rng_floor_t(uint64_t seed, uint32_t stream, uint64_t samples, int64_t d, const CudaOptions& co, float* ms) {
+  const int device = co.device < 0 ? 0 : co.device;
+  RELUMC_CUDA_CHECK(cudaSetDevice(device));
+  cudaDeviceProp prop{};
+  RELUMC_CUDA_CHECK(cudaGetDeviceProperties(&prop, device));
+  // A few waves of blocks; the block count only changes the order of the (benchmark-only) sum.
+  const uint64_t blocks = std::max<uint64_t>(1, std::min<uint64_t>(8 * prop.multiProcessorCount, (samples + kFloorThreads - 1) / kFloorThreads));
+  std::vector<uint64_t> bounds(blocks + 1);
+  for (uint64_t b = 0; b <= blocks; ++b)
+    bounds[b] = static_cast<uint64_t>(static_cast<unsigned __int128>(samples) * b / blocks);
+  DeviceBuffer<uint64_t> d_bounds(bounds.size());
+  DeviceBuffer<double> d_sums(blocks);
+  RELUMC_CUDA_CHECK(cudaMemcpy(d_bounds.get(), bounds.data(), bounds.size() * sizeof(uint64_t), cudaMemcpyHostToDevice));
+  cudaEvent_t start, stop;
+  RELUMC_CUDA_CHECK(cudaEventCreate(&start));
+  RELUMC_CUDA_CHECK(cudaEventCreate(&stop));
+  RELUMC_CUDA_CHECK(cudaEventRecord(start));
+  rng_floor_kernel<T><<<static_cast<unsigned>(blocks), kFloorThreads>>>(seed, stream, d, d_bounds.get(), d_sums.get());
+  RELUMC_CUDA_CHECK_LAUNCH();
+  RELUMC_CUDA_CHECK(cudaEventRecord(stop));
+  RELUMC_CUDA_CHECK(cudaEventSynchronize(stop));
+  float elapsed = 0;
+  RELUMC_CUDA_CHECK(cudaEventElapsedTime(&elapsed, start, stop));
+  RELUMC_CUDA_CHECK(cudaEventDestroy(start));
+  RELUMC_CUDA_CHECK(cudaEventDestroy(stop));
+  if (ms) *ms = elapsed;
+  std::vector<double> sums(blocks);
+  RELUMC_CUDA_CHECK(cudaMemcpy(sums.data(), d_sums.get(), blocks * sizeof(double), cudaMemcpyDeviceToHost));
+  double total = 0;
+  for (double s : sums) total += s;
+  return total;
+}
+
+}  // namespace
+
+double rng_floor_cuda(uint64_t seed, uint32_t stream, uint64_t samples, int64_t d, Precision precision,
+                      const CudaOptions& cuda, float* gpu_ms) {
+  if (d < 1) throw InputError("rng floor: d must be at least 1");
+  std::string why;
+  if (!cuda_usable(&why)) throw CudaError("CUDA backend: " + why);
+  return precision == Precision::Float ? rng_floor_t<float>(seed, stream, samples, d, cuda, gpu_ms)
+                                       : rng_floor_t<double>(seed, stream, samples, d, cuda, gpu_ms);
+}
+
+template <class T>
+std::vector<T> draw_samples_cuda(uint64_t seed, uint32_t stream, uint64_t first, uint64_t count, int64_t d, int device) {
+  std::string why;
+  if (!cuda_usable(&why)) throw CudaError("CUDA backend: " + why);
+  RELUMC_CUDA_CHECK(cudaSetDevice(device));
+  std::vector<T> x(static_cast<size_t>(count * d));
+  if (x.empty()) return x;
+  DeviceBuffer<T> d_x(x.size());
+  draw_samples_kernel<T><<<static_cast<unsigned>((count + 127) / 128), 128>>>(seed, stream, first, count, d, d_x.get());
+  RELUMC_CUDA_CHECK_LAUNCH();
+  RELUMC_CUDA_CHECK(cudaMemcpy(x.data(), d_x.get(), x.size() * sizeof(T), cudaMemcpyDeviceToHost));
+  return x;
+}
+
+template std::vector<float> draw_samples_cuda<float>(uint64_t, uint32_t, uint64_t, uint64_t, int64_t, int);
+template std::vector<double> draw_samples_cuda<double>(uint64_t, uint32_t, uint64_t, uint64_t, int64_t, int);
+
+}  // namespace relumc

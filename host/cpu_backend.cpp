@@ -40,6 +40,28 @@ uint64_t chunk_begin(uint64_t samples, uint64_t chunks, uint64_t k) {
   return static_cast<uint64_t>(static_cast<unsigned __int128>(samples) * k / chunks);
 }
 
+Estimate combine_chunk_sums(const std::vector<double>& partial, uint64_t chunks, int64_t m, uint64_t N) {
+  std::vector<double> sum(m, 0.0), sumsq(m, 0.0);
+  for (uint64_t k = 0; k < chunks; ++k) {
+    const double* p = partial.data() + static_cast<size_t>(k) * 2 * m;
+    for (int64_t a = 0; a < m; ++a) {
+      sum[a] += p[a];
+      sumsq[a] += p[m + a];
+    }
+  }
+  Estimate e;
+  e.samples = N;
+  e.mean.resize(m);
+  e.std_error.resize(m);
+  const double n = static_cast<double>(N);
+  for (int64_t a = 0; a < m; ++a) {
+    e.mean[a] = sum[a] / n;
+    const double var = std::max(0.0, (sumsq[a] - sum[a] * e.mean[a]) / (n - 1));
+    e.std_error[a] = std::sqrt(var / n);
+  }
+  return e;
+}
+
 namespace {
 
 // ((p0+p1)+(p2+p3))+((p4+p5)+(p6+p7)): the fixed combination of a component's lane partials.
@@ -105,25 +127,7 @@ Estimate estimate_cpu_t(const Case& c, const EstimateOptions& opt, bool simd) {
   if (dist.any(stopped.load())) throw Interrupted("stopped at a chunk boundary");
 
   // Combine in chunk order: deterministic whatever the thread count or number of ranks.
-  std::vector<double> sum(m, 0.0), sumsq(m, 0.0);
-  for (uint64_t k = 0; k < chunks; ++k) {
-    const double* p = partial.data() + static_cast<size_t>(k) * 2 * m;
-    for (int64_t a = 0; a < m; ++a) {
-      sum[a] += p[a];
-      sumsq[a] += p[m + a];
-    }
-  }
-  Estimate e;
-  e.samples = N;
-  e.mean.resize(m);
-  e.std_error.resize(m);
-  const double n = static_cast<double>(N);
-  for (int64_t a = 0; a < m; ++a) {
-    e.mean[a] = sum[a] / n;
-    const double var = std::max(0.0, (sumsq[a] - sum[a] * e.mean[a]) / (n - 1));
-    e.std_error[a] = std::sqrt(var / n);
-  }
-  return e;
+  return combine_chunk_sums(partial, chunks, m, N);
 }
 
 }  // namespace

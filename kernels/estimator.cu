@@ -183,26 +183,8 @@ Estimate estimate_cuda_t(const Case& c, const EstimateOptions& opt, const CudaOp
 
   dist.allgather_chunks(partial.data(), chunks, width);
   if (dist.any(stopped)) throw Interrupted("stopped at a chunk boundary");
-  // From here on exactly host/cpu_backend.cpp: chunk order, then mean and standard error.
-  std::vector<double> sum(m, 0.0), sumsq(m, 0.0);
-  for (uint64_t k = 0; k < chunks; ++k) {
-    const double* r = partial.data() + k * width;
-    for (int64_t a = 0; a < m; ++a) {
-      sum[a] += r[a];
-      sumsq[a] += r[m + a];
-    }
-  }
-  Estimate e;
-  e.samples = N;
-  e.mean.resize(m);
-  e.std_error.resize(m);
-  const double n = static_cast<double>(N);
-  for (int64_t a = 0; a < m; ++a) {
-    e.mean[a] = sum[a] / n;
-    const double var = std::max(0.0, (sumsq[a] - sum[a] * e.mean[a]) / (n - 1));
-    e.std_error[a] = std::sqrt(var / n);
-  }
-  return e;
+  // The CPU's own combination (host/cpu_backend.cpp): chunk order, then mean and standard error.
+  return combine_chunk_sums(partial, chunks, m, N);
 }
 
 }  // namespace

@@ -68,6 +68,10 @@ std::optional<Backend> parse_backend(std::string_view s);
 uint64_t chunk_count(uint64_t samples, int64_t components);
 uint64_t chunk_begin(uint64_t samples, uint64_t chunks, uint64_t k);
 
+// The one combination every backend uses: partial holds, per chunk, m sums then m sums of squares;
+// they are added in chunk order, then mean = sum / N and se = sqrt(sample variance / N).
+Estimate combine_chunk_sums(const std::vector<double>& partial, uint64_t chunks, int64_t m, uint64_t N);
+
 Estimate estimate_cpu(const Case& c, const EstimateOptions& opt);
 
 // CUDA seam (kernels/): true when this build has CUDA and a usable device; otherwise why not.

@@ -4,9 +4,9 @@
 // (kernel:0, auto) and the scalar reference (kernel:2). Counters: samples/s and normals/s.
 //   ./build/bench/bench_cpu --benchmark_counters_tabular=true
 //   bench/compare_cpu.sh    (the same, beside NumPy and PyTorch, as a table of ratios)
+#include "bench/bench_support.hpp"
 #include "host/cpu_kernel.hpp"
 #include "relumc/estimate.hpp"
-#include "relumc/sweep.hpp"
 
 #include <benchmark/benchmark.h>
 
@@ -17,11 +17,7 @@ namespace {
 
 uint64_t samples_for(int64_t d) { return static_cast<uint64_t>(4e7 / static_cast<double>(d)); }
 
-void set_counters(benchmark::State& state, uint64_t n, int64_t d) {
-  const double total = static_cast<double>(n) * static_cast<double>(state.iterations());
-  state.counters["samples/s"] = benchmark::Counter(total, benchmark::Counter::kIsRate);
-  state.counters["normals/s"] = benchmark::Counter(total * static_cast<double>(d), benchmark::Counter::kIsRate);
-}
+using relumc::bench::set_rate_counters;
 
 relumc::CpuKernel kernel_arg(const benchmark::State& state, int index) {
   return static_cast<relumc::CpuKernel>(state.range(index));
@@ -49,27 +45,19 @@ void BM_RngFloor(benchmark::State& state) {
     }
     benchmark::DoNotOptimize(partial.data());
   }
-  set_counters(state, n, d);
+  set_rate_counters(state, n, d);
 }
 
 void BM_Estimator(benchmark::State& state) {
   const auto q = static_cast<relumc::Quantity>(state.range(0));
   const int64_t d = state.range(1), K = state.range(2);
-  relumc::GridSpec spec;
-  spec.quantities = {q};
-  spec.angles = {1.0};
-  spec.norms = {1.0};
-  spec.dims = {d};
-  spec.units = {K};
-  spec.teacher_units = {K};
-  spec.samples = {samples_for(d)};
-  const relumc::Case c = relumc::build_grid(spec, 1).front();
+  const relumc::Case c = relumc::bench::bench_case(q, d, K, samples_for(d));
   relumc::EstimateOptions opt;
   opt.threads = static_cast<int>(state.range(3));
   opt.cpu_kernel = kernel_arg(state, 4);
   for (auto _ : state) benchmark::DoNotOptimize(relumc::estimate_cpu(c, opt).mean.data());
   state.SetLabel(std::string(relumc::to_string(q)) + " " + relumc::cpu_kernel_name(opt.cpu_kernel));
-  set_counters(state, c.samples, d);
+  set_rate_counters(state, c.samples, d);
 }
 
 constexpr int kAuto = static_cast<int>(relumc::CpuKernel::Auto);

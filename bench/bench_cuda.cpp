@@ -8,9 +8,9 @@
 // Without a usable device every benchmark reports an error (SkipWithError) naming why.
 //   ./build/bench/bench_cuda --benchmark_counters_tabular=true
 //   bench/compare_gpu.sh   (beside PyTorch, JAX and CuPy, as a table of ratios)
+#include "bench/bench_support.hpp"
 #include "relumc/cuda_backend.hpp"
 #include "relumc/estimate.hpp"
-#include "relumc/sweep.hpp"
 
 #include <benchmark/benchmark.h>
 
@@ -36,10 +36,8 @@ bool skip_without_device(benchmark::State& state) {
 }
 
 void set_counters(benchmark::State& state, uint64_t n, int64_t d) {
-  const double total = static_cast<double>(n) * static_cast<double>(state.iterations());
-  state.SetItemsProcessed(static_cast<int64_t>(total));
-  state.counters["samples/s"] = benchmark::Counter(total, benchmark::Counter::kIsRate);
-  state.counters["normals/s"] = benchmark::Counter(total * static_cast<double>(d), benchmark::Counter::kIsRate);
+  state.SetItemsProcessed(static_cast<int64_t>(static_cast<double>(n) * static_cast<double>(state.iterations())));
+  relumc::bench::set_rate_counters(state, n, d);
 }
 
 void BM_CudaRngFloor(benchmark::State& state) {
@@ -60,15 +58,7 @@ void BM_CudaEstimator(benchmark::State& state) {
   if (skip_without_device(state)) return;
   const auto q = static_cast<relumc::Quantity>(state.range(0));
   const int64_t d = state.range(1), K = state.range(2);
-  relumc::GridSpec spec;
-  spec.quantities = {q};
-  spec.angles = {1.0};
-  spec.norms = {1.0};
-  spec.dims = {d};
-  spec.units = {K};
-  spec.teacher_units = {K};
-  spec.samples = {samples_for(d)};
-  const relumc::Case c = relumc::build_grid(spec, 1).front();
+  const relumc::Case c = relumc::bench::bench_case(q, d, K, samples_for(d));
   relumc::EstimateOptions opt;
   opt.precision = precision_arg(state, 3);
   float ms = 0;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "host/journal.hpp"
 
+#include "host/info.hpp"
+
 #include "relumc/report.hpp"
 
 #include <fmt/format.h>
@@ -63,7 +65,7 @@ std::string read_all(const std::string& path, bool* exists) {
 
 ordered_json journal_config(const VerifyOptions& opt, const std::vector<Case>& cases) {
   ordered_json c;
-  c["relumc_version"] = "0.1.0";
+  c["relumc_version"] = kVersion;
   c["seed"] = opt.seed;
   c["precision"] = std::string(to_string(opt.precision));
   c["backend"] = std::string(to_string(opt.backend));

@@ -31,6 +31,14 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 
+
+def annotate_axis(ax, xlabel, ylabel, title):
+    """Axis labels, title and a small legend: every panel with several curves gets the same."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(fontsize=7)
+
 def read_csv(path):
     with open(path, newline="") as f:
         return list(csv.DictReader(f))
@@ -111,16 +119,10 @@ def plot_symmetry(d, out):
         hi = np.array([num(r["recovered_hi"]) for r in rs])
         axes[2].errorbar(delta, share, yerr=[np.maximum(share - lo, 0), np.maximum(hi - share, 0)], fmt="o-", ms=3, capsize=2, label=f"K = {K}")
     axes[1].set_xscale("log")
-    axes[1].set_xlabel("perturbation delta (from x = y = 0.5)")
-    axes[1].set_ylabel("steps to recover the teacher (median, IQR)")
-    axes[1].set_title("symmetry breaking: time ~ a + b ln(1/delta)")
-    axes[1].legend(fontsize=7)
+    annotate_axis(axes[1], "perturbation delta (from x = y = 0.5)", "steps to recover the teacher (median, IQR)", "symmetry breaking: time ~ a + b ln(1/delta)")
     axes[2].set_xscale("log")
     axes[2].set_ylim(-0.05, 1.05)
-    axes[2].set_xlabel("perturbation delta")
-    axes[2].set_ylabel("share recovered (95% Wilson)")
-    axes[2].set_title(f"how often symmetry breaks ({brk[0]['runs']} runs/point)")
-    axes[2].legend(fontsize=7)
+    annotate_axis(axes[2], "perturbation delta", "share recovered (95% Wilson)", f"how often symmetry breaks ({brk[0]['runs']} runs/point)")
     for a in axes[1:]:
         a.grid(alpha=0.3)
     fig.tight_layout()
@@ -138,10 +140,7 @@ def plot_batch_gap(d, out):
         ax.loglog(B, [num(r[key]) for r in rows], "o-", label=label)
     ref = num(rows[-1]["rms_max_gap"]) * np.sqrt(B[-1] / B)
     ax.loglog(B, ref, "k--", label="B^-1/2")
-    ax.set_xlabel("batch size B")
-    ax.set_ylabel("|W_sgd - W_pop|_F")
-    ax.set_title(f"gap to the population run ({rows[0]['runs']} runs/B)")
-    ax.legend(fontsize=7)
+    annotate_axis(ax, "batch size B", "|W_sgd - W_pop|_F", f"gap to the population run ({rows[0]['runs']} runs/B)")
     ax.grid(alpha=0.3, which="both")
     batches = sorted({int(r["batch"]) for r in traj})
     for b in batches:
@@ -152,14 +151,8 @@ def plot_batch_gap(d, out):
                          color="k" if b == 0 else None)
         if b > 0:  # step 0: both runs start at the same W (gap 0), not drawn on the log axis
             axes[1].semilogy(steps[1:], [num(r["gap"]) for r in t[1:]], label=label)
-    axes[1].set_xlabel("step")
-    axes[1].set_ylabel("|W_sgd - W_pop|_F (run 0)")
-    axes[1].set_title("gap along the run")
-    axes[1].legend(fontsize=7)
-    axes[2].set_xlabel("step")
-    axes[2].set_ylabel("population loss (run 0)")
-    axes[2].set_title("loss: population vs sampled gradient")
-    axes[2].legend(fontsize=7)
+    annotate_axis(axes[1], "step", "|W_sgd - W_pop|_F (run 0)", "gap along the run")
+    annotate_axis(axes[2], "step", "population loss (run 0)", "loss: population vs sampled gradient")
     for a in axes[1:]:
         a.grid(alpha=0.3)
     fig.tight_layout()

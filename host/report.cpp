@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "relumc/report.hpp"
 
+#include "host/info.hpp"
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -17,7 +19,6 @@ namespace {
 
 using nlohmann::ordered_json;
 
-constexpr const char* kVersion = "0.1.0";
 constexpr const char* kPlanName =
     "Stein two-stage: a pilot on a separate stream sets each case's N for the target root-mean-square relative error "
     "|se|/|cf|; the verdict uses only the N fresh samples";
@@ -77,6 +78,12 @@ size_t count_measured(const VerifyReport& rep) {
   return measured;
 }
 
+// The quantities whose N^-1/2 slope is fitted: none when the planner chose N to equalise the errors.
+std::vector<Quantity> slope_quantities(const VerifyReport& rep) {
+  if (rep.plan.used) return {};
+  return {Quantity::Gating, Quantity::Grad, Quantity::Loss};
+}
+
 }  // namespace
 
 void ensure_writable_dir(const std::string& dir) {
@@ -126,8 +133,7 @@ std::string results_json(const VerifyReport& rep, const std::string& backend_not
   j["cases_failed"] = count_failed(rep);
   if (inputs) j["cases_measured"] = count_measured(rep);
   ordered_json slopes;
-  for (Quantity q : {Quantity::Gating, Quantity::Grad, Quantity::Loss}) {
-    if (rep.plan.used) break;  // N was chosen to equalise the errors: no slope to fit
+  for (Quantity q : slope_quantities(rep)) {
     const SlopeFit fit = fit_error_slope(rep.cases, rep.results, q);
     if (fit.points >= 2) slopes[std::string(to_string(q))] = number(fit.slope);
   }
@@ -245,8 +251,7 @@ void print_table(const VerifyReport& rep, const std::string& backend_note, std::
   }
   if (!all_rows) fmt::print(out, "({} cases; only rejected ones shown, all are in results.csv)\n", rep.cases.size());
   const size_t failed = count_failed(rep), measured = count_measured(rep);
-  for (Quantity q : {Quantity::Gating, Quantity::Grad, Quantity::Loss}) {
-    if (rep.plan.used) break;  // N was chosen to equalise the errors: no slope to fit
+  for (Quantity q : slope_quantities(rep)) {
     const SlopeFit fit = fit_error_slope(rep.cases, rep.results, q);
     if (fit.points >= 2)
       fmt::print(out, "{}: relative error ~ N^{:.3f} over {} sample counts (theory: N^-0.5{})\n", to_string(q),

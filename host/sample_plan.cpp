@@ -45,12 +45,16 @@ double predicted_seconds(const std::vector<Pilot>& pilots, double target, const 
 
 }  // namespace
 
-SamplePlan plan_samples(std::vector<Case>& cases, const std::vector<bool>& todo, const VerifyOptions& opt) {
+void check_sample_plan(const VerifyOptions& opt) {
   if (opt.pilot_samples < 1000)
     throw InputError(fmt::format("--pilot-samples {} is below 1000: the pilot's standard error would be too rough",
                                  opt.pilot_samples));
   if (opt.max_samples < opt.pilot_samples)
     throw InputError(fmt::format("--max-samples {} is below --pilot-samples {}", opt.max_samples, opt.pilot_samples));
+}
+
+SamplePlan plan_samples(std::vector<Case>& cases, const std::vector<bool>& todo, const VerifyOptions& opt) {
+  check_sample_plan(opt);
   const Distribution& dist = opt.distribution ? *opt.distribution : Distribution::single();
   SamplePlan plan;
   plan.used = true;

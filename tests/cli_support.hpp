@@ -157,4 +157,22 @@ inline std::vector<std::string> lines_of(const std::string& s) {
   return out;
 }
 
+// A test that runs relumc in its own temporary directory root_ (/tmp/relumc-test-XXXXXX), removed
+// afterwards, with write permission given back wherever a test took it away.
+class TempDirTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/relumc-test-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr) << std::strerror(errno);
+    root_ = tmpl;
+  }
+  void TearDown() override {
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(root_, ec); it != fs::recursive_directory_iterator(); it.increment(ec))
+      if (it->is_directory()) fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, ec);
+    fs::remove_all(root_, ec);
+  }
+  fs::path root_;
+};
+
 }  // namespace relumc::testing

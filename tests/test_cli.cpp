@@ -40,20 +40,11 @@ namespace {
 const std::vector<std::string> kSmall{"--dims", "3", "--angle-steps", "3", "--norms", "1",
                                       "--samples", "2000", "--threads", "2", "--quiet"};
 
-class Cli : public ::testing::Test {
+class Cli : public TempDirTest {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/relumc-test-cli-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr) << std::strerror(errno);
-    root_ = tmpl;
+    TempDirTest::SetUp();
     out_ = root_ / "out";
-  }
-  void TearDown() override {
-    std::error_code ec;
-    // Give back write permission wherever a test took it away, then remove everything.
-    for (auto it = fs::recursive_directory_iterator(root_, ec); it != fs::recursive_directory_iterator(); it.increment(ec))
-      if (it->is_directory()) fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, ec);
-    fs::remove_all(root_, ec);
   }
 
   // `verify` + kSmall + extra + --out out_.
@@ -102,7 +93,7 @@ class Cli : public ::testing::Test {
     return j;
   }
 
-  fs::path root_, out_;
+  fs::path out_;
 };
 
 // ---------------------------------------------------------------- exit status and good runs

@@ -16,22 +16,16 @@ namespace {
 using namespace relumc::testing;
 using Result = RunResult;
 
-class DynamicsCli : public ::testing::Test {
+class DynamicsCli : public TempDirTest {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/relumc-dyn-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
 
-  Result run(const std::vector<std::string>& args) { return run_cli(args, dir_); }
+  Result run(const std::vector<std::string>& args) { return run_cli(args, root_); }
 
-  void write(const std::string& name, const std::string& text) { std::ofstream(dir_ / name) << text; }
+  void write(const std::string& name, const std::string& text) { std::ofstream(root_ / name) << text; }
 
   // Exit 2, "relumc: error:" naming `needle`, and no output directory created.
   void expect_rejected(std::vector<std::string> args, const std::string& needle) {
-    const fs::path out = dir_ / "out-bad";
+    const fs::path out = root_ / "out-bad";
     args.insert(args.begin(), "dynamics");
     args.insert(args.end(), {"-o", out.string(), "--quiet"});
     const Result r = run(args);
@@ -41,14 +35,12 @@ class DynamicsCli : public ::testing::Test {
     EXPECT_NE(r.err.find(needle), std::string::npos) << cmd << "\nstderr: " << r.err;
     EXPECT_FALSE(fs::exists(out)) << cmd;
   }
-
-  fs::path dir_;
 };
 
 }  // namespace
 
 TEST_F(DynamicsCli, WritesRunsTrajectoriesAndSummary) {
-  const fs::path out = dir_ / "out";
+  const fs::path out = root_ / "out";
   const Result r = run({"dynamics", "-K", "2", "-d", "3", "--steps", "60", "--runs", "5", "--batch", "4",
                         "--compare-population", "--record", "0,30,60", "-o", out.string(), "--quiet"});
   ASSERT_EQ(r.status, 0) << r.err;
@@ -73,7 +65,7 @@ TEST_F(DynamicsCli, WritesRunsTrajectoriesAndSummary) {
 TEST_F(DynamicsCli, FilesAreBitIdenticalWhateverTheThreadCount) {
   std::vector<std::string> texts;
   for (const char* threads : {"1", "2", "3"}) {
-    const fs::path out = dir_ / (std::string("t") + threads);
+    const fs::path out = root_ / (std::string("t") + threads);
     const Result r = run({"dynamics", "-K", "2", "-d", "4", "--steps", "40", "--runs", "7", "--batch", "3",
                           "--compare-population", "--init", "ball", "--init-radius", "0.5", "--threads", threads, "-o",
                           out.string(), "--quiet"});
@@ -88,8 +80,8 @@ TEST_F(DynamicsCli, FilesAreBitIdenticalWhateverTheThreadCount) {
 
 TEST_F(DynamicsCli, WeightsFileStartAndTeacher) {
   write("w.json", R"({"student": [[0.5, 0.2, 0.0]], "teacher": [[1.0, 0.0, 0.0]]})");
-  const fs::path out = dir_ / "out";
-  const Result r = run({"dynamics", "--init", "weights", "--weights", (dir_ / "w.json").string(), "--lr", "0.5",
+  const fs::path out = root_ / "out";
+  const Result r = run({"dynamics", "--init", "weights", "--weights", (root_ / "w.json").string(), "--lr", "0.5",
                         "--steps", "400", "-o", out.string(), "--quiet"});
   ASSERT_EQ(r.status, 0) << r.err;
   const json j = json::parse(slurp(out / "summary.json"));
@@ -98,7 +90,7 @@ TEST_F(DynamicsCli, WeightsFileStartAndTeacher) {
 }
 
 TEST_F(DynamicsCli, OneReluRadiusExperimentPassesItsCheck) {
-  const fs::path out = dir_ / "exp";
+  const fs::path out = root_ / "exp";
   const Result r = run({"dynamics", "--experiment", "one-relu-radius", "--runs", "30", "-o", out.string(), "--quiet"});
   ASSERT_EQ(r.status, 0) << r.err;
   const json j = json::parse(slurp(out / "radius.json"));
@@ -112,7 +104,7 @@ TEST_F(DynamicsCli, BadInputExitsTwoNamingTheValue) {
   write("two.json", R"({"student": [[1, 0, 0], [0, 1, 0]]})");
   write("ragged.json", R"({"student": [[1, 0, 0], [0, 1]]})");
   write("teacher.json", R"({"student": [[1, 0, 0]], "teacher": [[1, 0]]})");
-  const std::string zero = (dir_ / "zero.json").string(), two = (dir_ / "two.json").string();
+  const std::string zero = (root_ / "zero.json").string(), two = (root_ / "two.json").string();
   expect_rejected({"--lr", "0"}, "--lr 0");
   expect_rejected({"--lr", "-0.5"}, "--lr -0.5");
   expect_rejected({"--lr", "nan"}, "--lr nan");
@@ -121,9 +113,9 @@ TEST_F(DynamicsCli, BadInputExitsTwoNamingTheValue) {
   expect_rejected({"--init", "weights", "--weights", zero}, "row 1 is zero");
   expect_rejected({"--init", "weights", "--weights", two, "-K", "3"}, "K = 2");
   expect_rejected({"--init", "weights", "--weights", two, "-d", "4"}, "d = 3");
-  expect_rejected({"--init", "weights", "--weights", (dir_ / "ragged.json").string()}, "ragged");
-  expect_rejected({"--init", "weights", "--weights", (dir_ / "teacher.json").string()}, "teacher rows have d = 2");
-  expect_rejected({"--init", "weights", "--weights", (dir_ / "missing.json").string()}, "cannot be read");
+  expect_rejected({"--init", "weights", "--weights", (root_ / "ragged.json").string()}, "ragged");
+  expect_rejected({"--init", "weights", "--weights", (root_ / "teacher.json").string()}, "teacher rows have d = 2");
+  expect_rejected({"--init", "weights", "--weights", (root_ / "missing.json").string()}, "cannot be read");
   expect_rejected({"--init", "symmetric", "-K", "2", "--teacher-units", "3", "-d", "3"}, "K = K*");
   expect_rejected({"--init", "symmetric", "--sym-x", "nan"}, "--sym-x nan");
   expect_rejected({"--init", "symmetric", "--delta", "-1"}, "--delta -1");

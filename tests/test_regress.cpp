@@ -177,18 +177,8 @@ TEST(SuiteRun, HolmSpansEveryGroupAndAWrongFormulaFailsTheSuite) {
 
 // ---------------------------------------------------------------- relumc regress end to end
 
-class Regress : public ::testing::Test {
+class Regress : public TempDirTest {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/relumc-test-regress-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    root_ = tmpl;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::permissions(root_ / "ro", fs::perms::owner_all, fs::perm_options::add, ec);
-    fs::remove_all(root_, ec);
-  }
   fs::path file(const std::string& name, const std::string& text) const {
     write_text(root_ / name, text);
     return root_ / name;
@@ -213,7 +203,6 @@ class Regress : public ::testing::Test {
       EXPECT_FALSE(fs::exists(root_ / out)) << "a refused run created " << out;
     if (!record.empty()) EXPECT_FALSE(fs::exists(record)) << record;
   }
-  fs::path root_;
 };
 
 TEST_F(Regress, WrongFormulaFailsWithExitOneAndAgainstItsBaselineNamesTheFlip) {

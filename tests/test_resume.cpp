@@ -24,17 +24,8 @@ std::string results_without_run(const fs::path& dir) {
 
 size_t journal_lines(const fs::path& dir) { return lines_of(slurp(dir / "journal.jsonl")).size(); }
 
-class Resume : public ::testing::Test {
+class Resume : public TempDirTest {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/relumc-test-resume-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    root_ = tmpl;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(root_, ec);
-  }
   // A sweep of 120 cases of a few milliseconds each: long enough to be killed in the middle.
   std::vector<std::string> sweep(const fs::path& out, const std::vector<std::string>& extra = {}) const {
     std::vector<std::string> a{"verify", "--dims", "20,40", "--angle-steps", "5", "--norms", "1,2",
@@ -51,7 +42,6 @@ class Resume : public ::testing::Test {
     kill(pid, sig);
     return wait_cli(pid, root_);
   }
-  fs::path root_;
 };
 
 TEST_F(Resume, SigkillThenResumeIsByteIdenticalToAnUninterruptedRun) {

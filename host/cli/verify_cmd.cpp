@@ -128,7 +128,7 @@ int run_verify(const VerifyFlags& f) {
   for (const std::string& s : f.samples) samples.push_back(parse_samples(s));
   const bool planned = f.target_rel_error || f.time_budget;
   if (planned) samples = {parse_samples(f.pilot_samples)};  // a placeholder: the planner chooses each N
-  for (uint64_t n : samples)
+  for (uint64_t n : planned ? std::vector<uint64_t>{} : samples)
     if (n < 1000)
       std::fprintf(stderr, "relumc: warning: N = %llu is small: the z-test relies on the normal approximation of the mean, "
                    "and its verdicts are not calibrated below N ~ 1e3\n", static_cast<unsigned long long>(n));
@@ -151,11 +151,7 @@ int run_verify(const VerifyFlags& f) {
   opt.time_budget = f.time_budget.value_or(0);
   opt.pilot_samples = parse_samples(f.pilot_samples);
   opt.max_samples = parse_samples(f.max_samples);
-  if (opt.pilot_samples < 1000)
-    throw InputError(fmt::format("--pilot-samples {} is below 1000: the pilot's standard error would be too rough",
-                                 f.pilot_samples));
-  if (opt.max_samples < opt.pilot_samples)
-    throw InputError(fmt::format("--max-samples {} is below --pilot-samples {}", f.max_samples, f.pilot_samples));
+  check_sample_plan(opt);  // before the journal is created: bad input writes nothing
 
   std::vector<Case> cases;
   if (!f.weights.empty()) {

@@ -9,5 +9,5 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null || exit 2
 cmake --build build -j"$(nproc)" --target relumc || exit 2
 ./build/relumc verify --out results "$@"
 status=$?
-if [ $status -le 1 ]; then /usr/bin/python3 host/plot_results.py results || echo "run: plotting failed" >&2; fi
+if [ $status -le 1 ]; then /usr/bin/python3 host/plots/plot_results.py results || echo "run: plotting failed" >&2; fi
 exit $status

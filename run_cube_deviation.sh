@@ -4,7 +4,7 @@
 # Runs `relumc verify --input cube` (every case a measurement, no verdict) over d = 2 .. 1000 for the
 # three quantities at three angles, then writes a table and a plot:
 #   results/cube/results.csv, results.json        every case (relumc verify's schema)
-#   results/cube/input_deviation.csv, .png        deviation against d (host/plot_input_deviation.py)
+#   results/cube/input_deviation.csv, .png        deviation against d (host/plots/plot_input_deviation.py)
 # About a minute on 2 CPU cores. Usage: ./run_cube_deviation.sh [OUT_DIR] [extra relumc verify flags]
 # RELUMC=path/to/relumc skips setup and build. Exit status: 0 done, 2 bad input or a failed step.
 set -uo pipefail
@@ -20,4 +20,4 @@ if [ -z "$bin" ]; then
 fi
 "$bin" verify --input cube -q loss,grad,gating -d 2,3,5,10,20,50,100,200,500,1000 --angles 0.5,1.5,2.5 \
   --norms 1 --ratios 1.5 -n 2e6 --out "$out" "$@" || exit 2
-/usr/bin/python3 host/plot_input_deviation.py "$out" || exit 2
+/usr/bin/python3 host/plots/plot_input_deviation.py "$out" || exit 2

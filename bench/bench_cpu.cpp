@@ -5,8 +5,8 @@
 //   ./build/bench/bench_cpu --benchmark_counters_tabular=true
 //   bench/compare_cpu.sh    (the same, beside NumPy and PyTorch, as a table of ratios)
 #include "bench/bench_support.hpp"
-#include "host/cpu_kernel.hpp"
-#include "relumc/estimate.hpp"
+#include "host/backend/cpu/cpu_kernel.hpp"
+#include "relumc/backend/cpu/cpu_backend.hpp"
 
 #include <benchmark/benchmark.h>
 

@@ -9,8 +9,8 @@
 //   ./build/bench/bench_cuda --benchmark_counters_tabular=true
 //   bench/compare_gpu.sh   (beside PyTorch, JAX and CuPy, as a table of ratios)
 #include "bench/bench_support.hpp"
-#include "relumc/cuda_backend.hpp"
-#include "relumc/estimate.hpp"
+#include "relumc/backend/cuda/cuda_backend.hpp"
+#include "relumc/backend/estimate.hpp"
 
 #include <benchmark/benchmark.h>
 

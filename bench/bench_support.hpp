@@ -2,8 +2,8 @@
 // What the CPU and GPU benchmark suites share: the benchmark case and the throughput counters.
 #pragma once
 
-#include "relumc/case.hpp"
-#include "relumc/sweep.hpp"
+#include "relumc/core/case.hpp"
+#include "relumc/plan/sweep.hpp"
 
 #include <benchmark/benchmark.h>
 

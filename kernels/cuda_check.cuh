@@ -5,7 +5,7 @@
 // asynchronous fault is reported at the launch that caused it). DeviceBuffer owns device memory.
 #pragma once
 
-#include "relumc/cuda_backend.hpp"
+#include "relumc/backend/cuda/cuda_backend.hpp"
 
 #include <cuda_runtime.h>
 

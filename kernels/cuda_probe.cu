@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // CUDA seam: is there a usable device? The estimator kernels (issue #3) will live beside this file.
-#include "relumc/estimate.hpp"
+#include "relumc/backend/cuda/cuda_backend.hpp"
 
 #include <cuda_runtime.h>
 

@@ -7,7 +7,7 @@
 // terms would no longer be the CPU's bits.
 #include "kernels/cuda_check.cuh"
 #include "kernels/estimator_agent.cuh"
-#include "relumc/cuda_backend.hpp"
+#include "relumc/backend/cuda/cuda_backend.hpp"
 
 #include <fmt/format.h>
 
@@ -190,7 +190,7 @@ Estimate estimate_cuda_t(const Case& c, const EstimateOptions& opt, const CudaOp
 }  // namespace
 
 Estimate estimate_cuda(const Case& c, const EstimateOptions& opt, const CudaOptions& cuda) {
-  validate(c);
+  detail::check_cuda_case(c);
   std::string why;
   if (!cuda_usable(&why)) throw CudaError("CUDA backend: " + why);
   return opt.precision == Precision::Float ? estimate_cuda_t<float>(c, opt, cuda) : estimate_cuda_t<double>(c, opt, cuda);

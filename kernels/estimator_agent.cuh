@@ -16,8 +16,8 @@
 // this block alone (no atomics anywhere).
 #pragma once
 
-#include "relumc/detail/cuda_tiles.hpp"
-#include "relumc/sample_contract.hpp"
+#include "relumc/backend/cuda/cuda_tiles.hpp"
+#include "relumc/math/sample_contract.hpp"
 
 #include <cstdint>
 

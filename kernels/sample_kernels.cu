@@ -3,8 +3,8 @@
 // normals and only sum them) and the test-only path that writes a few x_i to memory so tests can
 // compare them with the CPU's bit for bit. Compiled with --fmad=false like the estimator.
 #include "kernels/cuda_check.cuh"
-#include "relumc/cuda_backend.hpp"
-#include "relumc/sample_contract.hpp"
+#include "relumc/backend/cuda/cuda_backend.hpp"
+#include "relumc/math/sample_contract.hpp"
 
 #include <cub/block/block_reduce.cuh>
 

@@ -4,7 +4,7 @@
 // add_<name>_command; main.cpp only dispatches.
 #pragma once
 
-#include "relumc/case.hpp"
+#include "relumc/relumc.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>

@@ -2,12 +2,6 @@
 // relumc dynamics: gradient descent on the student from many starts (flags -> DynamicsSpec ->
 // run_dynamics -> writers), or one of the shipped experiments (--experiment NAME).
 #include "host/cli/common.hpp"
-#include "host/dynamics/experiments.hpp"
-#include "host/dynamics/report.hpp"
-#include "host/dynamics/weights.hpp"
-#include "host/progress.hpp"
-#include "relumc/dynamics.hpp"
-#include "relumc/report.hpp"
 
 #include <omp.h>
 #include <spawn.h>
@@ -71,7 +65,7 @@ void add_dynamics_flags(CLI::App& cmd, DynamicsFlags& f) {
   cmd.add_option("--threads", f.threads, "CPU threads (0: all)")->check(kThreads)->capture_default_str();
   cmd.add_option("--out,-o", f.out, "output directory")->capture_default_str();
   cmd.add_flag("--quiet", f.quiet, "no summary on stdout, no progress on stderr");
-  cmd.add_flag("--plot", f.plot, "then draw the PNGs: /usr/bin/python3 host/plot_dynamics.py DIR (from the source tree)");
+  cmd.add_flag("--plot", f.plot, "then draw the PNGs: /usr/bin/python3 host/plots/plot_dynamics.py DIR (from the source tree)");
 }
 
 DynamicsSpec spec_from_flags(const DynamicsFlags& f) {
@@ -140,7 +134,7 @@ int run_dynamics_only(const DynamicsFlags& f);
 
 // Runs the plot script of the source tree on dir (argv, no shell). Returns false, saying why, on failure.
 bool plot(const std::string& dir) {
-  const std::string script = std::string(RELUMC_SOURCE_DIR) + "/host/plot_dynamics.py";
+  const std::string script = std::string(RELUMC_SOURCE_DIR) + "/host/plots/plot_dynamics.py";
   std::vector<std::string> args{"/usr/bin/python3", script, dir};
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());

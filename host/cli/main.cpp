@@ -2,8 +2,6 @@
 // relumc command line. Thin: each subcommand registers itself (host/cli/<name>_cmd.cpp); main parses
 // and dispatches. Exit status: 0 every verdict passes, 1 some verdict fails, 2 bad input or usage.
 #include "host/cli/common.hpp"
-#include "host/info.hpp"
-#include "relumc/distribution.hpp"
 
 #include <cstdio>
 #include <vector>

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: MIT
 // relumc power: for each deliberately wrong closed form, the smallest N at which the engine rejects it.
 #include "host/cli/common.hpp"
-#include "relumc/sweep.hpp"
-#include "relumc/verify.hpp"
 
 #include <algorithm>
 #include <cmath>

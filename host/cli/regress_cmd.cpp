@@ -3,9 +3,6 @@
 // Everything that can be refused (suite, baseline, backend, output places) is checked before any
 // work, so bad input exits 2 with nothing written; output files are written atomically.
 #include "host/cli/common.hpp"
-#include "relumc/baseline.hpp"
-#include "relumc/report.hpp"
-#include "relumc/verify.hpp"
 
 #include <cerrno>
 #include <cstdio>
@@ -20,22 +17,6 @@ struct RegressFlags {
   std::string suite, record, baseline, out = "relumc-regress-out", gate;
   bool quiet = false;
 };
-
-// --record FILE: its directory must already exist and be writable, and FILE must not be a directory.
-void check_record_path(const std::string& path) {
-  namespace fs = std::filesystem;
-  const fs::path p(path);
-  const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec))
-    throw InputError(fmt::format("--record {}: the directory {} does not exist", path, dir.string()));
-  if (fs::is_directory(p, ec)) throw InputError(fmt::format("--record {}: is a directory", path));
-  const std::string probe = (dir / ".relumc-write-probe").string();
-  std::FILE* f = std::fopen(probe.c_str(), "w");
-  if (!f) throw InputError(fmt::format("--record {}: the directory {} is not writable: {}", path, dir.string(), std::strerror(errno)));
-  std::fclose(f);
-  std::remove(probe.c_str());
-}
 
 int run_regress(const RegressFlags& f) {
   const Suite suite = load_suite(f.suite);
@@ -56,7 +37,7 @@ int run_regress(const RegressFlags& f) {
     throw InputError(fmt::format("suite '{}' ({}) asks for backend {}: {}", suite.name, f.suite,
                                  to_string(suite.backend), why));
   }
-  if (!f.record.empty()) check_record_path(f.record);  // before --out is created: a refusal leaves nothing
+  if (!f.record.empty()) check_writable_file(f.record, "record");  // before --out is created: a refusal leaves nothing
   ensure_writable_dir(f.out);
 
   const SuiteRun run = run_suite(suite, backend, note, !f.quiet);

@@ -1,12 +1,6 @@
 // SPDX-License-Identifier: MIT
 // relumc verify: flags -> cases -> run_verification -> writers -> exit status.
 #include "host/cli/common.hpp"
-#include "host/interrupt.hpp"
-#include "host/journal.hpp"
-#include "relumc/distribution.hpp"
-#include "relumc/report.hpp"
-#include "relumc/sweep.hpp"
-#include "relumc/verify.hpp"
 
 #include <fmt/ranges.h>
 

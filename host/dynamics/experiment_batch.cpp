@@ -7,10 +7,10 @@
 // slope of log RMS(max gap) between the two largest batches, 1/2 the slope of log E max gap^2, is -1/2
 // within 5 standard errors (delta method on the run-to-run spread). B = 1 is outside the linear regime. Output: DIR/batch_gap.csv, batch_gap_trajectories.csv,
 // batch_gap.json.
-#include "host/dynamics/experiments.hpp"
-#include "host/dynamics/report.hpp"
-#include "relumc/dynamics.hpp"
-#include "relumc/report.hpp"
+#include "relumc/dynamics/experiments.hpp"
+#include "relumc/dynamics/report.hpp"
+#include "relumc/dynamics/dynamics.hpp"
+#include "relumc/io/results.hpp"
 
 #include <fmt/format.h>
 

@@ -7,10 +7,10 @@
 //   share_recovered  runs that reach w* (anything the region argument does not cover comes on top);
 //   inside_not_recovered  runs that start inside and do not recover: Tian's theorem says 0 (the check).
 // Output: DIR/radius.csv, DIR/radius.json.
-#include "host/dynamics/experiments.hpp"
-#include "host/dynamics/report.hpp"
-#include "relumc/dynamics.hpp"
-#include "relumc/report.hpp"
+#include "relumc/dynamics/experiments.hpp"
+#include "relumc/dynamics/report.hpp"
+#include "relumc/dynamics/dynamics.hpp"
+#include "relumc/io/results.hpp"
 
 #include <fmt/format.h>
 

@@ -11,10 +11,10 @@
 //   C. K = 2: the (x, y) vector field -dL/d(x, y) of the family and trajectories through it.
 // Output: DIR/symmetry_endpoints.csv, symmetry_breaking.csv, vector_field.csv, xy_trajectories.csv,
 // symmetry.json.
-#include "host/dynamics/experiments.hpp"
-#include "host/dynamics/report.hpp"
-#include "relumc/dynamics.hpp"
-#include "relumc/report.hpp"
+#include "relumc/dynamics/experiments.hpp"
+#include "relumc/dynamics/report.hpp"
+#include "relumc/dynamics/dynamics.hpp"
+#include "relumc/io/results.hpp"
 
 #include <fmt/format.h>
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
-#include "host/dynamics/experiments.hpp"
+#include "relumc/dynamics/experiments.hpp"
 
-#include "relumc/case.hpp"
-#include "relumc/report.hpp"
+#include "relumc/core/case.hpp"
+#include "relumc/io/results.hpp"
 
 #include <fmt/format.h>
 

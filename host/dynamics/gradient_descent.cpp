@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The dynamics loop: population or sampled-gradient descent, one run per OpenMP iteration.
-#include "relumc/dynamics.hpp"
-#include "relumc/matching.hpp"
+#include "relumc/dynamics/dynamics.hpp"
+#include "relumc/dynamics/matching.hpp"
 
 #include <omp.h>
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Dynamics input checks, teachers and initialisations (layout of the random draws: relumc/dynamics.hpp).
-#include "relumc/dynamics.hpp"
+#include "relumc/dynamics/dynamics.hpp"
 
 #include <fmt/format.h>
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Exact assignment: brute force over permutations (small n) and the Hungarian algorithm.
-#include "relumc/matching.hpp"
+#include "relumc/dynamics/matching.hpp"
 
 #include <algorithm>
 #include <cmath>

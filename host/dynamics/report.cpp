@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
-#include "host/dynamics/report.hpp"
+#include "relumc/dynamics/report.hpp"
 
-#include "host/info.hpp"
-#include "relumc/report.hpp"
+#include "relumc/core/version.hpp"
+#include "relumc/io/results.hpp"
 
 #include <fmt/format.h>
 
@@ -41,9 +41,7 @@ double median(std::vector<double> v) {
 
 }  // namespace
 
-ordered_json json_number(double v) { return std::isfinite(v) ? ordered_json(v) : ordered_json(nullptr); }
 
-std::string csv_number(double v) { return std::isfinite(v) ? fmt::format("{}", v) : std::string(); }
 
 std::array<double, 2> wilson_interval(int64_t k, int64_t n, double z) {
   if (n <= 0) return {0, 1};

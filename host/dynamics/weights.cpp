@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
-#include "host/dynamics/weights.hpp"
+#include "relumc/dynamics/weights.hpp"
 
-#include "host/json_fields.hpp"
-#include "relumc/case.hpp"
+#include "relumc/io/json.hpp"
+#include "relumc/core/case.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>

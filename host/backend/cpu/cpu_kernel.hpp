@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: MIT
+// The CPU chunk kernel: draws the samples of one chunk, gates them and sums them into lane partials.
+//
+// One generic kernel (host/cpu_kernel-inl.hpp) has two instantiations with identical arithmetic:
+//   scalar: one sample at a time (host/cpu_scalar.cpp), the portable reference;
+//   SIMD:   Google Highway, Lanes samples at a time, target picked at run time (host/cpu_simd.cpp).
+// Summation order, fixed by the kernel and not by the vector width: sample begin + t of a chunk goes
+// to lane partial t mod 8; each partial sums its samples in order; the caller combines the eight
+// partials of a component as ((p0+p1)+(p2+p3))+((p4+p5)+(p6+p7)). The scalar and SIMD paths, AVX2 or
+// AVX-512, therefore return the same bits (tests/test_cpu_kernels.cpp).
+#pragma once
+
+#include "relumc/core/case.hpp"
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace relumc {
+
+inline constexpr size_t kPartialLanes = 8;
+
+template <class T>
+struct ChunkArgs {
+  Quantity quantity = Quantity::Grad;
+  int64_t d = 0, K = 0, Kstar = 0;
+  const T* rows = nullptr;  // (K + Kstar) x d, row-major: the student rows, then the teacher rows
+  uint64_t seed = 0;
+  uint32_t stream = 0;
+  InputKind input = InputKind::Gaussian;  // the distribution of x (relumc/input.hpp)
+  double radius = 0;                      // sphere and ball
+};
+
+// Adds samples [begin, end) into S and Q (sums and sums of squares), each components x kPartialLanes
+// doubles, component-major: S[a * 8 + lane]. `done` (may be null) counts samples for progress.
+template <class T>
+void accumulate_chunk_scalar(const ChunkArgs<T>& a, uint64_t begin, uint64_t end, double* S, double* Q,
+                             std::atomic<uint64_t>* done);
+
+// The same with SIMD; returns false, touching nothing, when this CPU has no SIMD target with fused
+// multiply-add (the only kind that reproduces the scalar bits).
+bool accumulate_chunk_simd(const ChunkArgs<double>& a, uint64_t begin, uint64_t end, double* S, double* Q,
+                           std::atomic<uint64_t>* done);
+bool accumulate_chunk_simd(const ChunkArgs<float>& a, uint64_t begin, uint64_t end, double* S, double* Q,
+                           std::atomic<uint64_t>* done);
+
+// The rng floor of the benchmarks: the same normals for samples [begin, end), drawn by the same code,
+// only summed. The SIMD one returns false when the CPU cannot run the SIMD kernel.
+double rng_floor_scalar(const ChunkArgs<double>& a, uint64_t begin, uint64_t end);
+bool rng_floor_simd(const ChunkArgs<double>& a, uint64_t begin, uint64_t end, double* sum);
+
+// The SIMD target the dispatcher picks on this CPU ("AVX2", "AVX3", ...) and whether the kernel
+// runs on it (false: the CPU path falls back to scalar).
+std::string simd_target_name();
+bool simd_kernel_available();
+// Every SIMD target this build has code for and this CPU supports, best first.
+std::vector<std::string> simd_targets_supported();
+
+}  // namespace relumc

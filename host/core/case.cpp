@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: MIT
+#include "relumc/core/case.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+namespace relumc {
+
+std::string_view to_string(Quantity q) {
+  switch (q) {
+    case Quantity::Gating: return "gating";
+    case Quantity::Grad: return "grad";
+    case Quantity::Loss: return "loss";
+  }
+  return "?";
+}
+
+std::string_view to_string(Formula f) {
+  switch (f) {
+    case Formula::Tian: return "tian";
+    case Formula::SinSign: return "sin-sign";
+    case Formula::ThetaSwap: return "theta-swap";
+    case Formula::LostHalf: return "lost-half";
+    case Formula::NormSwap: return "norm-swap";
+    case Formula::Unscaled: return "unscaled";
+  }
+  return "?";
+}
+
+std::string_view to_string(Precision p) { return p == Precision::Float ? "float" : "double"; }
+
+std::optional<Quantity> parse_quantity(std::string_view s) {
+  for (Quantity q : {Quantity::Gating, Quantity::Grad, Quantity::Loss})
+    if (s == to_string(q)) return q;
+  return std::nullopt;
+}
+
+std::optional<Formula> parse_formula(std::string_view s) {
+  for (Formula f :
+       {Formula::Tian, Formula::SinSign, Formula::ThetaSwap, Formula::LostHalf, Formula::NormSwap, Formula::Unscaled})
+    if (s == to_string(f)) return f;
+  return std::nullopt;
+}
+
+std::optional<Precision> parse_precision(std::string_view s) {
+  if (s == "float") return Precision::Float;
+  if (s == "double") return Precision::Double;
+  return std::nullopt;
+}
+
+int64_t components(const Case& c) {
+  switch (c.quantity) {
+    case Quantity::Gating: return c.d;
+    case Quantity::Grad: return c.K * c.d;
+    case Quantity::Loss: return 1;
+  }
+  return 0;
+}
+
+std::vector<int64_t> shape(const Case& c) {
+  switch (c.quantity) {
+    case Quantity::Gating: return {c.d};
+    case Quantity::Grad: return {c.K, c.d};
+    case Quantity::Loss: return {};
+  }
+  return {};
+}
+
+namespace {
+
+double sum_of_row_norms(const std::vector<double>& m, int64_t rows, int64_t d) {
+  double s = 0;
+  for (int64_t r = 0; r < rows; ++r) s += norm(m.data() + r * d, d);
+  return s;
+}
+
+void validate_rows(const std::vector<double>& m, int64_t rows, int64_t d, const char* what) {
+  if (static_cast<int64_t>(m.size()) != rows * d)
+    throw InputError(fmt::format("{} has {} numbers, expected {} rows x d = {}", what, m.size(), rows, d));
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t c = 0; c < d; ++c)
+      if (!std::isfinite(m[r * d + c]))
+        throw InputError(fmt::format("{} row {} component {} is {} (must be finite)", what, r, c, m[r * d + c]));
+    const double n = norm(m.data() + r * d, d);
+    if (n == 0) throw InputError(fmt::format("{} row {} is the zero vector: it has no angle", what, r));
+    if (!std::isfinite(n) || n < 1e-150)
+      throw InputError(fmt::format("{} row {} has norm {} (out of the representable range)", what, r, n));
+  }
+}
+
+}  // namespace
+
+double magnitude(const Case& c) {
+  const double s = sum_of_row_norms(c.student, c.K, c.d);
+  const double t = sum_of_row_norms(c.teacher, c.Kstar, c.d);
+  // Every quantity is of degree 2 in x: its size carries the input's E|x|^2/d (1 for the Gaussian).
+  const double scale = input_second_moment(c.input, c.radius, c.d);
+  switch (c.quantity) {
+    case Quantity::Gating: return scale * s;
+    case Quantity::Grad: return scale * (s + t);
+    case Quantity::Loss: return scale * (s + t) * (s + t);
+  }
+  return 0;
+}
+
+void validate(const Case& c) {
+  if (c.d < 1) throw InputError(fmt::format("dimension d = {} (must be >= 1)", c.d));
+  if (c.K < 1) throw InputError(fmt::format("student units K = {} (must be >= 1)", c.K));
+  if (c.Kstar < 1) throw InputError(fmt::format("teacher units K* = {} (must be >= 1)", c.Kstar));
+  if (c.d > (int64_t{1} << 34)) throw InputError(fmt::format("dimension d = {} exceeds 2^34", c.d));
+  const bool gating = c.quantity == Quantity::Gating;
+  validate_rows(c.student, c.K, c.d, gating ? "w" : "student");
+  validate_rows(c.teacher, c.Kstar, c.d, gating ? "e" : "teacher");
+  if (gating && (c.K != 1 || c.Kstar != 1)) throw InputError("gating takes exactly one e and one w");
+  if (has_radius(c.input) && !(c.radius >= kMinRadius && c.radius <= kMaxRadius))
+    throw InputError(fmt::format("--radius {} for the {} input (must be finite, in [{:g}, {:g}])", c.radius,
+                                 to_string(c.input), kMinRadius, kMaxRadius));
+  if (c.samples < 2) throw InputError(fmt::format("samples = {} (must be >= 2: the standard error needs two)", c.samples));
+}
+
+std::vector<double> closed_form(const Case& c, Formula f) {
+  std::vector<double> out(static_cast<size_t>(components(c)), 0.0);
+  switch (c.quantity) {
+    case Quantity::Gating:
+      add_gating_expectation(c.teacher.data(), c.student.data(), c.d, 1.0, out.data(), f);
+      break;
+    case Quantity::Grad:
+      if (c.K == 1 && c.Kstar == 1)
+        single_relu_gradient(c.student.data(), c.teacher.data(), c.d, out.data(), f);  // paper Eq. 6
+      else
+        population_gradient(c.student.data(), c.K, c.teacher.data(), c.Kstar, c.d, out.data(), f);
+      break;
+    case Quantity::Loss:
+      out[0] = population_loss(c.student.data(), c.K, c.teacher.data(), c.Kstar, c.d, f);
+      break;
+  }
+  if (c.input != InputKind::Gaussian && f != Formula::Unscaled) {
+    const double scale = input_second_moment(c.input, c.radius, c.d);
+    for (double& v : out) v *= scale;
+  }
+  return out;
+}
+
+}  // namespace relumc

@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: MIT
+// The shared-memory tile plan of the CUDA estimator (kernels/estimator_agent.cuh), in plain C++ so
+// that g++ tests it on machines without a GPU (tests/unit/test_cuda.cpp).
+//
+// A block works on a tile of `samples` samples at a time. Shared memory holds, in T:
+//   X  samples x (coords + 1)   the tile's coordinates [k0, k0 + coords) (+1 pads bank conflicts away)
+//   P  units x samples          projections w_u . x_s (student rows, then teacher rows)
+//   C  coef_rows x samples      per-sample coefficients (grad: K rows; gating, loss: 1)
+// When all of d fits (coord_tiles == 1), x_s is drawn once. Otherwise the coordinates go through in
+// coord_tiles tiles of `coords`, twice: once to project, once more (drawn again, bit-identical) to
+// accumulate; the last tile is still in shared memory, so a case draws (2 tiles - 1)/tiles times its
+// normals. Large d costs that second draw, never correctness; large K + K* shrinks the sample tile.
+#pragma once
+
+#include "relumc/core/case.hpp"
+
+#include <cstddef>
+#include <cstdint>
+
+namespace relumc::detail {
+
+inline constexpr size_t kSharedBudget = 96 * 1024;  // bytes of dynamic shared memory per block
+inline constexpr int kMaxTileSamples = 32;
+
+struct TilePlan {
+  int samples = 0;          // samples per tile
+  int64_t coords = 0;       // coordinates per tile: a multiple of 4 (whole Philox blocks)
+  int64_t coord_tiles = 0;  // ceil(d / coords)
+  int units = 0;            // K + K*
+  int coef_rows = 0;        // K for grad, else 1
+  size_t x_stride = 0;      // coords + 1
+  size_t shared_bytes = 0;  // X + P + C
+};
+
+inline int64_t round_up4(int64_t v) { return (v + 3) / 4 * 4; }
+
+inline size_t tile_bytes(int samples, int64_t coords, int units, int coef_rows, size_t elem) {
+  return elem * static_cast<size_t>(samples) *
+         (static_cast<size_t>(coords) + 1 + static_cast<size_t>(units) + static_cast<size_t>(coef_rows));
+}
+
+// The plan for case c in lanes of `elem` bytes. tile_samples / coord_tile: 0 picks, else forced (tests).
+// Throws InputError when the forced values are bad or nothing fits in `budget` bytes.
+TilePlan plan_tiles(const Case& c, size_t elem, int tile_samples, int coord_tile, size_t budget = kSharedBudget);
+
+// What estimate_cuda checks first, with or without CUDA in the build: validate(c), and a Gaussian input
+// (the kernels draw no other; InputError, field input).
+void check_cuda_case(const Case& c);
+
+}  // namespace relumc::detail

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: MIT
+// Monte Carlo estimates of a case's quantity, and the backends that compute them.
+//
+// Determinism: the N samples of a case are cut into fixed chunks by index (their number depends only
+// on N and the quantity's size, never on threads); each chunk is summed into eight lane partials in
+// sample order in double (host/backend/cpu/cpu_kernel.hpp); chunk sums are combined in chunk order. The same seed,
+// precision and backend therefore give bit-identical estimates whatever the thread count, CPU kernel or
+// number of MPI ranks (which split the chunks, relumc/run/distribution.hpp).
+//
+// Usage:
+//   relumc::Estimate e = relumc::estimate(c, {.seed = 1, .threads = 2}, relumc::Backend::Cpu);
+#pragma once
+
+#include "relumc/core/case.hpp"
+#include "relumc/run/distribution.hpp"
+
+#include <atomic>
+#include <optional>
+#include <string_view>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace relumc {
+
+struct Estimate {
+  std::vector<double> mean;    // components(c) numbers
+  std::vector<double> std_error;// per component: sqrt(sample variance / N), from the samples alone
+  uint64_t samples = 0;
+};
+
+// Which CPU chunk kernel: auto (SIMD when the CPU has an FMA target, else scalar), or one forced.
+// All of them return bit-identical estimates (host/backend/cpu/cpu_kernel.hpp).
+enum class CpuKernel { Auto, Simd, Scalar };
+std::string_view to_string(CpuKernel k);
+std::optional<CpuKernel> parse_cpu_kernel(std::string_view s);
+
+struct EstimateOptions {
+  uint64_t seed = 1;
+  int threads = 0;  // 0: all OpenMP threads
+  Precision precision = Precision::Double;
+  CpuKernel cpu_kernel = CpuKernel::Auto;
+  std::atomic<uint64_t>* samples_done = nullptr;  // progress counter, may be null
+  // Ranks sharing the chunks (null: this process alone). Every rank must call with the same case.
+  const Distribution* distribution = nullptr;
+  // Checked before each chunk (may be null): once set, the remaining chunks are skipped and the
+  // estimate throws Interrupted (on every rank).
+  const std::atomic<bool>* stop = nullptr;
+  // cuda backend: the devices this process uses, sharing its chunks in contiguous ranges (results do
+  // not depend on them). Empty: one device (the MPI rank modulo the device count).
+  std::vector<int> cuda_devices;
+};
+
+enum class Backend { Auto, Cpu, Cuda };
+std::string_view to_string(Backend b);
+std::optional<Backend> parse_backend(std::string_view s);
+
+// Fixed chunking of [0, N): the number of chunks, and the first index of chunk k.
+uint64_t chunk_count(uint64_t samples, int64_t components);
+uint64_t chunk_begin(uint64_t samples, uint64_t chunks, uint64_t k);
+
+// The one combination every backend uses: partial holds, per chunk, m sums then m sums of squares;
+// they are added in chunk order, then mean = sum / N and se = sqrt(sample variance / N).
+Estimate combine_chunk_sums(const std::vector<double>& partial, uint64_t chunks, int64_t m, uint64_t N);
+
+// auto -> cuda when a usable device exists and every input is Gaussian (the CUDA kernels draw Gaussian
+// inputs only), else cpu. Throws InputError when cuda is asked for and cannot be used, naming why.
+// `note` (may be null) says what was chosen and why.
+Backend resolve_backend(Backend requested, std::string* note, InputKind input = InputKind::Gaussian);
+
+// The estimate of c on a resolved backend (cpu or cuda; auto is refused).
+Estimate estimate(const Case& c, const EstimateOptions& opt, Backend backend);
+
+}  // namespace relumc

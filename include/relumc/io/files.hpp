@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: MIT
+// Output places and atomic writes. Checks run before any work, so bad input writes nothing; a file is
+// written through a temporary file in the same directory, flushed, fsync'ed and renamed, so a reader
+// never sees half of it.
+//
+// Usage:
+//   relumc::ensure_writable_dir(dir, "out");                  // InputError naming `out` when it cannot be used
+//   relumc::write_file_atomically(dir + "/results.json", text);
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace relumc {
+
+// Creates dir if needed and checks that a file can be written there; throws InputError naming `field`
+// and why not.
+void ensure_writable_dir(const std::string& dir, std::string_view field = "out");
+
+// A file about to be written at path: its directory must exist and be writable, and path must not be a
+// directory. Throws InputError naming `field` and why not.
+void check_writable_file(const std::string& path, std::string_view field);
+
+// Writes content to path through a temporary file and rename(2).
+void write_file_atomically(const std::string& path, const std::string& content);
+
+}  // namespace relumc

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: MIT
+// Scalar versions of the lane operations that relumc/detail/lane_math-inl.hpp is written in.
+//
+// The lane math is written once, as templates over a lane tag D, and instantiated twice: here with
+// Scalar<T> (one lane; host and device) and in host/cpu_simd.cpp with Google Highway's tags (AVX2,
+// AVX-512). The names and meanings follow Highway's (Set, MulAdd, IfThenElse, ...), so one source
+// reads the same in both. Every operation is a single IEEE operation rounded once (MulAdd is a fused
+// multiply-add), which is what makes the two instantiations, and the GPU, produce the same bits.
+#pragma once
+
+#include "relumc/core/config.hpp"
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+
+namespace relumc {
+
+// The one-lane tag. T is the lane type, as in Highway's Simd<T, N, 0>.
+template <class U>
+struct Scalar {
+  using T = U;
+};
+
+template <class D>
+using TFromD = typename D::T;
+
+template <class U>
+RELUMC_HD inline constexpr size_t Lanes(Scalar<U>) {
+  return 1;
+}
+template <class U>
+RELUMC_HD inline U Set(Scalar<U>, double c) {
+  return static_cast<U>(c);
+}
+template <class U>
+RELUMC_HD inline U Zero(Scalar<U>) {
+  return U(0);
+}
+template <class U>
+RELUMC_HD inline U LoadU(Scalar<U>, const U* p) {
+  return *p;
+}
+template <class U>
+RELUMC_HD inline void StoreU(U v, Scalar<U>, U* p) {
+  *p = v;
+}
+// Lane 0 is valid when n >= 1.
+template <class U>
+RELUMC_HD inline bool FirstN(Scalar<U>, size_t n) {
+  return n > 0;
+}
+RELUMC_HD inline double MulAdd(double a, double b, double c) { return fma(a, b, c); }
+RELUMC_HD inline float MulAdd(float a, float b, float c) { return fmaf(a, b, c); }
+RELUMC_HD inline double Sqrt(double a) { return sqrt(a); }
+RELUMC_HD inline float Sqrt(float a) { return sqrtf(a); }
+RELUMC_HD inline double Floor(double a) { return floor(a); }
+RELUMC_HD inline float Floor(float a) { return floorf(a); }
+RELUMC_HD inline double Neg(double a) { return -a; }
+RELUMC_HD inline float Neg(float a) { return -a; }
+RELUMC_HD inline double IfThenElse(bool m, double yes, double no) { return m ? yes : no; }
+RELUMC_HD inline float IfThenElse(bool m, float yes, float no) { return m ? yes : no; }
+RELUMC_HD inline double IfThenElseZero(bool m, double yes) { return m ? yes : 0.0; }
+RELUMC_HD inline float IfThenElseZero(bool m, float yes) { return m ? yes : 0.0f; }
+// u = m 2^e exactly, with m in [sqrt(1/2), sqrt(2)) (the threshold is the rounded constant
+// kSqrtHalf<T>, compared as fr < kSqrtHalf). u must be positive and normal.
+template <class U>
+RELUMC_HD inline void SplitExponent(Scalar<U>, U u, U& m, U& e);
+
+template <>
+RELUMC_HD inline void SplitExponent(Scalar<double>, double u, double& m, double& e) {
+  int ex = 0;
+  double fr = frexp(u, &ex);  // fr in [1/2, 1)
+  if (fr < 0.70710678118654752440) {
+    fr *= 2;
+    --ex;
+  }
+  m = fr;
+  e = static_cast<double>(ex);
+}
+
+template <>
+RELUMC_HD inline void SplitExponent(Scalar<float>, float u, float& m, float& e) {
+  int ex = 0;
+  float fr = frexpf(u, &ex);
+  if (fr < 0.70710678118654752440f) {
+    fr *= 2;
+    --ex;
+  }
+  m = fr;
+  e = static_cast<float>(ex);
+}
+
+// Widening to double (exact) and rounding back to the lane type (round to nearest, as Highway's
+// DemoteTo): used for the sum of squares of the sphere and ball inputs.
+template <class V>
+RELUMC_HD inline double ToDouble(Scalar<double>, V v) {
+  return static_cast<double>(v);
+}
+template <class U>
+RELUMC_HD inline U FromDouble(Scalar<U>, double v) {
+  return static_cast<U>(v);
+}
+
+// The uniform of one Philox word (see relumc/sample_contract.hpp): exact in both precisions.
+RELUMC_HD inline double UniformFromWord(Scalar<double>, uint64_t r) {
+  return (static_cast<double>(r) + 0.5) * 0x1p-32;
+}
+RELUMC_HD inline float UniformFromWord(Scalar<float>, uint64_t r) {
+  return (static_cast<float>(static_cast<uint32_t>(r) >> 9) + 0.5f) * 0x1p-23f;
+}
+
+}  // namespace relumc

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: MIT
+// The sample contract: x_i of stream s under seed S is a pure function of (S, s, i).
+//
+// Counter layout (Philox4x32-10, Random123's philox4x32 == cuRAND's Philox4_32_10):
+//   key     = { S & 0xffffffff, S >> 32 }
+//   counter = { j, i & 0xffffffff, i >> 32, s }
+// where j is the block index within x_i. Block j yields four 32-bit words r0..r3, which become the
+// coordinates 4j .. 4j+3 of x_i (words past coordinate d-1 are discarded) through Box-Muller:
+//   x_{4j}   = sqrt(-2 ln u0) cos(2 pi u1),  x_{4j+1} = sqrt(-2 ln u0) sin(2 pi u1)
+//   x_{4j+2} = sqrt(-2 ln u2) cos(2 pi u3),  x_{4j+3} = sqrt(-2 ln u2) sin(2 pi u3)
+// with the uniforms, exact in their precision and never 0 or 1:
+//   double: u = (r + 1/2) 2^-32              float: u = (floor(r / 2^9) + 1/2) 2^-23
+// ln, sin and cos are not the C library's: they are relumc's own polynomials
+// (relumc/detail/lane_math-inl.hpp), single IEEE operations and fused multiply-adds in a fixed order,
+// about 1 ulp from the true values. So x_i is defined to the last bit, in each precision: the scalar
+// path, the SIMD path (host/cpu_simd.cpp) and the GPU compute the same bits. The radius
+// sqrt(-2 ln u) is at most sqrt(2 ln 2^33) = 6.76 in double and sqrt(2 ln 2^24) = 5.77 in float; the
+// Gaussian mass the contract truncates beyond it is exp(-r^2/2) = 2^-33 (1.2e-10) and 2^-24 (6e-8). With seed S, stream 0, sample 0, block 0
+// the counter is all zeros, so the first four words equal cuRAND's host generator
+// (CURAND_RNG_PSEUDO_PHILOX4_32_10, seed S, offset 0); tests/test_sample_contract.cpp holds that.
+//
+// Input distributions (relumc/input.hpp; --input). The Gaussian above is the default; the others are
+// built from the same words, so x_i stays a pure function of (S, s, i, input, R, d):
+//   sphere, radius R: g = the Gaussian coordinates g_0..g_{d-1} above;
+//                     S = sum_k g_k^2, in double, coordinate order, one fma each, from 0;
+//                     f = R / sqrt(S) in double, rounded once to the precision;  x_k = g_k * f.
+//   ball, radius R:   the same with d + 2 Gaussian coordinates g_0..g_{d+1} (blocks continue past
+//                     coordinate d - 1) and S summed over all d + 2; x_k = g_k * f for k < d. That is
+//                     exactly uniform in the d-ball: the first d coordinates of a uniform point on
+//                     S^{d+1} are uniform in B^d (no pow, no exp, no rejection).
+//   cube:             x_k = u_k - 1/2, with u_k the exact uniform of word k (block k / 4, word k % 4),
+//                     one word per coordinate (so |x_k| <= 1/2 - 2^-33 in double, 1/2 - 2^-24 in float).
+// The math is relumc/detail/lane_math-inl.hpp (DrawInputLanes): the scalar path, the SIMD path and a
+// GPU kernel instantiate that one function.
+//
+// Addressable: i < 2^64 samples per stream, d < 2^34 coordinates, 2^32 streams. Streams below
+// kGeometryStreamBase are the sample streams of cases (case index); streams at or above it are used
+// only for drawing the random frames of a sweep (host/sweep.cpp), so frames and samples never overlap.
+//
+// Usage:
+//   double x[100];
+//   relumc::draw_sample<double>(seed, stream, i, 100, x);                              // Gaussian
+//   relumc::draw_input_sample<double>(relumc::InputKind::Ball, 2.0, seed, stream, i, 100, x);
+#pragma once
+
+#include "relumc/core/config.hpp"
+#include "relumc/math/detail/scalar_ops.hpp"
+#include "relumc/math/input.hpp"
+
+#include <Random123/philox.h>
+
+#include <cmath>
+#include <cstdint>
+
+namespace relumc {
+
+inline constexpr uint32_t kGeometryStreamBase = 0x80000000u;
+
+struct PhiloxWords {
+  uint32_t r[4];
+};
+
+// The four words of block j of sample i in stream s under seed S.
+RELUMC_HD inline PhiloxWords philox_block(uint64_t seed, uint32_t stream, uint64_t i, uint32_t j) {
+  r123::Philox4x32 rng;
+  r123::Philox4x32::ctr_type ctr = {{j, static_cast<uint32_t>(i), static_cast<uint32_t>(i >> 32), stream}};
+  r123::Philox4x32::key_type key = {{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32)}};
+  const auto out = rng(ctr, key);
+  return PhiloxWords{{out[0], out[1], out[2], out[3]}};
+}
+
+// The scalar lane piece of the input draw: the words of block j of sample `first`.
+RELUMC_HD inline void PhiloxLanes(Scalar<uint64_t>, uint64_t seed, uint32_t stream, uint64_t first, uint32_t j,
+                                  uint64_t& r0, uint64_t& r1, uint64_t& r2, uint64_t& r3) {
+  const PhiloxWords w = philox_block(seed, stream, first, j);
+  r0 = w.r[0];
+  r1 = w.r[1];
+  r2 = w.r[2];
+  r3 = w.r[3];
+}
+
+#define RELUMC_LANE_FN RELUMC_HD inline
+#include "relumc/math/detail/lane_math-inl.hpp"
+#undef RELUMC_LANE_FN
+
+// Box-Muller on two words, in precision T (see the header comment for the exact definition).
+template <class T>
+RELUMC_HD inline void box_muller(uint32_t a, uint32_t b, T& z0, T& z1) {
+  const Scalar<T> d;
+  BoxMuller(d, UniformFromWord(d, a), UniformFromWord(d, b), z0, z1);
+}
+
+// Writes the d coordinates of x_i into x.
+template <class T>
+RELUMC_HD inline void draw_sample(uint64_t seed, uint32_t stream, uint64_t i, int64_t d, T* x) {
+  const int64_t blocks = (d + 3) / 4;
+  for (int64_t j = 0; j < blocks; ++j) {
+    const PhiloxWords w = philox_block(seed, stream, i, static_cast<uint32_t>(j));
+    T z[4];
+    box_muller<T>(w.r[0], w.r[1], z[0], z[1]);
+    box_muller<T>(w.r[2], w.r[3], z[2], z[3]);
+    const int64_t base = 4 * j;
+    const int64_t n = (d - base < 4) ? d - base : 4;
+    for (int64_t t = 0; t < n; ++t) x[base + t] = z[t];
+  }
+}
+
+// What DrawInputLanes reads: the key, the stream, the dimension and the radius of the draw.
+struct InputDrawParams {
+  uint64_t seed;
+  uint32_t stream;
+  int64_t d;
+  double radius;
+};
+
+// Writes the d coordinates of x_i under the given input distribution (radius: sphere and ball only).
+template <class T>
+RELUMC_HD inline void draw_input_sample(InputKind input, double radius, uint64_t seed, uint32_t stream, uint64_t i,
+                                        int64_t d, T* x) {
+  const Scalar<T> dt;
+  const Scalar<uint64_t> dw;
+  const Scalar<double> d64;
+  const InputDrawParams p{seed, stream, d, radius};
+  switch (input) {
+    case InputKind::Gaussian: DrawInputLanes<InputKind::Gaussian>(dt, dw, d64, p, i, x, 1); break;
+    case InputKind::Sphere: DrawInputLanes<InputKind::Sphere>(dt, dw, d64, p, i, x, 1); break;
+    case InputKind::Ball: DrawInputLanes<InputKind::Ball>(dt, dw, d64, p, i, x, 1); break;
+    case InputKind::Cube: DrawInputLanes<InputKind::Cube>(dt, dw, d64, p, i, x, 1); break;
+  }
+}
+
+}  // namespace relumc

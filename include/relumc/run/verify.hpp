@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: MIT
+// Running a verification: estimate every case on a backend, test it, apply Holm across the sweep.
+//
+// Usage:
+//   relumc::VerifyOptions opt;  opt.alpha = 0.01;
+//   relumc::VerifyReport rep = relumc::run_verification(relumc::build_grid(spec, opt.seed), opt);
+//   return rep.passed ? 0 : 1;
+#pragma once
+
+#include "relumc/core/case.hpp"
+#include "relumc/backend/estimate.hpp"
+#include "relumc/plan/sample_plan.hpp"
+#include "relumc/stats/verdict.hpp"
+
+#include <atomic>
+#include <string>
+#include <vector>
+
+namespace relumc {
+
+class Journal;
+
+struct VerifyOptions {
+  uint64_t seed = 1;
+  int threads = 0;
+  Precision precision = Precision::Double;
+  Backend backend = Backend::Cpu;  // resolved (never Auto)
+  CpuKernel cpu_kernel = CpuKernel::Auto;
+  std::vector<int> cuda_devices;  // cuda backend: devices sharing the chunks (empty: one)
+  double alpha = 0.01;
+  Formula formula = Formula::Tian;  // a wrong formula only to show the engine rejects it
+  bool progress = false;            // progress line on stderr
+
+  // Several processes (MPI ranks) sharing the chunks of every case; null: this process alone.
+  const Distribution* distribution = nullptr;
+  // Stop request checked at chunk boundaries (relumc/run/interrupt.hpp); run_verification then throws
+  // Interrupted, with every finished case in the journal.
+  const std::atomic<bool>* stop = nullptr;
+  // Journal (crash safety, relumc/run/journal.hpp), may be null: its finished cases are taken as they are,
+  // and every newly finished case is appended to it.
+  Journal* journal = nullptr;
+
+  // Sample-count planning (relumc/plan/sample_plan.hpp), on when target_rel_error > 0 or time_budget > 0:
+  // Stein's two-stage procedure. A pilot of pilot_samples on a separate stream estimates each case's
+  // standard error; N is then chosen so that the root-mean-square relative error |se| / |cf| is
+  // target_rel_error (or, under a time budget in seconds, the smallest common value the budget allows),
+  // within [pilot_samples, max_samples]; the verdict uses only the N fresh samples of the second stage.
+  double target_rel_error = 0;
+  double time_budget = 0;
+  uint64_t pilot_samples = 10000;
+  uint64_t max_samples = 1000000000000ull;
+};
+
+struct VerifyReport {
+  VerifyOptions options;
+  std::vector<Case> cases;
+  std::vector<CaseResult> results;
+  bool passed = true;
+  int threads = 1;
+  std::string cpu_kernel;  // the CPU kernel that ran ("simd-AVX2", "scalar"); empty on other backends
+  double seconds = 0;
+  SamplePlan plan;
+  size_t resumed_cases = 0;  // cases taken from the journal
+  int ranks = 1;             // MPI ranks that shared the work
+};
+
+// The estimate options a verification run passes to every estimate (counter: progress, may be null).
+EstimateOptions estimate_options(const VerifyOptions& opt, std::atomic<uint64_t>* counter);
+
+// Estimates and tests every case (skipping those the journal already holds), then applies Holm.
+// Throws Interrupted when opt.stop is set (the journal keeps every finished case).
+VerifyReport run_verification(std::vector<Case> cases, const VerifyOptions& opt);
+
+}  // namespace relumc

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: MIT
+// The CPU chunk kernels (host/cpu_kernel.hpp): the SIMD instantiation returns the scalar reference's
+// bits, lane partial for lane partial, on shapes that are not multiples of the vector width or of the
+// Philox block, on chunks that start anywhere (also across the 2^32 boundary of the sample index),
+// in both precisions, for every quantity; and whole estimates agree bit for bit across kernels.
+#include "host/backend/cpu/cpu_kernel.hpp"
+#include "relumc/backend/cpu/cpu_backend.hpp"
+#include "relumc/plan/sweep.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <random>
+#include <vector>
+
+namespace {
+
+using relumc::ChunkArgs;
+using relumc::Quantity;
+
+struct Shape {
+  Quantity q;
+  int64_t d, K, Kstar;
+};
+
+template <class T>
+void expect_same_partials(const Shape& s, uint64_t begin, uint64_t end, uint64_t seed,
+                          relumc::InputKind input = relumc::InputKind::Gaussian, double radius = 0) {
+  const int64_t rows = s.K + s.Kstar;
+  std::mt19937_64 gen(seed ^ static_cast<uint64_t>(s.d * 131 + s.K * 7 + s.Kstar));
+  std::normal_distribution<double> normal;
+  std::vector<T> W(static_cast<size_t>(rows * s.d));
+  for (T& w : W) w = static_cast<T>(normal(gen));
+  ChunkArgs<T> a;
+  a.quantity = s.q;
+  a.d = s.d;
+  a.K = s.K;
+  a.Kstar = s.Kstar;
+  a.rows = W.data();
+  a.seed = seed;
+  a.stream = 3;
+  a.input = input;
+  a.radius = radius;
+  const int64_t m = s.q == Quantity::Loss ? 1 : (s.q == Quantity::Gating ? 1 : s.K) * s.d;
+  const size_t n = static_cast<size_t>(m) * relumc::kPartialLanes;
+  std::vector<double> S0(n, 0.0), Q0(n, 0.0), S1(n, 0.0), Q1(n, 0.0);
+  relumc::accumulate_chunk_scalar(a, begin, end, S0.data(), Q0.data(), nullptr);
+  ASSERT_TRUE(relumc::accumulate_chunk_simd(a, begin, end, S1.data(), Q1.data(), nullptr));
+  size_t nonzero = 0;
+  for (size_t t = 0; t < n; ++t) nonzero += S0[t] != 0.0;
+  if (end - begin >= 16) EXPECT_GT(nonzero, 0u) << "nothing was summed: the comparison would be empty";
+  EXPECT_EQ(0, std::memcmp(S0.data(), S1.data(), n * sizeof(double)))
+      << to_string(s.q) << " " << to_string(input) << " d " << s.d << " K " << s.K << " K* " << s.Kstar << " ["
+      << begin << ", " << end << ")";
+  EXPECT_EQ(0, std::memcmp(Q0.data(), Q1.data(), n * sizeof(double)))
+      << to_string(s.q) << " " << to_string(input) << " d " << s.d << " K " << s.K << " K* " << s.Kstar << " ["
+      << begin << ", " << end << ")";
+}
+
+class CpuKernels : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!relumc::simd_kernel_available())
+      GTEST_SKIP() << "no SIMD target with FMA on this CPU (best: " << relumc::simd_target_name() << ")";
+  }
+};
+
+const Shape kShapes[] = {
+    {Quantity::Gating, 1, 1, 1},  {Quantity::Gating, 3, 1, 1},  {Quantity::Gating, 13, 1, 1},
+    {Quantity::Grad, 1, 1, 1},    {Quantity::Grad, 5, 3, 2},    {Quantity::Grad, 4, 7, 1},
+    {Quantity::Grad, 17, 4, 4},   {Quantity::Grad, 9, 6, 9},    {Quantity::Loss, 2, 1, 1},
+    {Quantity::Loss, 11, 5, 3},   {Quantity::Loss, 100, 16, 16}};
+
+TEST_F(CpuKernels, SimdEqualsScalarBitForBitDouble) {
+  for (const Shape& s : kShapes)
+    for (auto [b, e] : {std::pair<uint64_t, uint64_t>{0, 1}, {0, 37}, {5, 64}, {1001, 1234}})
+      expect_same_partials<double>(s, b, e, 17);
+}
+
+TEST_F(CpuKernels, SimdEqualsScalarBitForBitFloat) {
+  for (const Shape& s : kShapes)
+    for (auto [b, e] : {std::pair<uint64_t, uint64_t>{0, 1}, {0, 37}, {5, 64}, {1001, 1234}})
+      expect_same_partials<float>(s, b, e, 17);
+}
+
+// Every input distribution (relumc/input.hpp): sphere and ball (radius != 1, so the scale factor is
+// exercised) and cube draw the same bits on both kernels, every quantity, both precisions.
+TEST_F(CpuKernels, SimdEqualsScalarBitForBitEveryInput) {
+  using relumc::InputKind;
+  for (auto [input, radius] : {std::pair{InputKind::Sphere, 1.7}, std::pair{InputKind::Ball, 0.3},
+                               std::pair{InputKind::Cube, 0.0}})
+    for (const Shape& s : kShapes)
+      for (auto [b, e] : {std::pair<uint64_t, uint64_t>{0, 1}, {0, 37}, {1001, 1234}}) {
+        expect_same_partials<double>(s, b, e, 17, input, radius);
+        expect_same_partials<float>(s, b, e, 17, input, radius);
+      }
+  const uint64_t two32 = uint64_t{1} << 32;
+  for (InputKind input : {InputKind::Sphere, InputKind::Ball, InputKind::Cube}) {
+    expect_same_partials<double>(Shape{Quantity::Grad, 6, 2, 3}, two32 - 5, two32 + 21, 0x123456789abcdefull, input, 2.0);
+    expect_same_partials<float>(Shape{Quantity::Loss, 3, 2, 2}, two32 - 3, two32 + 10, 0x123456789abcdefull, input, 2.0);
+  }
+}
+
+// Sample indices whose high word changes inside one SIMD group, and a seed with both key words set.
+TEST_F(CpuKernels, SimdEqualsScalarAcrossTheHighCounterWord) {
+  const uint64_t two32 = uint64_t{1} << 32;
+  for (const Shape& s : {Shape{Quantity::Grad, 6, 2, 3}, Shape{Quantity::Loss, 3, 2, 2}}) {
+    expect_same_partials<double>(s, two32 - 5, two32 + 21, 0x123456789abcdefull);
+    expect_same_partials<float>(s, two32 - 3, two32 + 10, 0x123456789abcdefull);
+  }
+}
+
+// Whole estimates: every kernel, both precisions, several thread counts, identical to the last bit.
+TEST_F(CpuKernels, EstimatesAreIdenticalAcrossKernelsAndThreads) {
+  relumc::GridSpec spec;
+  spec.quantities = {Quantity::Gating, Quantity::Grad, Quantity::Loss};
+  spec.angles = {0.7};
+  spec.norms = {1.3};
+  spec.dims = {7};
+  spec.units = {3};
+  spec.teacher_units = {2};
+  spec.samples = {20011};
+  std::vector<relumc::Case> cases = relumc::build_grid(spec, 5);
+  for (relumc::InputKind input : {relumc::InputKind::Sphere, relumc::InputKind::Ball, relumc::InputKind::Cube})
+    for (relumc::Case c : relumc::build_grid(spec, 5)) {
+      c.input = input;
+      c.radius = relumc::has_radius(input) ? 2.5 : 0.0;
+      cases.push_back(c);
+    }
+  for (const relumc::Case& c : cases) {
+    for (relumc::Precision p : {relumc::Precision::Double, relumc::Precision::Float}) {
+      relumc::EstimateOptions ref;
+      ref.seed = 9;
+      ref.threads = 1;
+      ref.precision = p;
+      ref.cpu_kernel = relumc::CpuKernel::Scalar;
+      const relumc::Estimate e0 = relumc::estimate_cpu(c, ref);
+      for (relumc::CpuKernel k : {relumc::CpuKernel::Auto, relumc::CpuKernel::Simd}) {
+        for (int threads : {1, 2, 3}) {
+          relumc::EstimateOptions o = ref;
+          o.cpu_kernel = k;
+          o.threads = threads;
+          const relumc::Estimate e1 = relumc::estimate_cpu(c, o);
+          ASSERT_EQ(e0.mean.size(), e1.mean.size());
+          EXPECT_EQ(0, std::memcmp(e0.mean.data(), e1.mean.data(), e0.mean.size() * sizeof(double)))
+              << to_string(c.quantity) << " " << to_string(c.input) << " kernel " << to_string(k) << " threads " << threads;
+          EXPECT_EQ(0, std::memcmp(e0.std_error.data(), e1.std_error.data(), e0.std_error.size() * sizeof(double)));
+        }
+      }
+    }
+  }
+}
+
+TEST(CpuKernelNames, ReportedAndParsed) {
+  EXPECT_EQ(relumc::cpu_kernel_name(relumc::CpuKernel::Scalar), "scalar");
+  EXPECT_FALSE(relumc::simd_target_name().empty());
+  if (relumc::simd_kernel_available())
+    EXPECT_EQ(relumc::cpu_kernel_name(relumc::CpuKernel::Auto), "simd-" + relumc::simd_target_name());
+  EXPECT_EQ(relumc::parse_cpu_kernel("simd"), relumc::CpuKernel::Simd);
+  EXPECT_FALSE(relumc::parse_cpu_kernel("avx9").has_value());
+}
+
+}  // namespace

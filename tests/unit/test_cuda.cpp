@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: MIT
+// The CUDA backend against the CPU reference on the same samples (relumc/cuda_backend.hpp).
+// Compiled by g++; every test that needs a device skips itself, saying why, where none is usable.
+// What needs a GPU: Cuda.* (equality to rounding with the bound of tests/cuda_agreement.hpp, bit-exact
+// x_i, bit-identical reruns, launch shapes that are not warp multiples, odd sizes) and
+// CudaLong.* (statistical agreement at N = 1e10; also needs RELUMC_LONG_GPU_TESTS=1).
+// What runs everywhere: CudaTiles.* (the shared-memory plan), CudaSeam.* (refusals, and the
+// agreement check rejecting estimates of different samples).
+#include "relumc/math/closed_forms.hpp"
+#include "relumc/backend/cuda/cuda_backend.hpp"
+#include "relumc/backend/cuda/cuda_tiles.hpp"
+#include "relumc/backend/cpu/cpu_backend.hpp"
+#include "relumc/math/sample_contract.hpp"
+#include "tests/support/cli_support.hpp"
+#include "tests/support/cuda_agreement.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
+
+namespace {
+
+using relumc::Case;
+using relumc::CudaOptions;
+using relumc::Estimate;
+using relumc::EstimateOptions;
+using relumc::Precision;
+using relumc::Quantity;
+
+Case make_case(Quantity q, int64_t d, int64_t K, int64_t Kstar, uint64_t N, uint64_t seed) {
+  Case c;
+  c.quantity = q;
+  c.d = d;
+  c.K = q == Quantity::Gating ? 1 : K;
+  c.Kstar = q == Quantity::Gating ? 1 : Kstar;
+  c.samples = N;
+  c.stream = 5;
+  std::mt19937_64 gen(seed);
+  std::normal_distribution<double> normal;
+  c.student.resize(static_cast<size_t>(c.K * d));
+  c.teacher.resize(static_cast<size_t>(c.Kstar * d));
+  for (double& w : c.student) w = normal(gen) / std::sqrt(static_cast<double>(d));
+  for (double& w : c.teacher) w = normal(gen) / std::sqrt(static_cast<double>(d));
+  return c;
+}
+
+std::string describe(const Case& c, Precision p, const CudaOptions& o) {
+  return std::string(to_string(c.quantity)) + " d " + std::to_string(c.d) + " K " + std::to_string(c.K) + " K* " +
+         std::to_string(c.Kstar) + " N " + std::to_string(c.samples) + (p == Precision::Float ? " float" : " double") +
+         " threads " + std::to_string(o.block_threads) + " G " + std::to_string(o.blocks_per_chunk) + " tile " +
+         std::to_string(o.tile_samples) + "x" + std::to_string(o.coord_tile);
+}
+
+class Cuda : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string why;
+    if (!relumc::cuda_usable(&why))
+      GTEST_SKIP() << "needs a usable CUDA device, and here: " << why << " (run bench/gpu_session.sh on a GPU machine)";
+  }
+};
+
+// ---- Runs everywhere -------------------------------------------------------------------------
+
+TEST(CudaTiles, PlanFitsTheBudgetAndCoversD) {
+  for (size_t elem : {sizeof(float), sizeof(double)})
+    for (int64_t d : {1, 3, 16, 128, 1000, 1024, 4097, 20000})
+      for (auto [q, K] : {std::pair{Quantity::Gating, 1}, {Quantity::Grad, 1}, {Quantity::Grad, 7}, {Quantity::Grad, 64},
+                          {Quantity::Loss, 16}}) {
+        const Case c = make_case(q, d, K, K, 10, 1);
+        const auto p = relumc::detail::plan_tiles(c, elem, 0, 0);
+        SCOPED_TRACE(std::to_string(d) + " " + std::to_string(K) + " " + std::to_string(elem));
+        EXPECT_LE(p.shared_bytes, relumc::detail::kSharedBudget);
+        EXPECT_EQ(p.coords % 4, 0);
+        EXPECT_GE(p.samples, 1);
+        EXPECT_GE(p.coords * p.coord_tiles, d);
+        EXPECT_LT(p.coords * (p.coord_tiles - 1), d);
+        EXPECT_EQ(p.units, c.K + c.Kstar);
+        EXPECT_EQ(p.coef_rows, q == Quantity::Grad ? c.K : 1);
+      }
+  // d = 1000 fits whole in double; d = 4097 does not and is tiled (two draws per coordinate tile).
+  EXPECT_EQ(relumc::detail::plan_tiles(make_case(Quantity::Grad, 1000, 4, 4, 10, 1), 8, 0, 0).coord_tiles, 1);
+  EXPECT_GT(relumc::detail::plan_tiles(make_case(Quantity::Grad, 4097, 4, 4, 10, 1), 8, 0, 0).coord_tiles, 1);
+}
+
+TEST(CudaTiles, BadOverridesAndHugeKAreRefusedSayingWhy) {
+  const Case c = make_case(Quantity::Grad, 10, 2, 2, 10, 1);
+  EXPECT_THROW(relumc::detail::plan_tiles(c, 8, 0, 6), relumc::InputError);     // not a multiple of 4
+  EXPECT_THROW(relumc::detail::plan_tiles(c, 8, 2000, 0), relumc::InputError);  // tile too large
+  EXPECT_THROW(relumc::detail::plan_tiles(c, 8, 1024, 4096), relumc::InputError);  // over the budget
+  const Case huge = make_case(Quantity::Grad, 4, 5000, 5000, 10, 1);
+  try {
+    relumc::detail::plan_tiles(huge, 8, 0, 0);
+    FAIL() << "K + K* = 10000 should not fit";
+  } catch (const relumc::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("10000"), std::string::npos) << e.what();
+  }
+}
+
+TEST(CudaSeam, UnusableCudaIsRefusedSayingWhy) {
+  std::string why;
+  if (relumc::cuda_usable(&why)) GTEST_SKIP() << "a usable CUDA device is present";
+  EXPECT_FALSE(why.empty());
+  const Case c = make_case(Quantity::Loss, 3, 1, 1, 100, 1);
+  try {
+    relumc::estimate_cuda(c, EstimateOptions{}, {});
+    FAIL() << "estimate_cuda ran without a usable device";
+  } catch (const relumc::CudaError& e) {
+    EXPECT_NE(std::string(e.what()).find(why), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(relumc::draw_samples_cuda<double>(1, 0, 0, 1, 4), relumc::CudaError);
+  EXPECT_THROW(relumc::rng_floor_cuda(1, 0, 10, 4, Precision::Double), relumc::CudaError);
+}
+
+// The agreement check can say no: estimates of other samples (another seed) are far outside the
+// rounding bound, while an estimate compared with itself is inside it.
+TEST(CudaSeam, AgreementCheckRejectsDifferentSamples) {
+  const Case c = make_case(Quantity::Grad, 5, 3, 2, 20011, 4);
+  EstimateOptions o1, o2;
+  o1.threads = o2.threads = 1;
+  o2.seed = 2;
+  const Estimate a = relumc::estimate_cpu(c, o1), b = relumc::estimate_cpu(c, o2);
+  const double L = relumc::testing::longest_chain(c.samples, relumc::components(c), 16);
+  EXPECT_EQ(relumc::testing::rounding_disagreement(a, a, L), "");
+  EXPECT_NE(relumc::testing::rounding_disagreement(a, b, L), "");
+  Estimate nudged = a;  // a change of 1e-3 standard errors, ~1e8 times the bound here, is caught
+  nudged.mean[3] += 1e-3 * a.std_error[3];
+  EXPECT_NE(relumc::testing::rounding_disagreement(a, nudged, L), "");
+}
+
+// `--devices` is for the cuda backend only, and a device number is named when it is bad.
+TEST(CudaSeam, DevicesFlagIsRefusedOffTheCudaBackend) {
+  namespace rt = relumc::testing;
+  const rt::fs::path dir = rt::fs::temp_directory_path() / ("relumc-cuda-devices-" + std::to_string(::getpid()));
+  rt::fs::create_directories(dir);
+  const std::vector<std::string> base{"verify", "-q", "loss", "--angles", "1", "-d", "2", "-n", "2000", "--quiet",
+                                      "--out", (dir / "o").string()};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> a = base;
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  };
+  rt::RunResult r = rt::run_cli(with({"--backend", "cpu", "--devices", "0,1"}), dir);
+  EXPECT_EQ(r.status, rt::kUsage) << r.err;
+  EXPECT_NE(r.err.find("--devices 0,1"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("cuda"), std::string::npos) << r.err;
+  EXPECT_FALSE(rt::fs::exists(dir / "o" / "results.json"));
+  std::string why;
+  if (relumc::cuda_usable(&why)) {  // on a GPU machine: bad lists are named
+    r = rt::run_cli(with({"--backend", "cuda", "--devices", "0,0"}), dir);
+    EXPECT_EQ(r.status, rt::kUsage) << r.err;
+    EXPECT_NE(r.err.find("listed twice"), std::string::npos) << r.err;
+  }
+  rt::fs::remove_all(dir);
+}
+
+// ---- Needs a GPU -----------------------------------------------------------------------------
+
+template <class T>
+void expect_same_x(uint64_t first, uint64_t count, int64_t d) {
+  const std::vector<T> gpu = relumc::draw_samples_cuda<T>(7, 3, first, count, d);
+  std::vector<T> cpu(static_cast<size_t>(count * d));
+  for (uint64_t s = 0; s < count; ++s) relumc::draw_sample<T>(7, 3, first + s, d, cpu.data() + s * d);
+  ASSERT_EQ(gpu.size(), cpu.size());
+  EXPECT_EQ(0, std::memcmp(gpu.data(), cpu.data(), cpu.size() * sizeof(T)))
+      << "d " << d << " first " << first << (sizeof(T) == 4 ? " float" : " double");
+}
+
+TEST_F(Cuda, DrawsTheCpusSamplesBitForBit) {
+  for (int64_t d : {1, 3, 5, 1000, 4097})
+    for (uint64_t first : {uint64_t{0}, (uint64_t{1} << 32) - 3, uint64_t{123456789012345}}) {
+      expect_same_x<double>(first, 37, d);
+      expect_same_x<float>(first, 37, d);
+    }
+}
+
+struct AgreementCase {
+  Quantity q;
+  int64_t d, K, Kstar;
+  uint64_t N;
+};
+
+const AgreementCase kAgreement[] = {
+    {Quantity::Gating, 1, 1, 1, 10007},  {Quantity::Gating, 3, 1, 1, 10007},  {Quantity::Gating, 1000, 1, 1, 3001},
+    {Quantity::Grad, 1, 1, 1, 10007},    {Quantity::Grad, 3, 7, 2, 10007},    {Quantity::Grad, 17, 1, 7, 5003},
+    {Quantity::Grad, 4097, 1, 1, 1009},  {Quantity::Grad, 1000, 7, 3, 1009}, {Quantity::Loss, 3, 7, 7, 10007},
+    {Quantity::Loss, 4097, 1, 1, 1009}};
+
+const CudaOptions kShapes[] = {
+    {0, 0, 0, 0, 0}, {0, 7, 1, 0, 0}, {0, 65, 3, 5, 0}, {0, 96, 16, 0, 8}, {0, 33, 2, 1, 4}};
+
+void expect_agreement(Precision precision) {
+  for (const AgreementCase& ac : kAgreement)
+    for (const CudaOptions& shape : kShapes) {
+      const Case c = make_case(ac.q, ac.d, ac.K, ac.Kstar, ac.N, 11);
+      EstimateOptions o;
+      o.seed = 3;
+      o.precision = precision;
+      const Estimate cpu = relumc::estimate_cpu(c, o);
+      const Estimate gpu = relumc::estimate_cuda(c, o, shape);
+      const int G = shape.blocks_per_chunk ? shape.blocks_per_chunk : relumc::kDefaultBlocksPerChunk;
+      EXPECT_EQ(relumc::testing::rounding_disagreement(cpu, gpu, relumc::testing::longest_chain(c.samples, relumc::components(c), G)), "")
+          << describe(c, precision, shape);
+    }
+}
+
+TEST_F(Cuda, EqualsCpuToRoundingDouble) { expect_agreement(Precision::Double); }
+TEST_F(Cuda, EqualsCpuToRoundingFloat) { expect_agreement(Precision::Float); }
+
+// The numbers depend on G only: block size and tile shape change nothing, and reruns are identical.
+TEST_F(Cuda, BitIdenticalAcrossRerunsBlockSizesAndTiles) {
+  for (Precision precision : {Precision::Double, Precision::Float})
+    for (const AgreementCase& ac : kAgreement) {
+      const Case c = make_case(ac.q, ac.d, ac.K, ac.Kstar, ac.N, 12);
+      EstimateOptions o;
+      o.precision = precision;
+      const CudaOptions ref{0, 0, 5, 0, 0};
+      const Estimate a = relumc::estimate_cuda(c, o, ref);
+      for (const CudaOptions& other : {ref, CudaOptions{0, 7, 5, 3, 0}, CudaOptions{0, 65, 5, 0, 4},
+                                       CudaOptions{0, 1024, 5, 32, 0}, CudaOptions{0, 1, 5, 2, 8}}) {
+        const Estimate b = relumc::estimate_cuda(c, o, other);
+        EXPECT_EQ(0, std::memcmp(a.mean.data(), b.mean.data(), a.mean.size() * sizeof(double))) << describe(c, precision, other);
+        EXPECT_EQ(0, std::memcmp(a.std_error.data(), b.std_error.data(), a.std_error.size() * sizeof(double)))
+            << describe(c, precision, other);
+      }
+    }
+}
+
+// Several devices share a case's chunks in contiguous ranges; each chunk is computed the same way
+// wherever it runs, so the numbers are those of one device, bit for bit. The same device listed
+// twice exercises the multi-device path (two host threads, two ranges) on a one-GPU machine.
+TEST_F(Cuda, SeveralDevicesGiveOneDevicesBits) {
+  const Case c = make_case(Quantity::Grad, 33, 3, 2, 50021, 13);
+  EstimateOptions one, two;
+  two.cuda_devices = {0, 0};
+  const Estimate a = relumc::estimate_cuda(c, one, {}), b = relumc::estimate_cuda(c, two, {});
+  EXPECT_EQ(0, std::memcmp(a.mean.data(), b.mean.data(), a.mean.size() * sizeof(double)));
+  EXPECT_EQ(0, std::memcmp(a.std_error.data(), b.std_error.data(), a.std_error.size() * sizeof(double)));
+  EstimateOptions bad;
+  bad.cuda_devices = {0, 4096};
+  EXPECT_THROW(relumc::estimate_cuda(c, bad, {}), relumc::InputError);
+}
+
+TEST_F(Cuda, BadLaunchOptionsAreRefusedSayingWhy) {
+  const Case c = make_case(Quantity::Grad, 10, 2, 2, 100, 1);
+  EXPECT_THROW(relumc::estimate_cuda(c, {}, CudaOptions{0, 2000, 0, 0, 0}), relumc::InputError);
+  EXPECT_THROW(relumc::estimate_cuda(c, {}, CudaOptions{0, 0, -1, 0, 0}), relumc::InputError);
+  EXPECT_THROW(relumc::estimate_cuda(c, {}, CudaOptions{0, 0, 0, 0, 6}), relumc::InputError);
+  EXPECT_THROW(relumc::estimate_cuda(c, {}, CudaOptions{9999, 0, 0, 0, 0}), relumc::InputError);  // no such device
+}
+
+// The floor draws the estimator's normals: at d = 5 its sum equals the CPU's sum of the same x_i.
+TEST_F(Cuda, RngFloorSumsTheContractsNormals) {
+  const uint64_t N = 4099;
+  const int64_t d = 5;
+  std::vector<double> x(d);
+  double cpu = 0, abs_sum = 0;
+  for (uint64_t i = 0; i < N; ++i) {
+    relumc::draw_sample<double>(9, 0, i, d, x.data());
+    for (double v : x) cpu += v, abs_sum += std::abs(v);
+  }
+  const double gpu = relumc::rng_floor_cuda(9, 0, N, d, Precision::Double);
+  EXPECT_LE(std::abs(gpu - cpu), 2 * relumc::testing::gamma_n(static_cast<double>(N * d)) * abs_sum);
+}
+
+// Long: N = 1e10 per case against the closed forms, 5 standard errors per component (gating d = 8,
+// grad d = 8 K = K* = 4, loss). Minutes on an H200; opt in with RELUMC_LONG_GPU_TESTS=1.
+TEST_F(Cuda, LongStatisticalAgreementAt1e10) {
+  const char* env = std::getenv("RELUMC_LONG_GPU_TESTS");
+  if (!env || std::string(env) != "1") GTEST_SKIP() << "long GPU test: set RELUMC_LONG_GPU_TESTS=1 to run it";
+  for (Quantity q : {Quantity::Gating, Quantity::Grad, Quantity::Loss}) {
+    const Case c = make_case(q, 8, 4, 4, 10'000'000'000ull, 21);
+    const Estimate e = relumc::estimate_cuda(c, {}, {});
+    const std::vector<double> cf = relumc::closed_form(c);
+    const std::vector<double> wrong = relumc::closed_form(c, relumc::Formula::LostHalf);
+    bool some_wrong_rejected = false;
+    for (size_t a = 0; a < cf.size(); ++a) {
+      EXPECT_LE(std::abs(e.mean[a] - cf[a]), 5 * e.std_error[a]) << to_string(q) << " component " << a;
+      some_wrong_rejected |= std::abs(e.mean[a] - wrong[a]) > 5 * e.std_error[a];
+    }
+    EXPECT_TRUE(some_wrong_rejected) << "a wrong closed form (LostHalf) was not rejected for " << to_string(q);
+    // Rounding, measured: another cut of the chunks (G = 61) sums the same terms in another order;
+    // the difference is pure rounding and must stay below a tenth of the statistical error
+    // (bench/RESULTS.md extrapolates it to N = 1e12).
+    const Estimate other = relumc::estimate_cuda(c, {}, CudaOptions{0, 0, 61, 0, 0});
+    for (size_t a = 0; a < cf.size(); ++a) {
+      EXPECT_LE(std::abs(other.mean[a] - e.mean[a]), 0.1 * e.std_error[a]) << to_string(q) << " component " << a;
+      RecordProperty(std::string(to_string(q)) + "_c" + std::to_string(a) + "_rounding_over_se",
+                     std::to_string(std::abs(other.mean[a] - e.mean[a]) / e.std_error[a]));
+    }
+  }
+}
+
+}  // namespace

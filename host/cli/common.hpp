@@ -44,15 +44,29 @@ inline const CLI::Validator kDim = integer_in(1, 1 << 24);
 inline const CLI::Validator kUnits = integer_in(1, 4096);
 inline const CLI::Validator kThreads = integer_in(0, 4096);
 
-template <class T, class Parse>
-T parse_or_throw(const std::string& text, const char* flag, Parse parse, const char* allowed) {
-  const auto v = parse(text);
-  if (!v) throw InputError(fmt::format("{} '{}' is not one of: {}", flag, text, allowed));
-  return *v;
+// The flag a library field is set by: `lr` -> --lr, `pilot_samples` -> --pilot-samples, and the few whose
+// flag has another name. The library never names a flag (include/relumc/core/errors.hpp).
+inline std::string flag_for(std::string_view field) {
+  static const std::pair<std::string_view, std::string_view> kRenamed[] = {
+      {"cuda_devices", "--devices"}, {"quantities", "--quantity"}, {"init.std", "--init-std"},
+      {"init.radius", "--init-radius"}, {"init.x", "--sym-x"}, {"init.y", "--sym-y"}, {"init.delta", "--delta"},
+      {"record_steps", "--record"}, {"dir", "--out"}};
+  for (const auto& [name, flag] : kRenamed)
+    if (field == name) return std::string(flag);
+  std::string flag = "--";
+  for (char c : field) flag += (c == '_' || c == '.') ? '-' : c;
+  return flag;
 }
 
-inline void check_alpha(double alpha) {
-  if (!(alpha > 0 && alpha < 1)) throw InputError(fmt::format("--alpha {} is outside (0, 1)", alpha));
+// A library message with every `field` shown as its flag.
+inline std::string render_flags(std::string_view message) { return render_fields(message, flag_for); }
+
+// A named choice (quantity, precision, ...) parsed from its flag's text; InputError naming the field.
+template <class T, class Parse>
+T parse_or_throw(const std::string& text, const char* field, Parse parse, const char* allowed) {
+  const auto v = parse(text);
+  if (!v) throw InputError(field, fmt::format("'{}' is not one of: {}", text, allowed));
+  return *v;
 }
 
 Command add_verify_command(CLI::App& app);

@@ -51,11 +51,11 @@ int main(int argc, char** argv) {
     return kExitUsage;
   } catch (const relumc::InputError& e) {
     // Bad input is found identically on every rank, before any communication: rank 0 says it.
-    if (dist.is_root()) std::fprintf(stderr, "relumc: error: %s\n", e.what());
+    if (dist.is_root()) std::fprintf(stderr, "relumc: error: %s\n", render_flags(e.what()).c_str());
     return kExitUsage;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "relumc: error%s: %s\n", dist.size() > 1 ? fmt::format(" (rank {})", dist.rank()).c_str() : "",
-                 e.what());
+                 render_flags(e.what()).c_str());
     dist.abort(kExitUsage);  // the other ranks may be waiting for this one
     return kExitUsage;
   }

@@ -28,15 +28,7 @@ int run_regress(const RegressFlags& f) {
   if (!f.baseline.empty()) base = std::make_unique<Baseline>(load_baseline(f.baseline, suite));
   cpu_kernel_name(suite.cpu_kernel);  // cpu_kernel simd on a CPU without an FMA target: named now
   std::string note;
-  Backend backend = Backend::Cpu;
-  try {
-    backend = resolve_backend(suite.backend, &note);
-  } catch (const InputError& e) {
-    std::string why = e.what();
-    if (why.rfind("--backend cuda: ", 0) == 0) why.erase(0, 16);
-    throw InputError(fmt::format("suite '{}' ({}) asks for backend {}: {}", suite.name, f.suite,
-                                 to_string(suite.backend), why));
-  }
+  const Backend backend = resolve_suite_backend(suite, f.suite, &note);
   if (!f.record.empty()) check_writable_file(f.record, "record");  // before --out is created: a refusal leaves nothing
   ensure_writable_dir(f.out);
 

@@ -29,7 +29,7 @@ struct VerifyFlags {
   double alpha = 0.01;
   std::string precision = "double", backend = "auto", cpu_kernel = "auto", formula = "tian", out = "relumc-out";
   std::string input = "gaussian";
-  std::string radius;  // empty: not given (sphere and ball default to kDefaultRadius)
+  std::optional<double> radius;  // not given: sphere and ball default to kDefaultRadius
   bool quiet = false;
   bool resume = false, restart = false;
   std::optional<double> target_rel_error, time_budget;
@@ -75,9 +75,11 @@ void add_verify_flags(CLI::App& cmd, VerifyFlags& f) {
       "continue the unfinished run whose journal is in --out (same flags), skipping its finished cases");
   cmd.add_flag("--restart", f.restart, "discard an unfinished run's journal in --out and start anew")->excludes(resume);
   CLI::Option* target = cmd.add_option("--target-rel-error", f.target_rel_error,
-      "choose N per case (two-stage: pilot, then fresh samples) for this root-mean-square relative error");
+      "choose N per case (two-stage: pilot, then fresh samples) for this root-mean-square relative error")
+      ->check(CLI::PositiveNumber);
   CLI::Option* budget = cmd.add_option("--time-budget", f.time_budget,
-      "seconds for the whole run: choose N per case so every case reaches the same relative error");
+      "seconds for the whole run: choose N per case so every case reaches the same relative error")
+      ->check(CLI::PositiveNumber);
   target->excludes(samples);
   budget->excludes(samples);
   cmd.add_option("--pilot-samples", f.pilot_samples, "pilot N per case for --target-rel-error/--time-budget")
@@ -87,69 +89,43 @@ void add_verify_flags(CLI::App& cmd, VerifyFlags& f) {
 
 }
 
-// --target-rel-error and --time-budget choose N themselves: they exclude --samples.
-void check_planning(const VerifyFlags& f) {
-  if (f.target_rel_error && !(*f.target_rel_error > 0 && *f.target_rel_error < 1))
-    throw InputError(fmt::format("--target-rel-error {} is outside (0, 1): it is a relative error", *f.target_rel_error));
-  if (f.time_budget && !(*f.time_budget > 0 && std::isfinite(*f.time_budget)))
-    throw InputError(fmt::format("--time-budget {} is not a positive number of seconds", *f.time_budget));
-}
-
-// The radius of sphere and ball: finite, in [kMinRadius, kMaxRadius]; refused for the other inputs,
-// which have none (the cube is fixed to [-1/2, 1/2]^d). Returns 0 for inputs without a radius.
-double parse_radius(const std::string& text, InputKind input) {
-  if (!has_radius(input)) {
-    if (!text.empty())
-      throw InputError(fmt::format("--radius {} applies to --input sphere and ball only, not {}", text, to_string(input)));
-    return 0;
-  }
-  if (text.empty()) return kDefaultRadius;
-  char* end = nullptr;
-  const double r = std::strtod(text.c_str(), &end);
-  if (end == text.c_str() || *end != '\0')
-    throw InputError(fmt::format("--radius '{}' is not a number", text));
-  if (!(r >= kMinRadius && r <= kMaxRadius))
-    throw InputError(fmt::format("--radius {} (must be finite, in [{:g}, {:g}])", text, kMinRadius, kMaxRadius));
-  return r;
-}
-
 int run_verify(const VerifyFlags& f) {
-  check_planning(f);
   std::vector<Quantity> quantities;
   for (const std::string& q : f.quantities)
-    quantities.push_back(parse_or_throw<Quantity>(q, "--quantity", parse_quantity, "gating, grad, loss"));
-  std::vector<uint64_t> samples;
-  for (const std::string& s : f.samples) samples.push_back(parse_samples(s));
+    quantities.push_back(parse_or_throw<Quantity>(q, "quantity", parse_quantity, "gating, grad, loss"));
   const bool planned = f.target_rel_error || f.time_budget;
-  if (planned) samples = {parse_samples(f.pilot_samples)};  // a placeholder: the planner chooses each N
-  for (uint64_t n : planned ? std::vector<uint64_t>{} : samples)
-    if (n < 1000)
-      std::fprintf(stderr, "relumc: warning: N = %llu is small: the z-test relies on the normal approximation of the mean, "
-                   "and its verdicts are not calibrated below N ~ 1e3\n", static_cast<unsigned long long>(n));
-  check_alpha(f.alpha);
+  std::vector<uint64_t> samples;
+  if (planned) {
+    samples = {parse_samples(f.pilot_samples, "pilot_samples")};  // a placeholder: the planner chooses each N
+  } else {
+    for (const std::string& s : f.samples) samples.push_back(parse_samples(s));
+    for (uint64_t n : samples)
+      if (n < 1000)
+        std::fprintf(stderr, "relumc: warning: N = %llu is small: the z-test relies on the normal approximation of the "
+                     "mean, and its verdicts are not calibrated below N ~ 1e3\n", static_cast<unsigned long long>(n));
+  }
 
   VerifyOptions opt;
   opt.seed = f.seed;
   opt.threads = f.threads;
   opt.alpha = f.alpha;
-  opt.precision = parse_or_throw<Precision>(f.precision, "--precision", parse_precision, "float, double");
-  opt.formula = parse_or_throw<Formula>(f.formula, "--formula", parse_formula,
+  opt.precision = parse_or_throw<Precision>(f.precision, "precision", parse_precision, "float, double");
+  opt.formula = parse_or_throw<Formula>(f.formula, "formula", parse_formula,
                                         "tian, sin-sign, theta-swap, lost-half, norm-swap, unscaled");
-  const InputKind input = parse_or_throw<InputKind>(f.input, "--input", parse_input, "gaussian, sphere, ball, cube");
-  const double radius = parse_radius(f.radius, input);
-  const Backend requested = parse_or_throw<Backend>(f.backend, "--backend", parse_backend, "auto, cpu, cuda");
-  opt.cpu_kernel = parse_or_throw<CpuKernel>(f.cpu_kernel, "--cpu-kernel", parse_cpu_kernel, "auto, simd, scalar");
+  const InputKind input = parse_or_throw<InputKind>(f.input, "input", parse_input, "gaussian, sphere, ball, cube");
+  const Backend requested = parse_or_throw<Backend>(f.backend, "backend", parse_backend, "auto, cpu, cuda");
+  opt.cpu_kernel = parse_or_throw<CpuKernel>(f.cpu_kernel, "cpu_kernel", parse_cpu_kernel, "auto, simd, scalar");
   cpu_kernel_name(opt.cpu_kernel);  // --cpu-kernel simd on a CPU without an FMA target: named before any work
   opt.progress = !f.quiet;
   opt.target_rel_error = f.target_rel_error.value_or(0);
   opt.time_budget = f.time_budget.value_or(0);
-  opt.pilot_samples = parse_samples(f.pilot_samples);
-  opt.max_samples = parse_samples(f.max_samples);
-  check_sample_plan(opt);  // before the journal is created: bad input writes nothing
+  opt.pilot_samples = parse_samples(f.pilot_samples, "pilot_samples");
+  opt.max_samples = parse_samples(f.max_samples, "max_samples");
+  opt.cuda_devices = f.devices;
 
   std::vector<Case> cases;
   if (!f.weights.empty()) {
-    cases = cases_from_weights_file(f.weights, quantities, samples);
+    cases = cases_from_weights_file(f.weights, quantities, samples, input, f.radius);
   } else {
     GridSpec spec;
     spec.quantities = quantities;
@@ -161,72 +137,29 @@ int run_verify(const VerifyFlags& f) {
     spec.teacher_units = f.teacher_units;
     spec.random_cases = f.random_cases;
     spec.samples = samples;
+    spec.input = input;
+    spec.radius = f.radius;
     cases = build_grid(spec, opt.seed);
   }
-  for (Case& c : cases) {
-    c.input = input;
-    c.radius = radius;
-    validate(c);
-  }
-  std::string backend_note;
-  opt.backend = resolve_backend(requested, &backend_note);
-  if (opt.backend == Backend::Cuda && input != InputKind::Gaussian) {
-    // The CUDA kernels draw Gaussian inputs only (issue #3): auto falls back, an explicit cuda is refused.
-    if (requested == Backend::Cuda)
-      throw InputError(fmt::format("--backend cuda with --input {}: the CUDA kernels draw Gaussian inputs only so far; "
-                                   "use --backend cpu or auto", f.input));
-    opt.backend = Backend::Cpu;
-    backend_note = fmt::format("cpu (auto: a CUDA device is usable, but the CUDA kernels draw Gaussian inputs only, "
-                               "not {})", f.input);
-  }
-  if (!f.devices.empty()) {
-    if (opt.backend != Backend::Cuda)
-      throw InputError(fmt::format("--devices {}: only the cuda backend uses devices, and this run uses {}",
-                                   fmt::join(f.devices, ","), backend_note));
-    for (size_t i = 0; i < f.devices.size(); ++i) {
-      if (f.devices[i] < 0) throw InputError(fmt::format("--devices: {} is not a device number", f.devices[i]));
-      for (size_t j = 0; j < i; ++j)
-        if (f.devices[j] == f.devices[i])
-          throw InputError(fmt::format("--devices: device {} is listed twice", f.devices[i]));
-    }
-    opt.cuda_devices = f.devices;
-  }
+  VerifyOutput out;
+  out.dir = f.out;
+  out.resume = f.resume;
+  out.restart = f.restart;
+  opt.backend = resolve_backend(requested, &out.backend_note, input);
   // Under mpirun the ranks split every case's chunks; only rank 0 prints and writes.
   const Distribution& dist = Distribution::process();
   opt.distribution = &dist;
-  opt.progress = opt.progress && dist.is_root();
-  const bool quiet = f.quiet || !dist.is_root();
-  if (dist.is_root()) ensure_writable_dir(f.out);
-
   opt.stop = install_stop_handlers();
-  Journal journal(f.out, journal_config(opt, cases), f.resume, f.restart, dist);
-  opt.journal = &journal;
-  const size_t total = cases.size();
   try {
-    const VerifyReport rep = run_verification(std::move(cases), opt);
-    if (dist.is_root()) {
-      try {
-        write_file_atomically(f.out + "/results.csv", results_csv(rep));
-        write_file_atomically(f.out + "/results.json", results_json(rep, backend_note));
-        journal.complete();
-      } catch (const std::exception& e) {
-        // A full or broken disk at the very end: every estimate is in the journal.
-        throw std::runtime_error(fmt::format("{}; no case is lost: {} holds all {} of them, so fix the cause and rerun "
-                                             "the same command with --resume",
-                                             e.what(), journal.path(), rep.cases.size()));
-      }
-    }
-    if (!quiet) {
-      print_table(rep, backend_note, stdout);
+    const VerifyReport rep = verify_to_directory(std::move(cases), opt, out);
+    if (!f.quiet && dist.is_root()) {
+      print_table(rep, out.backend_note, stdout);
       fmt::print("wrote {0}/results.csv and {0}/results.json\n", f.out);
     }
     return rep.passed ? kExitPass : kExitFail;
-  } catch (const Interrupted&) {
+  } catch (const Interrupted& e) {
     if (dist.is_root())
-      std::fprintf(stderr,
-                   "\nrelumc: stopped by signal %d at a chunk boundary after %zu of %zu cases; %s keeps them: rerun the "
-                   "same command with --resume to continue\n",
-                   stop_signal(), journal.finished().size(), total, journal.path().c_str());
+      std::fprintf(stderr, "\nrelumc: stopped by signal %d %s\n", stop_signal(), render_flags(e.what()).c_str());
     return 128 + stop_signal();
   }
 }

@@ -114,7 +114,7 @@ void validate(const Case& c) {
   validate_rows(c.teacher, c.Kstar, c.d, gating ? "e" : "teacher");
   if (gating && (c.K != 1 || c.Kstar != 1)) throw InputError("gating takes exactly one e and one w");
   if (has_radius(c.input) && !(c.radius >= kMinRadius && c.radius <= kMaxRadius))
-    throw InputError(fmt::format("--radius {} for the {} input (must be finite, in [{:g}, {:g}])", c.radius,
+    throw InputError("radius", fmt::format("{} for the {} input (must be finite, in [{:g}, {:g}])", c.radius,
                                  to_string(c.input), kMinRadius, kMaxRadius));
   if (c.samples < 2) throw InputError(fmt::format("samples = {} (must be >= 2: the standard error needs two)", c.samples));
 }

@@ -157,7 +157,7 @@ Endpoint classify_endpoint(const DynamicsSpec& s, const std::vector<double>& W) 
   if (!all_finite(W) || frobenius(W) > s.diverge_norm * scale) {
     e.outcome = Outcome::Diverged;
     e.loss = e.grad_norm = e.max_dist = nan;
-    e.note = all_finite(W) ? "|W| beyond --diverge-norm times |W*|" : "non-finite weights";
+    e.note = all_finite(W) ? "|W| beyond diverge_norm times |W*|" : "non-finite weights";
     return e;
   }
   const Snapshot sn = snapshot(s, W, -1);

@@ -44,12 +44,12 @@ void check_matrix(const std::vector<double>& m, int64_t rows, int64_t d, const c
   }
 }
 
-void check_positive(double v, const char* flag) {
-  if (!(v > 0) || !std::isfinite(v)) throw InputError(fmt::format("{} {} must be a finite number > 0", flag, v));
+void check_positive(double v, const char* field) {
+  if (!(v > 0) || !std::isfinite(v)) throw InputError(field, fmt::format("{} must be a finite number > 0", v));
 }
 
-void check_finite(double v, const char* flag) {
-  if (!std::isfinite(v)) throw InputError(fmt::format("{} {} must be finite", flag, v));
+void check_finite(double v, const char* field) {
+  if (!std::isfinite(v)) throw InputError(field, fmt::format("{} must be finite", v));
 }
 
 // x ~ N(0, I_d) of the initialisation stream of `run`, sample index `index`.
@@ -77,29 +77,29 @@ void validate(const DynamicsSpec& s) {
   if (s.K < 1) throw InputError(fmt::format("K = {} must be >= 1", s.K));
   if (s.Kstar < 1) throw InputError(fmt::format("K* = {} must be >= 1", s.Kstar));
   check_matrix(s.teacher, s.Kstar, s.d, "teacher");
-  if (!(s.lr > 0) || !std::isfinite(s.lr)) throw InputError(fmt::format("--lr {} must be a finite number > 0", s.lr));
-  if (s.steps < 0) throw InputError(fmt::format("--steps {} must be >= 0", s.steps));
-  if (s.batch < 0) throw InputError(fmt::format("--batch {} must be >= 0 (0: population gradient)", s.batch));
+  if (!(s.lr > 0) || !std::isfinite(s.lr)) throw InputError("lr", fmt::format("{} must be a finite number > 0", s.lr));
+  if (s.steps < 0) throw InputError("steps", fmt::format("{} must be >= 0", s.steps));
+  if (s.batch < 0) throw InputError("batch", fmt::format("{} must be >= 0 (0: population gradient)", s.batch));
   if (s.batch > 0 && static_cast<double>(s.batch) * static_cast<double>(s.steps) >= 0x1p64)
-    throw InputError(fmt::format("--batch {} x --steps {} exceeds the 2^64 samples of a stream", s.batch, s.steps));
+    throw InputError("batch", fmt::format("{} x `steps` {} exceeds the 2^64 samples of a stream", s.batch, s.steps));
   if (s.runs < 1 || s.runs >= static_cast<int64_t>(kInitStreamBase))
-    throw InputError(fmt::format("--runs {} must be in [1, 2^31)", s.runs));
+    throw InputError("runs", fmt::format("{} must be in [1, 2^31)", s.runs));
   for (int64_t t : s.record_steps)
-    if (t < 0 || t > s.steps) throw InputError(fmt::format("record step {} is outside [0, --steps {}]", t, s.steps));
-  check_positive(s.recover_tol, "--recover-tol");
-  check_positive(s.stall_tol, "--stall-tol");
-  check_positive(s.diverge_norm, "--diverge-norm");
-  if (!(s.stop_tol >= 0)) throw InputError(fmt::format("stop tolerance {} must be >= 0", s.stop_tol));
+    if (t < 0 || t > s.steps) throw InputError("record_steps", fmt::format("step {} is outside [0, `steps` {}]", t, s.steps));
+  check_positive(s.recover_tol, "recover_tol");
+  check_positive(s.stall_tol, "stall_tol");
+  check_positive(s.diverge_norm, "diverge_norm");
+  if (!(s.stop_tol >= 0)) throw InputError("stop_tol", fmt::format("{} must be >= 0", s.stop_tol));
   const InitSpec& in = s.init;
   switch (in.kind) {
-    case InitKind::Gaussian: check_positive(in.std, "--init-std"); break;
-    case InitKind::Ball: check_positive(in.radius, "--init-radius"); break;
+    case InitKind::Gaussian: check_positive(in.std, "init.std"); break;
+    case InitKind::Ball: check_positive(in.radius, "init.radius"); break;
     case InitKind::Weights: check_matrix(in.weights, s.K, s.d, "initial student weights"); break;
     case InitKind::Symmetric: {
-      check_finite(in.x, "--sym-x");
-      check_finite(in.y, "--sym-y");
+      check_finite(in.x, "init.x");
+      check_finite(in.y, "init.y");
       if (!(in.delta >= 0) || !std::isfinite(in.delta))
-        throw InputError(fmt::format("--delta {} must be a finite number >= 0", in.delta));
+        throw InputError("init.delta", fmt::format("{} must be a finite number >= 0", in.delta));
       if (s.K != s.Kstar)
         throw InputError(fmt::format("the symmetric initialisation needs K = K* (K = {}, K* = {})", s.K, s.Kstar));
       for (int64_t a = 0; a < s.Kstar; ++a)
@@ -110,7 +110,7 @@ void validate(const DynamicsSpec& s) {
                 "the symmetric initialisation needs an orthonormal teacher: w*_{} . w*_{} = {}", a, b, g));
         }
       if (in.delta == 0 && in.x == 0 && (in.y == 0 || s.K == 1))
-        throw InputError(fmt::format("--sym-x {} --sym-y {} --delta 0 gives a zero row", in.x, in.y));
+        throw InputError("init.x", fmt::format("{} `init.y` {} `init.delta` 0 gives a zero row", in.x, in.y));
       break;
     }
   }

@@ -63,7 +63,7 @@ void print_info(std::FILE* out) {
   std::string targets;
   for (const std::string& t : simd_targets_supported()) targets += (targets.empty() ? "" : " ") + t;
   fmt::print(out, "cpu SIMD targets (Highway, best first): {}\n", targets.empty() ? "none" : targets);
-  fmt::print(out, "cpu kernel (--cpu-kernel auto): {}{}\n", cpu_kernel_name(CpuKernel::Auto),
+  fmt::print(out, "cpu kernel (auto): {}{}\n", cpu_kernel_name(CpuKernel::Auto),
              simd_kernel_available() ? "" : " (the best target has no fused multiply-add)");
   std::string why;
   const bool gpu = cuda_usable(&why);

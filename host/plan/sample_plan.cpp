@@ -46,11 +46,16 @@ double predicted_seconds(const std::vector<Pilot>& pilots, double target, const 
 }  // namespace
 
 void check_sample_plan(const VerifyOptions& opt) {
+  if (!(opt.target_rel_error >= 0 && opt.target_rel_error < 1))
+    throw InputError("target_rel_error",
+                     fmt::format("{} is outside (0, 1): it is a relative error (0: none)", opt.target_rel_error));
+  if (!(opt.time_budget >= 0 && std::isfinite(opt.time_budget)))
+    throw InputError("time_budget", fmt::format("{} is not a positive number of seconds (0: none)", opt.time_budget));
   if (opt.pilot_samples < 1000)
-    throw InputError(fmt::format("--pilot-samples {} is below 1000: the pilot's standard error would be too rough",
+    throw InputError("pilot_samples", fmt::format("{} is below 1000: the pilot's standard error would be too rough",
                                  opt.pilot_samples));
   if (opt.max_samples < opt.pilot_samples)
-    throw InputError(fmt::format("--max-samples {} is below --pilot-samples {}", opt.max_samples, opt.pilot_samples));
+    throw InputError("max_samples", fmt::format("{} is below `pilot_samples` {}", opt.max_samples, opt.pilot_samples));
 }
 
 SamplePlan plan_samples(std::vector<Case>& cases, const std::vector<bool>& todo, const VerifyOptions& opt) {

@@ -45,9 +45,9 @@ void orthogonal_unit(const double* t, double* g, int64_t d) {
   normalize(g, d);
 }
 
-void check_positive_finite(const std::vector<double>& values, const char* what) {
+void check_positive_finite(const std::vector<double>& values, const char* field) {
   for (double v : values)
-    if (!(std::isfinite(v) && v > 0)) throw InputError(fmt::format("{} value {} (must be finite and > 0)", what, v));
+    if (!(std::isfinite(v) && v > 0)) throw InputError(field, fmt::format("{} (must be finite and > 0)", v));
 }
 
 struct Shape {
@@ -92,19 +92,19 @@ Case random_case(Quantity q, const Shape& s, double norm_w, double ratio, const 
 }  // namespace
 
 std::vector<Case> build_grid(const GridSpec& spec, uint64_t seed) {
-  if (spec.quantities.empty()) throw InputError("no quantity to verify");
+  if (spec.quantities.empty()) throw InputError("quantities", "is empty: no quantity to verify");
   for (double a : spec.angles)
-    if (!(a >= 0 && a <= kPi)) throw InputError(fmt::format("angle {} is outside [0, pi]", a));
-  check_positive_finite(spec.norms, "norm");
-  check_positive_finite(spec.ratios, "ratio |w*|/|w|");
+    if (!(a >= 0 && a <= kPi)) throw InputError("angles", fmt::format("{} is outside [0, pi]", a));
+  check_positive_finite(spec.norms, "norms");
+  check_positive_finite(spec.ratios, "ratios");
   for (int64_t d : spec.dims)
-    if (d < 1 || d > (int64_t{1} << 24)) throw InputError(fmt::format("dimension d = {} (must be in [1, 2^24])", d));
+    if (d < 1 || d > (int64_t{1} << 24)) throw InputError("dims", fmt::format("{} (must be in [1, 2^24])", d));
   for (int64_t k : spec.units)
-    if (k < 1 || k > 4096) throw InputError(fmt::format("student units K = {} (must be in [1, 4096])", k));
+    if (k < 1 || k > 4096) throw InputError("units", fmt::format("{} (must be in [1, 4096])", k));
   for (int64_t k : spec.teacher_units)
-    if (k < 1 || k > 4096) throw InputError(fmt::format("teacher units K* = {} (must be in [1, 4096])", k));
-  if (spec.random_cases < 0) throw InputError(fmt::format("random cases = {} (must be >= 0)", spec.random_cases));
-  if (spec.samples.empty()) throw InputError("no sample count given");
+    if (k < 1 || k > 4096) throw InputError("teacher_units", fmt::format("{} (must be in [1, 4096])", k));
+  if (spec.random_cases < 0) throw InputError("random_cases", fmt::format("{} (must be >= 0)", spec.random_cases));
+  if (spec.samples.empty()) throw InputError("samples", "is empty: no sample count given");
 
   std::vector<Case> cases;
   for (Quantity q : spec.quantities) {
@@ -142,36 +142,52 @@ std::vector<Case> build_grid(const GridSpec& spec, uint64_t seed) {
       }
     }
   }
+  const double radius = input_radius(spec.input, spec.radius);
   for (size_t k = 0; k < cases.size(); ++k) {
     cases[k].stream = static_cast<uint32_t>(k);
+    cases[k].input = spec.input;
+    cases[k].radius = radius;
     validate(cases[k]);
   }
   if (cases.size() >= kGeometryStreamBase) throw InputError(fmt::format("{} cases exceed 2^31", cases.size()));
   return cases;
 }
 
-uint64_t parse_samples(const std::string& text) {
+double input_radius(InputKind input, std::optional<double> radius) {
+  if (!has_radius(input)) {
+    if (radius)
+      throw InputError("radius", fmt::format("{} applies to `input` sphere and ball only, not {}", *radius,
+                                             to_string(input)));
+    return 0;
+  }
+  if (!radius) return kDefaultRadius;
+  if (!(*radius >= kMinRadius && *radius <= kMaxRadius))
+    throw InputError("radius", fmt::format("{} (must be finite, in [{:g}, {:g}])", *radius, kMinRadius, kMaxRadius));
+  return *radius;
+}
+
+uint64_t parse_samples(const std::string& text, std::string_view field) {
   const char* s = text.c_str();
-  if (text.empty()) throw InputError("samples: empty value");
+  if (text.empty()) throw InputError(field, "is empty");
   if (text.find_first_not_of("0123456789") == std::string::npos) {
     errno = 0;
     char* end = nullptr;
     const unsigned long long v = std::strtoull(s, &end, 10);
     if (errno == ERANGE || *end != '\0')
-      throw InputError(fmt::format("samples = {} is beyond the 2^64 samples one stream can address", text));
-    if (v == 0) throw InputError("samples = 0 (must be >= 2)");
+      throw InputError(field, fmt::format("{} is beyond the 2^64 samples one stream can address", text));
+    if (v == 0) throw InputError(field, "0 (must be >= 2)");
     return v;
   }
   // Only plain decimal scientific notation ("1e9", "2.5E6"): no sign, hex, spaces or inf.
   static const std::regex scientific("[0-9]+(\\.[0-9]*)?([eE]\\+?[0-9]+)?");
   if (!std::regex_match(text, scientific))
-    throw InputError(fmt::format("samples = '{}' is not a positive integer (plain or like 1e9)", text));
+    throw InputError(field, fmt::format("'{}' is not a positive integer (plain or like 1e9)", text));
   char* end = nullptr;
   const double v = std::strtod(s, &end);
-  if (v <= 0) throw InputError(fmt::format("samples = {} (must be a positive integer)", text));
-  if (v != std::floor(v)) throw InputError(fmt::format("samples = {} is not an integer", text));
+  if (v <= 0) throw InputError(field, fmt::format("{} (must be a positive integer)", text));
+  if (v != std::floor(v)) throw InputError(field, fmt::format("{} is not an integer", text));
   if (v >= 18446744073709551616.0)
-    throw InputError(fmt::format("samples = {} is beyond the 2^64 samples one stream can address", text));
+    throw InputError(field, fmt::format("{} is beyond the 2^64 samples one stream can address", text));
   return static_cast<uint64_t>(v);
 }
 

@@ -2,6 +2,7 @@
 // Weights files: user-given e, w (gating) and student, teacher matrices (grad, loss).
 #include "relumc/io/json.hpp"
 #include "relumc/plan/weights_file.hpp"
+#include "relumc/plan/sweep.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -44,7 +45,9 @@ std::vector<double> parse_matrix(const json& j, const std::string& where, int64_
 }  // namespace
 
 std::vector<Case> cases_from_weights_file(const std::string& path, const std::vector<Quantity>& quantities,
-                                          const std::vector<uint64_t>& samples) {
+                                          const std::vector<uint64_t>& samples, InputKind input,
+                                          std::optional<double> radius) {
+  const double r = input_radius(input, radius);
   const json j = detail::read_json_file(path, "weights file");
   if (!j.is_object()) throw InputError(fmt::format("weights file '{}': expected a JSON object", path));
   for (const auto& [key, value] : j.items())
@@ -86,6 +89,8 @@ std::vector<Case> cases_from_weights_file(const std::string& path, const std::ve
   }
   for (size_t k = 0; k < cases.size(); ++k) {
     cases[k].stream = static_cast<uint32_t>(k);
+    cases[k].input = input;
+    cases[k].radius = r;
     validate(cases[k]);
   }
   return cases;

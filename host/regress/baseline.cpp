@@ -88,7 +88,7 @@ Baseline parse_baseline(const std::string& text, const std::string& where, const
   }
   const std::string src = "baseline " + where;
   if (!j.is_object() || !j.contains("relumc_baseline"))
-    throw InputError(fmt::format("{}: not a relumc baseline (no \"relumc_baseline\" key; write one with --record)", src));
+    throw InputError(fmt::format("{}: not a relumc baseline (no \"relumc_baseline\" key; write one with `record`)", src));
   Fields f(j, src, "");
   Baseline b;
   b.path = where;
@@ -97,7 +97,7 @@ Baseline parse_baseline(const std::string& text, const std::string& where, const
   b.suite = f.string("suite", true);
   if (b.suite != suite.name)
     throw InputError(fmt::format("{} was recorded for suite '{}', not for suite '{}': refusing to compare (record a "
-                                 "baseline of this suite with --record)",
+                                 "baseline of this suite with `record`)",
                                  src, b.suite, suite.name));
   b.suite_digest = f.string("suite_digest", true);
   b.recorded_at = f.string("recorded_at", true);

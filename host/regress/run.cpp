@@ -30,6 +30,10 @@ std::vector<std::string> case_ids(const std::vector<Case>& cases, size_t group) 
     id += fmt::format(":norm={:.6g}", c.norm);
     if (c.quantity != Quantity::Gating) id += fmt::format(":ratio={:.6g}", c.ratio);
     id += fmt::format(":N={}", c.samples);
+    // Only non-Gaussian inputs are named, so the ids of Gaussian cases are those of earlier versions.
+    if (c.input != InputKind::Gaussian)
+      id += has_radius(c.input) ? fmt::format(":input={}:R={:.6g}", to_string(c.input), c.radius)
+                                : fmt::format(":input={}", to_string(c.input));
     // Repeated coordinates (random cases, duplicate grid values) are told apart by their order.
     const int n = ++seen[id];
     if (n > 1) id += fmt::format("#{}", n);
@@ -83,6 +87,18 @@ ThroughputResult measure_throughput(const ThroughputCheck& t, size_t index, cons
                         : (n % 2 ? rates[n / 2] : 0.5 * (rates[n / 2 - 1] + rates[n / 2]));
   r.normals_per_s = r.samples_per_s * static_cast<double>(t.d);
   return r;
+}
+
+Backend resolve_suite_backend(const Suite& s, const std::string& where, std::string* note) {
+  InputKind input = InputKind::Gaussian;
+  for (const CaseGroup& g : s.groups)
+    if (g.grid.input != InputKind::Gaussian) input = g.grid.input;
+  try {
+    return resolve_backend(s.backend, note, input);
+  } catch (const InputError& e) {
+    throw InputError(fmt::format("suite '{}' ({}) asks for backend {}: {}", s.name, where, to_string(s.backend),
+                                 render_fields(e.detail(), [](std::string_view key) { return std::string(key); })));
+  }
 }
 
 SuiteRun run_suite(const Suite& s, Backend backend, const std::string& backend_note, bool progress) {

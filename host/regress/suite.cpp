@@ -77,7 +77,7 @@ uint64_t sample_count(Fields& f, const json& v, const std::string& path) {
     try {
       n = parse_samples(v.get<std::string>());
     } catch (const InputError& e) {
-      f.fail(path, v, e.what());
+      f.fail(path, v, e.detail());
     }
   } else if (v.is_number_unsigned()) {
     n = v.get<uint64_t>();
@@ -127,6 +127,8 @@ CaseGroup parse_group(const json& j, const std::string& where, size_t g, const S
     spec.samples.push_back(sample_count(f, (*samples)[k], fmt::format("{}[{}]", f.at("samples"), k)));
   grp.formula = choice<Formula>(f, "formula", Formula::Tian, parse_formula,
                                 "tian, sin-sign, theta-swap, lost-half, norm-swap");
+  spec.input = choice<InputKind>(f, "input", InputKind::Gaussian, parse_input, "gaussian, sphere, ball, cube");
+  if (f.has("radius")) spec.radius = f.number("radius", true);
   f.reject_unknown();
   // Whatever the grid itself refuses (an angle other than 0, pi in d = 1, too many cases) is named here,
   // before anything runs.
@@ -135,7 +137,9 @@ CaseGroup parse_group(const json& j, const std::string& where, size_t g, const S
     if (cases.size() > kMaxGroupCases)
       throw InputError(fmt::format("{} cases (at most {} per group: split it)", cases.size(), kMaxGroupCases));
   } catch (const InputError& e) {
-    throw InputError(fmt::format("{}: groups[{}]: {}", where, g, e.what()));
+    // The grid's fields are this group's keys: named as they are written in the suite.
+    throw InputError(fmt::format("{}: groups[{}]: {}", where, g,
+                                 render_fields(e.what(), [](std::string_view key) { return std::string(key); })));
   }
   return grp;
 }

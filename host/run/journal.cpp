@@ -110,12 +110,12 @@ Journal::Journal(std::string dir, ordered_json config, bool resume, bool restart
     header = ordered_json::parse(lines[0], nullptr, false);
     if (header.is_discarded() || !header.is_object() || header.value("relumc_journal", 0) != kJournalVersion ||
         !header.contains("config"))
-      throw InputError(fmt::format("{} is not a relumc journal (or one of another version); use --restart to discard it",
+      throw InputError(fmt::format("{} is not a relumc journal (or one of another version); use `restart` to discard it",
                                    path_));
     for (size_t i = 1; i < lines.size(); ++i) {
       const ordered_json e = ordered_json::parse(lines[i], nullptr, false);
       if (e.is_discarded() || !e.is_object())
-        throw InputError(fmt::format("{} line {} is corrupt; use --restart to discard the journal", path_, i + 1));
+        throw InputError(fmt::format("{} line {} is corrupt; use `restart` to discard the journal", path_, i + 1));
       if (e.value("complete", false)) {
         complete = true;
         continue;
@@ -135,20 +135,20 @@ Journal::Journal(std::string dir, ordered_json config, bool resume, bool restart
   if (!resume) {
     if (exists && !lines.empty() && !complete && !restart)
       throw InputError(fmt::format(
-          "{} belongs to an unfinished run ({} cases done); add --resume to continue it, or --restart to discard it",
+          "{} belongs to an unfinished run ({} cases done); add `resume` to continue it, or `restart` to discard it",
           path_, finished_.size()));
     finished_.clear();
     kept = 0;
   } else if (lines.empty()) {
-    if (root_) std::fprintf(stderr, "relumc: --resume: no journal in %s yet; starting from the first case\n", path_.c_str());
+    if (root_) std::fprintf(stderr, "relumc: resume: no journal in %s yet; starting from the first case\n", path_.c_str());
     kept = 0;
   } else {
     const ordered_json& old = header["config"];
     for (const auto& [key, value] : config.items())
       if (!old.contains(key) || old[key] != value)
         throw InputError(fmt::format(
-            "--resume: {} was written by a different configuration: {} was {}, this run has {}; refusing to mix "
-            "their results (use the original flags, or --restart to discard the journal)",
+            "`resume`: {} was written by a different configuration: {} was {}, this run has {}; refusing to mix "
+            "their results (use the original settings, or `restart` to discard the journal)",
             path_, key, old.contains(key) ? old[key].dump() : "absent", value.dump()));
     if (root_)
       std::fprintf(stderr, "relumc: resuming %s: %zu of %zu cases already done\n", path_.c_str(), finished_.size(),

@@ -6,7 +6,10 @@
 #include "relumc/run/journal.hpp"
 #include "relumc/run/progress.hpp"
 
+#include "relumc/io/results.hpp"
+
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <chrono>
 
@@ -35,6 +38,24 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 }
 }  // namespace
 
+void check_verify_options(const VerifyOptions& opt) {
+  if (!(opt.alpha > 0 && opt.alpha < 1)) throw InputError("alpha", fmt::format("{} is outside (0, 1)", opt.alpha));
+  if (opt.backend == Backend::Auto) throw InputError("backend", "auto must be resolved (resolve_backend) before a run");
+  if (!opt.cuda_devices.empty()) {
+    if (opt.backend != Backend::Cuda)
+      throw InputError("cuda_devices", fmt::format("{}: only the cuda backend uses devices, and this run uses {}",
+                                                   fmt::join(opt.cuda_devices, ","), to_string(opt.backend)));
+    for (size_t i = 0; i < opt.cuda_devices.size(); ++i) {
+      if (opt.cuda_devices[i] < 0)
+        throw InputError("cuda_devices", fmt::format("{} is not a device number", opt.cuda_devices[i]));
+      for (size_t j = 0; j < i; ++j)
+        if (opt.cuda_devices[j] == opt.cuda_devices[i])
+          throw InputError("cuda_devices", fmt::format("device {} is listed twice", opt.cuda_devices[i]));
+    }
+  }
+  check_sample_plan(opt);
+}
+
 VerifyReport run_verification(std::vector<Case> cases, const VerifyOptions& opt) {
   const auto start = std::chrono::steady_clock::now();
   const Distribution& dist = opt.distribution ? *opt.distribution : Distribution::single();
@@ -54,7 +75,7 @@ VerifyReport run_verification(std::vector<Case> cases, const VerifyOptions& opt)
     for (const auto& [k, entry] : journal->finished()) {
       if (k >= rep.cases.size() || entry.estimate.mean.size() != static_cast<size_t>(components(rep.cases[k])) ||
           entry.estimate.std_error.size() != entry.estimate.mean.size() || entry.estimate.samples < 2)
-        throw InputError(fmt::format("{}: the entry of case {} does not fit this run's cases; use --restart",
+        throw InputError(fmt::format("{}: the entry of case {} does not fit this run's cases; use `restart`",
                                      journal->path(), k));
       todo[k] = false;
       rep.cases[k].samples = entry.estimate.samples;
@@ -93,6 +114,38 @@ VerifyReport run_verification(std::vector<Case> cases, const VerifyOptions& opt)
   progress.finish();
   rep.passed = apply_holm(rep.results, opt.alpha);
   rep.seconds = seconds_since(start);
+  return rep;
+}
+
+VerifyReport verify_to_directory(std::vector<Case> cases, const VerifyOptions& opt, const VerifyOutput& out) {
+  check_verify_options(opt);  // before the journal is created: bad input writes nothing
+  for (const Case& c : cases) validate(c);
+  const Distribution& dist = opt.distribution ? *opt.distribution : Distribution::single();
+  if (dist.is_root()) ensure_writable_dir(out.dir, "out");
+  VerifyOptions run_opt = opt;
+  run_opt.progress = opt.progress && dist.is_root();  // only rank 0 prints
+  Journal journal(out.dir, journal_config(run_opt, cases), out.resume, out.restart, dist);
+  run_opt.journal = &journal;
+  const size_t total = cases.size();
+  VerifyReport rep;
+  try {
+    rep = run_verification(std::move(cases), run_opt);
+  } catch (const Interrupted&) {
+    throw Interrupted(fmt::format("at a chunk boundary after {} of {} cases; {} keeps them: rerun the same command "
+                                  "with `resume` to continue", journal.finished().size(), total, journal.path()));
+  }
+  rep.options.journal = nullptr;  // the journal ends here
+  if (!dist.is_root()) return rep;
+  try {
+    write_file_atomically(out.dir + "/results.csv", results_csv(rep));
+    write_file_atomically(out.dir + "/results.json", results_json(rep, out.backend_note));
+    journal.complete();
+  } catch (const std::exception& e) {
+    // A full or broken disk at the very end: every estimate is in the journal.
+    throw std::runtime_error(fmt::format("{}; no case is lost: {} holds all {} of them, so fix the cause and rerun "
+                                         "the same command with `resume`",
+                                         e.what(), journal.path(), rep.cases.size()));
+  }
   return rep;
 }
 

@@ -369,17 +369,18 @@ TEST(Dynamics, BadInputIsNamed) {
       ADD_FAILURE() << "accepted; expected an error naming " << needle;
     } catch (const InputError& e) {
       EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+      EXPECT_EQ(std::string(e.what()).find("--"), std::string::npos) << "the library names fields, not flags: " << e.what();
     }
   };
   DynamicsSpec s = two_relus(3);
   EXPECT_NO_THROW(validate(s));
   DynamicsSpec b = s;
   b.lr = 0;
-  expect_error(b, "--lr 0");
+  expect_error(b, "`lr` 0");
   b.lr = -1;
-  expect_error(b, "--lr -1");
+  expect_error(b, "`lr` -1");
   b.lr = NAN;
-  expect_error(b, "--lr nan");
+  expect_error(b, "`lr` nan");
   b = s;
   b.init.kind = InitKind::Weights;
   b.init.weights = {1, 0, 0, 0, 0, 0};
@@ -394,8 +395,8 @@ TEST(Dynamics, BadInputIsNamed) {
   expect_error(b, "orthonormal");
   b = s;
   b.record_steps = {5000};
-  expect_error(b, "record step 5000");
+  expect_error(b, "`record_steps` step 5000");
   b = s;
   b.init.std = 0;
-  expect_error(b, "--init-std 0");
+  expect_error(b, "`init.std` 0");
 }

@@ -106,7 +106,7 @@ bool uses_simd(CpuKernel k) {
   if (k == CpuKernel::Scalar) return false;
   if (simd_kernel_available()) return true;
   if (k == CpuKernel::Simd)
-    throw InputError("--cpu-kernel simd: this CPU's best SIMD target (" + simd_target_name() +
+    throw InputError("cpu_kernel", "simd: this CPU's best SIMD target (" + simd_target_name() +
                      ") has no fused multiply-add, so it cannot reproduce the sample contract; use auto or scalar");
   return false;
 }

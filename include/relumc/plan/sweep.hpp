@@ -12,7 +12,9 @@
 
 #include "relumc/core/case.hpp"
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace relumc {
@@ -27,15 +29,23 @@ struct GridSpec {
   std::vector<int64_t> teacher_units{1};  // K*
   int random_cases = 0;                   // extra random (W, W*) per (d, K, K*, norm, ratio), grad/loss
   std::vector<uint64_t> samples{100000};
+  InputKind input = InputKind::Gaussian;  // distribution of x (relumc/math/input.hpp)
+  std::optional<double> radius;           // sphere and ball: R (none: kDefaultRadius); refused for the others
 };
 
 // n equally spaced angles from 0 to pi inclusive.
 std::vector<double> angle_steps(int n);
 
-// All cases of the grid, validated, with stream = index. Throws InputError on bad values.
+// All cases of the grid, validated, with stream = index, input and radius. Throws InputError naming the
+// field on bad values.
 std::vector<Case> build_grid(const GridSpec& spec, uint64_t seed);
 
 // Parses a sample count: a positive integer, written plainly or in scientific notation ("1e9").
-uint64_t parse_samples(const std::string& text);
+// The radius a case of this input gets: R for sphere and ball (none given: kDefaultRadius), checked to lie
+// in [kMinRadius, kMaxRadius]; 0 for the inputs without one, which refuse a given radius (InputError).
+double input_radius(InputKind input, std::optional<double> radius);
+
+// Errors name `field` (the setting the text came from: samples, pilot_samples, max_samples, ...).
+uint64_t parse_samples(const std::string& text, std::string_view field = "samples");
 
 }  // namespace relumc

@@ -37,6 +37,10 @@ struct SuiteRun {
   double seconds = 0;
 };
 
+// The suite's backend on this machine (resolve_backend with the suite's inputs: a group with a non-Gaussian
+// input keeps auto on the CPU and refuses cuda). InputError names the suite (`where`: its file) and why.
+Backend resolve_suite_backend(const Suite& s, const std::string& where, std::string* note);
+
 // Runs every group (Holm across the whole suite) and every throughput check on a resolved backend.
 SuiteRun run_suite(const Suite& s, Backend backend, const std::string& backend_note, bool progress);
 

@@ -67,8 +67,29 @@ struct VerifyReport {
 // The estimate options a verification run passes to every estimate (counter: progress, may be null).
 EstimateOptions estimate_options(const VerifyOptions& opt, std::atomic<uint64_t>* counter);
 
+// The options a run accepts (InputError naming the field): alpha in (0, 1); a resolved backend;
+// cuda_devices only with the cuda backend, each >= 0 and listed once; the planner's settings
+// (check_sample_plan).
+void check_verify_options(const VerifyOptions& opt);
+
 // Estimates and tests every case (skipping those the journal already holds), then applies Holm.
 // Throws Interrupted when opt.stop is set (the journal keeps every finished case).
 VerifyReport run_verification(std::vector<Case> cases, const VerifyOptions& opt);
+
+// Where a verification writes (verify_to_directory).
+struct VerifyOutput {
+  std::string dir = "relumc-out";  // DIR: journal.jsonl, results.csv, results.json
+  bool resume = false;             // continue the unfinished run journalled in DIR (same settings)
+  bool restart = false;            // discard an unfinished run's journal in DIR
+  std::string backend_note;        // why this backend (resolve_backend), recorded in results.json
+};
+
+// A whole verification into a directory, as `relumc verify` runs it: checks the options and DIR (bad input
+// writes nothing), opens DIR/journal.jsonl (resuming or refusing an unfinished one, relumc/run/journal.hpp),
+// runs every case, writes results.csv and results.json atomically and marks the journal complete. Under
+// MPI only rank 0 touches DIR. Throws InputError before any work; Interrupted when opt.stop is set, its
+// message saying how many cases the journal keeps; std::runtime_error when the final write fails, saying
+// that the journal holds every case (rerun with resume).
+VerifyReport verify_to_directory(std::vector<Case> cases, const VerifyOptions& opt, const VerifyOutput& out);
 
 }  // namespace relumc

@@ -3,11 +3,9 @@
 // run_dynamics -> writers), or one of the shipped experiments (--experiment NAME).
 #include "host/cli/common.hpp"
 
-#include <omp.h>
 #include <spawn.h>
 #include <sys/wait.h>
 
-#include <chrono>
 #include <cstdio>
 #include <memory>
 
@@ -167,21 +165,11 @@ int run_dynamics_only(const DynamicsFlags& f) {
     return run_experiment(f.experiment, o) ? kExitPass : kExitFail;
   }
   const DynamicsSpec s = spec_from_flags(f);
-  ensure_writable_dir(f.out);
-  const int threads = s.threads > 0 ? s.threads : omp_get_max_threads();
-  const auto t0 = std::chrono::steady_clock::now();
-  std::vector<RunResult> runs;
-  {
-    Progress progress({1.0}, {static_cast<uint64_t>(s.runs) * static_cast<uint64_t>(std::max<int64_t>(s.steps, 1))}, !f.quiet);
-    progress.begin_case(0);
-    runs = run_dynamics(s, progress.counter());
-    progress.finish();
-  }
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  write_dynamics_outputs(f.out, s, runs, seconds, threads);
+  const DynamicsOutcome o = dynamics_to_directory(s, f.out, !f.quiet);
   if (!f.quiet) {
-    print_dynamics_summary(s, runs, stdout);
-    fmt::print("wrote {0}/runs.csv, {0}/trajectories.csv, {0}/summary.json ({1:.2f} s, {2} threads)\n", f.out, seconds, threads);
+    print_dynamics_summary(s, o.runs, stdout);
+    fmt::print("wrote {0}/runs.csv, {0}/trajectories.csv, {0}/summary.json ({1:.2f} s, {2} threads)\n", f.out,
+               o.seconds, o.threads);
   }
   return kExitPass;
 }

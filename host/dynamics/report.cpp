@@ -2,11 +2,15 @@
 #include "relumc/dynamics/report.hpp"
 
 #include "relumc/core/version.hpp"
-#include "relumc/io/results.hpp"
+#include "relumc/io/files.hpp"
+#include "relumc/run/progress.hpp"
 
 #include <fmt/format.h>
 
+#include <omp.h>
+
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 
 namespace relumc {
@@ -192,6 +196,24 @@ void print_dynamics_summary(const DynamicsSpec& s, const std::vector<RunResult>&
   }
   if (!losses.empty()) fmt::print(out, "  stalled runs: median loss {:.6g}\n", median(losses));
   if (!gaps.empty()) fmt::print(out, "  |W_sgd - W_pop| at the end: median {:.6g}\n", median(gaps));
+}
+
+DynamicsOutcome dynamics_to_directory(const DynamicsSpec& s, const std::string& dir, bool progress) {
+  validate(s);
+  ensure_writable_dir(dir, "out");
+  DynamicsOutcome o;
+  o.threads = s.threads > 0 ? s.threads : omp_get_max_threads();
+  const auto t0 = std::chrono::steady_clock::now();
+  {
+    Progress line({1.0}, {static_cast<uint64_t>(s.runs) * static_cast<uint64_t>(std::max<int64_t>(s.steps, 1))},
+                  progress);
+    line.begin_case(0);
+    o.runs = run_dynamics(s, line.counter());
+    line.finish();
+  }
+  o.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  write_dynamics_outputs(dir, s, o.runs, o.seconds, o.threads);
+  return o;
 }
 
 }  // namespace relumc

@@ -7,6 +7,7 @@
 // Usage:
 //   const auto runs = relumc::run_dynamics(spec);
 //   relumc::write_dynamics_outputs("out", spec, runs, seconds, threads);
+//   // or all of it, with progress:  relumc::dynamics_to_directory(spec, "out", true);
 #pragma once
 
 #include "relumc/dynamics/dynamics.hpp"
@@ -36,5 +37,17 @@ std::string summary_json(const DynamicsSpec& s, const std::vector<RunResult>& ru
 void write_dynamics_outputs(const std::string& dir, const DynamicsSpec& s, const std::vector<RunResult>& runs,
                             double seconds, int threads);
 void print_dynamics_summary(const DynamicsSpec& s, const std::vector<RunResult>& runs, std::FILE* out);
+
+// What dynamics_to_directory ran.
+struct DynamicsOutcome {
+  std::vector<RunResult> runs;
+  double seconds = 0;
+  int threads = 1;
+};
+
+// A whole dynamics study into a directory, as `relumc dynamics` runs it: validates the spec and dir (bad
+// input writes nothing), runs every start (a progress line on stderr when `progress` and stderr is a
+// terminal), and writes runs.csv, trajectories.csv and summary.json atomically.
+DynamicsOutcome dynamics_to_directory(const DynamicsSpec& s, const std::string& dir, bool progress);
 
 }  // namespace relumc

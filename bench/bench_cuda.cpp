@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// GPU throughput (relumc/cuda_backend.hpp), timed with CUDA events (UseManualTime):
+// GPU throughput (relumc/backend/cuda/cuda_backend.hpp), timed with CUDA events (UseManualTime):
 //   BM_CudaRngFloor   the estimator's normals, drawn by the same code, only summed (the floor);
 //   BM_CudaEstimator  the fused estimators: grad at d in {16, 128, 1024} x K = K* in {1, 4, 16},
 //                     gating and loss at the same d (K = 1 and 4).

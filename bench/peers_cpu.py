@@ -11,7 +11,7 @@ per-component sums and sums of squares, in float64, with the samples drawn and r
 Each peer runs in its own subprocess, with OPENBLAS/OMP/MKL_NUM_THREADS set to --threads before
 NumPy or PyTorch is imported (and torch.set_num_threads). Sanity check in the same run: the NumPy and
 PyTorch estimates must agree within 5 combined standard errors in every component, and each peer
-must agree with the closed form (MATH.md, gradient for K ReLUs) within 5 standard errors. Above about
+must agree with the closed form (docs/mathematics.md, gradient for K ReLUs) within 5 standard errors. Above about
 1700 components (K*d) the limit is the Bonferroni bound at family-wise level 1e-3 instead (5.41 at
 K*d = 16000), so that a correct peer fails a check with probability at most 1e-3. Exit 0 when the
 checks pass, 1 when one fails, 2 on bad arguments or a peer that cannot run.
@@ -127,7 +127,7 @@ def weights(d, K, seed):
 
 
 def closed_form(W, Ws):
-    """MATH.md, K ReLUs: E grad_j = sum_j' EF(e_j, w_j') - sum_k EF(e_j, w*_k)."""
+    """docs/mathematics.md, K ReLUs: E grad_j = sum_j' EF(e_j, w_j') - sum_k EF(e_j, w*_k)."""
     import numpy as np
 
     def ef(e, w):

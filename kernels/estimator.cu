@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
-// The CUDA estimators: launcher (estimate_cuda, relumc/cuda_backend.hpp) and its two thin kernels.
+// The CUDA estimators: launcher (estimate_cuda, relumc/backend/cuda/cuda_backend.hpp) and its two thin kernels.
 //   estimator_kernel: block (g, y) adds range g of chunk y of the batch (kernels/estimator_agent.cuh)
 //   chunk_sum_kernel: per (chunk, component), the G range sums added in range order
-// Chunk sums come back to the host and are combined in chunk order, as in host/cpu_backend.cpp.
+// Chunk sums come back to the host and are combined in chunk order, as in host/backend/cpu/cpu_backend.cpp.
 // Compiled with --fmad=false (CMakeLists.txt): nvcc would otherwise contract a*b+c, and the per-sample
 // terms would no longer be the CPU's bits.
 #include "kernels/cuda_check.cuh"
@@ -183,7 +183,7 @@ Estimate estimate_cuda_t(const Case& c, const EstimateOptions& opt, const CudaOp
 
   dist.allgather_chunks(partial.data(), chunks, width);
   if (dist.any(stopped)) throw Interrupted("stopped at a chunk boundary");
-  // The CPU's own combination (host/cpu_backend.cpp): chunk order, then mean and standard error.
+  // The CPU's own combination (host/backend/cpu/cpu_backend.cpp): chunk order, then mean and standard error.
   return combine_chunk_sums(partial, chunks, m, N);
 }
 

@@ -4,7 +4,7 @@
 // philox_block, box_muller; lane_math-inl.hpp: Residual, GradientCoefficient, ...), the same functions
 // the CPU runs, so every per-sample term is bit-identical to the CPU's.
 //
-// Per tile of plan.samples samples (layout: relumc/detail/cuda_tiles.hpp):
+// Per tile of plan.samples samples (layout: relumc/backend/cuda/cuda_tiles.hpp):
 //   1. for each coordinate tile: draw x into shared X; P[u][s] continues the fused multiply-add chain
 //      w_u0 x_0, w_u1 x_1, ... in coordinate order (the CPU's order, so P is bit-identical);
 //   2. per sample, the coefficients C[j][s] from P;

@@ -63,7 +63,7 @@ Command add_regress_command(CLI::App& app) {
   auto flags = std::make_shared<RegressFlags>();
   CLI::App* cmd = app.add_subcommand(
       "regress", "run a regression suite (JSON); record or compare with a baseline; exit 0 pass, 1 fail, 2 bad input");
-  cmd->add_option("suite", flags->suite, "suite file (JSON, schema in README.md; e.g. suites/cpu-smoke.json)")->required();
+  cmd->add_option("suite", flags->suite, "suite file (JSON, schema in docs/regression-suites.md; e.g. suites/cpu-smoke.json)")->required();
   cmd->add_option("--record", flags->record, "write a baseline of this run to FILE (its directory must exist)");
   cmd->add_option("--baseline", flags->baseline, "compare with a baseline recorded earlier by --record");
   cmd->add_option("--out,-o", flags->out, "output directory for results.csv, throughput.csv and results.json")

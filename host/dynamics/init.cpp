@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Dynamics input checks, teachers and initialisations (layout of the random draws: relumc/dynamics.hpp).
+// Dynamics input checks, teachers and initialisations (layout of the random draws: relumc/dynamics/dynamics.hpp).
 #include "relumc/dynamics/dynamics.hpp"
 
 #include <fmt/format.h>

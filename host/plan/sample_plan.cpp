@@ -8,7 +8,7 @@
 // Stage 2: N fresh samples from the case's own stream, independent of stage 1. N depends only on
 // stage-1 data (and, under a time budget, on the clock), so conditionally on N the stage-2 samples are
 // an ordinary i.i.d. sample: the z-test keeps its stated level exactly as for a fixed N
-// (tests/test_sample_plan.cpp checks calibration and power under planning).
+// (tests/unit/test_sample_plan.cpp checks calibration and power under planning).
 //
 // Time budget B: the N are chosen for the smallest common target E' >= E whose predicted stage-2 time
 // sum_k N_k(E') / rate_k fits in what the pilots left of B (bisection on log E'): every case then ends

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Writers of a suite run: the table on stdout, the comparison table, results.json, results.csv and
-// throughput.csv (schema in README.md "Regression suites"). Numbers round-trip; never a NaN (null).
+// throughput.csv (schema in docs/regression-suites.md). Numbers round-trip; never a NaN (null).
 #include "relumc/core/version.hpp"
 
 #include "relumc/io/numbers.hpp"

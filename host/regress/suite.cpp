@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Suite files: strict parsing and validation (schema in README.md "Regression suites").
+// Suite files: strict parsing and validation (schema in docs/regression-suites.md).
 // Comments (// and /* */) are allowed, so a suite can explain itself; everything else is plain JSON.
 #include "relumc/core/hash.hpp"
 #include "relumc/io/json.hpp"

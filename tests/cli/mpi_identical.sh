@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# MPI distribution (relumc/distribution.hpp): `mpirun -np R relumc verify ...` for R = 1, 2, 3 writes
+# MPI distribution (relumc/run/distribution.hpp): `mpirun -np R relumc verify ...` for R = 1, 2, 3 writes
 # results.csv and results.json byte-identical to a plain single-process run (the JSON's "run" object,
 # which holds timings, thread and rank counts, excepted), for a fixed-N grid and for a planned
 # (--target-rel-error) one, whose N every rank must agree on.
-#   tests/mpi_identical.sh RELUMC MPIEXEC
+#   tests/cli/mpi_identical.sh RELUMC MPIEXEC
 set -euo pipefail
 relumc=$1
 mpiexec=$2

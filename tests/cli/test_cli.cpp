@@ -351,7 +351,7 @@ TEST_F(Cli, WeightsFileZeroRows) {
 TEST_F(Cli, WeightsFileNonFinite) {
   // 1e999 is valid JSON grammar but overflows a double. The message must name the value and the file.
   // (Currently the value is named but the file is not: nlohmann's out_of_range escapes the parse_error
-  // handler in host/weights_file.cpp and reaches the generic handler in main. See the report.)
+  // handler in host/plan/weights_file.cpp and reaches the generic handler in main. See the report.)
   const fs::path big = weights("overflow.json", R"({"e": [1, 0, 1e999], "w": [1, 2, 3]})");
   expect_bad_input(small({"--weights", big.string(), "-q", "gating"}), {"1e999", "overflow.json"});
   const fs::path big2 = weights("overflow-student.json", R"({"student": [[1, -1e999, 3]], "teacher": [[1, 1, 1]]})");

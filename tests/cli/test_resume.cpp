@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Crash safety of `relumc verify` (host/journal.hpp): a run killed with SIGKILL in the middle and then
+// Crash safety of `relumc verify` (relumc/run/journal.hpp): a run killed with SIGKILL in the middle and then
 // resumed gives results byte-identical to an uninterrupted run; SIGINT stops at a chunk boundary with
 // a resumable journal; a journal from another configuration, an unfinished journal without --resume, or
 // a corrupt one are refused with a message naming why, and nothing is lost.

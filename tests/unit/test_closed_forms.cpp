@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Closed forms of MATH.md items 1-4 against an independent, deterministic computation: numerical
+// Closed forms of docs/mathematics.md, closed forms 1-4 against an independent, deterministic computation: numerical
 // integration over the plane spanned by the vectors, x ~ N(0, I). No Monte Carlo here.
 //
 // Why the plane suffices: for x ~ N(0, I_d) the coordinates of x orthogonal to the span of the
@@ -591,7 +591,7 @@ TEST(ClosedFormsVsQuadrature, NetworkTwoStudentsThreeTeachers) {
 // ---------------------------------------------------------------------------------------------
 // Consistency and robustness
 
-// Paper Eq. 6 is MATH.md item 3 with K = K* = 1 (the self term is F(e, w) = w/2).
+// Paper Eq. 6 is docs/mathematics.md, closed form 3 with K = K* = 1 (the self term is F(e, w) = w/2).
 TEST(ClosedForms, SingleGradientEqualsPopulationGradientWithOneRelu) {
   double worst = 0;
   for_each_pair({0.5, 1.0, 3.0}, {0.3, 1.0, 2.5}, [&](const Pair& c, const std::string& what, const Plane& P) {

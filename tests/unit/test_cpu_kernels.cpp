@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The CPU chunk kernels (host/cpu_kernel.hpp): the SIMD instantiation returns the scalar reference's
+// The CPU chunk kernels (host/backend/cpu/cpu_kernel.hpp): the SIMD instantiation returns the scalar reference's
 // bits, lane partial for lane partial, on shapes that are not multiples of the vector width or of the
 // Philox block, on chunks that start anywhere (also across the 2^32 boundary of the sample index),
 // in both precisions, for every quantity; and whole estimates agree bit for bit across kernels.
@@ -83,7 +83,7 @@ TEST_F(CpuKernels, SimdEqualsScalarBitForBitFloat) {
       expect_same_partials<float>(s, b, e, 17);
 }
 
-// Every input distribution (relumc/input.hpp): sphere and ball (radius != 1, so the scale factor is
+// Every input distribution (relumc/math/input.hpp): sphere and ball (radius != 1, so the scale factor is
 // exercised) and cube draw the same bits on both kernels, every quantity, both precisions.
 TEST_F(CpuKernels, SimdEqualsScalarBitForBitEveryInput) {
   using relumc::InputKind;

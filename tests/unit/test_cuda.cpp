@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The CUDA backend against the CPU reference on the same samples (relumc/cuda_backend.hpp).
+// The CUDA backend against the CPU reference on the same samples (relumc/backend/cuda/cuda_backend.hpp).
 // Compiled by g++; every test that needs a device skips itself, saying why, where none is usable.
 // What needs a GPU: Cuda.* (equality to rounding with the bound of tests/cuda_agreement.hpp, bit-exact
 // x_i, bit-identical reruns, launch shapes that are not warp multiples, odd sizes) and

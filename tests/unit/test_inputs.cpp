@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Input distributions (relumc/input.hpp, the contract in relumc/sample_contract.hpp): the sample
+// Input distributions (relumc/math/input.hpp, the contract in relumc/math/sample_contract.hpp): the sample
 // moments of every input match theory (5 standard errors, fixed seeds); the sphere and the ball pass
 // with their exact scaled closed form and are rejected with the unscaled one or a wrong formula; cube
 // cases are measurements that never count as a pass or a fail; and the Gaussian draw is unchanged.
@@ -216,7 +216,7 @@ TEST(InputVerdicts, CubeCasesAreMeasuredNeverPassedOrFailed) {
     EXPECT_GT(r.deviation_se, 0);
   }
   // At d = 3, the cube's deviation from the variance-scaled formula is real and resolved: the
-  // measurement says something (the paper's observation, MATH.md), here > 5 standard errors somewhere.
+  // measurement says something (the paper's observation, docs/inputs.md), here > 5 standard errors somewhere.
   rep = verify(cases, relumc::Formula::Tian);
   double max_z = 0;
   for (size_t k = 0; k < rep.cases.size(); ++k)

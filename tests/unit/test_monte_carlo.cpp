@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Monte Carlo estimates (host/cpu_backend.cpp) against the closed forms (MATH.md items 1-4), the
-// determinism contract of DESIGN.md, the honesty of the reported standard error, and edge cases of N,
+// Monte Carlo estimates (host/backend/cpu/cpu_backend.cpp) against the closed forms (docs/mathematics.md, closed forms 1-4), the
+// determinism contract of docs/sample-contract.md, the honesty of the reported standard error, and edge cases of N,
 // d and the weights.
 //
 // Every test uses a fixed seed, so each is deterministic; every statistical threshold is derived from
@@ -233,7 +233,7 @@ TEST(MonteCarloAgreement, FloatMatchesDoubleOnTheSameSamples) {
   }
 }
 
-// ---- determinism (DESIGN.md "The sample contract") ----
+// ---- determinism (docs/sample-contract.md) ----
 
 bool bit_identical(const std::vector<double>& a, const std::vector<double>& b) {
   return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0;
@@ -364,7 +364,7 @@ TEST(MonteCarloEdges, ChunksPartitionTheSamples) {
 }
 
 // Sums of the per-sample quantity over samples 0..N-1 in plain sample order, with the same per-sample
-// arithmetic as the backend (precision T, the scalar lane math of relumc/detail/lane_math-inl.hpp and
+// arithmetic as the backend (precision T, the scalar lane math of relumc/math/detail/lane_math-inl.hpp and
 // fused multiply-add projections): the reference for small N.
 template <class T>
 struct Reference {
@@ -448,7 +448,7 @@ TEST(MonteCarloEdges, SmallAndUnevenNMatchThePlainSum) {
   }
 }
 
-// The estimator sums the contract's x_i of every input distribution (relumc/input.hpp).
+// The estimator sums the contract's x_i of every input distribution (relumc/math/input.hpp).
 TEST(MonteCarloEdges, EveryInputMatchesThePlainSum) {
   for (auto [input, radius] : {std::pair{relumc::InputKind::Sphere, 1.7}, std::pair{relumc::InputKind::Ball, 0.6},
                                std::pair{relumc::InputKind::Cube, 0.0}}) {

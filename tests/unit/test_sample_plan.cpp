@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The sample planner (--target-rel-error, --time-budget; host/sample_plan.cpp): Stein's two-stage
+// The sample planner (--target-rel-error, --time-budget; host/plan/sample_plan.cpp): Stein's two-stage
 // procedure keeps the verdict's level (calibration under planning), still rejects wrong formulas
 // (power), reaches the relative error it was asked for, honours a time budget, and is deterministic.
 #include "relumc/plan/sweep.hpp"
@@ -21,7 +21,7 @@ using relumc::Quantity;
 constexpr uint64_t kSeed = 20171703;
 constexpr int kThreads = 2;
 
-// The grid of tests/test_verdicts.cpp's calibration test: gating, grad and loss, K != K*, random cases.
+// The grid of tests/unit/test_verdicts.cpp's calibration test: gating, grad and loss, K != K*, random cases.
 std::vector<Case> calibration_cases() {
   GridSpec g;
   g.angles = {0.3, 0.9, 1.5, 2.1, 2.7};

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Statistical verdicts (host/verdict.cpp, host/verify.cpp): the normal p-value, the per-case test,
-// Holm's step-down procedure, and the two properties MATH.md asks of the verdict:
+// Statistical verdicts (host/stats/verdict.cpp, host/run/verify.cpp): the normal p-value, the per-case test,
+// Holm's step-down procedure, and the two properties docs/statistics.md asks of the verdict:
 //   calibration: with the correct formula the share of cases rejected at level alpha is close to alpha;
 //   power: the plausibly wrong formulas are rejected once N is large enough.
 // Seeds are fixed, so every test is deterministic; the calibration band is computed exactly from the

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-// The generic CPU chunk kernel (see host/cpu_kernel.hpp for the contract and summation order).
+// The generic CPU chunk kernel (see host/backend/cpu/cpu_kernel.hpp for the contract and summation order).
 //
-// Included, without an include guard, after relumc/detail/lane_math-inl.hpp in a namespace that
+// Included, without an include guard, after relumc/math/detail/lane_math-inl.hpp in a namespace that
 // provides the lane operations and the backend pieces listed in its "Inputs" section (PhiloxLanes,
 // UniformFromWord, ToDouble, FromDouble).
 // A tile is G lane groups of Lanes(d) samples: the kernel draws their d coordinates into X

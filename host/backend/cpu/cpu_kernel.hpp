@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 // The CPU chunk kernel: draws the samples of one chunk, gates them and sums them into lane partials.
 //
-// One generic kernel (host/cpu_kernel-inl.hpp) has two instantiations with identical arithmetic:
-//   scalar: one sample at a time (host/cpu_scalar.cpp), the portable reference;
-//   SIMD:   Google Highway, Lanes samples at a time, target picked at run time (host/cpu_simd.cpp).
+// One generic kernel (host/backend/cpu/cpu_kernel-inl.hpp) has two instantiations with identical arithmetic:
+//   scalar: one sample at a time (host/backend/cpu/cpu_scalar.cpp), the portable reference;
+//   SIMD:   Google Highway, Lanes samples at a time, target picked at run time (host/backend/cpu/cpu_simd.cpp).
 // Summation order, fixed by the kernel and not by the vector width: sample begin + t of a chunk goes
 // to lane partial t mod 8; each partial sums its samples in order; the caller combines the eight
 // partials of a component as ((p0+p1)+(p2+p3))+((p4+p5)+(p6+p7)). The scalar and SIMD paths, AVX2 or
-// AVX-512, therefore return the same bits (tests/test_cpu_kernels.cpp).
+// AVX-512, therefore return the same bits (tests/unit/test_cpu_kernels.cpp).
 #pragma once
 
 #include "relumc/core/case.hpp"
@@ -29,7 +29,7 @@ struct ChunkArgs {
   const T* rows = nullptr;  // (K + Kstar) x d, row-major: the student rows, then the teacher rows
   uint64_t seed = 0;
   uint32_t stream = 0;
-  InputKind input = InputKind::Gaussian;  // the distribution of x (relumc/input.hpp)
+  InputKind input = InputKind::Gaussian;  // the distribution of x (relumc/math/input.hpp)
   double radius = 0;                      // sphere and ball
 };
 

@@ -37,7 +37,7 @@ struct Case {
   std::vector<double> teacher;  // Kstar x d, row-major
   uint64_t samples = 0;
   uint32_t stream = 0;  // sample stream: the case's index in its sweep
-  InputKind input = InputKind::Gaussian;  // distribution of x (relumc/input.hpp)
+  InputKind input = InputKind::Gaussian;  // distribution of x (relumc/math/input.hpp)
   double radius = 0;                      // sphere and ball: R; 0 for the others
   // Grid coordinates, for tables and plots. angle < 0 means "not on the angle grid".
   std::string origin = "grid";  // grid | random | weights
@@ -56,7 +56,7 @@ double magnitude(const Case& c);
 // a sphere or ball radius outside [kMinRadius, kMaxRadius].
 void validate(const Case& c);
 // The closed form of the case's quantity (components(c) numbers), scaled by the input's E|x|^2/d
-// (relumc/input.hpp): exact for gaussian, sphere and ball; for the cube the variance-scaled formula
+// (relumc/math/input.hpp): exact for gaussian, sphere and ball; for the cube the variance-scaled formula
 // that its cases are measured against. Formula::Unscaled leaves the scale out (a wrong formula).
 std::vector<double> closed_form(const Case& c, Formula f = Formula::Tian);
 // Whether the case is a measurement (no exact closed form: the cube) rather than a verdict.

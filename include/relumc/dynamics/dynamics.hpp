@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 // Gradient descent on the student W (K x d) against a teacher W* (K* x d), many runs at once.
 //
-// Two gradients (MATH.md):
-//   population (batch = 0): the closed form E grad_j of relumc/closed_forms.hpp (population_gradient),
+// Two gradients (docs/mathematics.md):
+//   population (batch = 0): the closed form E grad_j of relumc/math/closed_forms.hpp (population_gradient),
 //     with the closed-form loss population_loss; no randomness after the initialisation.
 //   sampled (batch = B >= 1): the mean of B per-sample gradients grad_j l(x) = x 1(w_j.x > 0) r(x),
-//     r(x) = g(x; W) - g(x; W*), with x drawn by the sample contract (relumc/sample_contract.hpp) and
-//     the per-sample coefficient from relumc/detail/lane_math-inl.hpp (Residual, GradientCoefficient),
+//     r(x) = g(x; W) - g(x; W*), with x drawn by the sample contract (relumc/math/sample_contract.hpp) and
+//     the per-sample coefficient from relumc/math/detail/lane_math-inl.hpp (Residual, GradientCoefficient),
 //     the very code the Monte Carlo engine uses.
 //
 // Randomness layout (every run is reproducible bit for bit from (seed, run index)):

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The shipped dynamics experiments (`relumc dynamics --experiment NAME`), each reproducing a result of
-// the paper (MATH.md, "Dynamics the paper proves"), writing CSV + JSON into the output directory for
+// the paper (docs/mathematics.md, "Dynamics"), writing CSV + JSON into the output directory for
 // host/plots/plot_dynamics.py to draw:
 //   one-relu-radius    one ReLU, ball initialisation around 0: share of runs reaching w* against the
 //                      radius eps sqrt(2 pi/(d+1)) |w*| and d, beside the bound (1 - eps)/2; check:

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 // Best matching of student rows to teacher rows: the assignment that minimises the sum of costs.
 //
-// Used by the dynamics (relumc/dynamics.hpp) to measure |w_j - w*_pi(j)| "up to permutation": the
+// Used by the dynamics (relumc/dynamics/dynamics.hpp) to measure |w_j - w*_pi(j)| "up to permutation": the
 // student recovers the teacher when some permutation pi matches every row. Greedy matching (nearest
 // teacher first) is not enough: it can lock a row onto a teacher that another row needs more
-// (tests/test_dynamics.cpp has such cases), so the assignment is exact: brute force over all
+// (tests/unit/test_dynamics.cpp has such cases), so the assignment is exact: brute force over all
 // permutations for small sizes, the Hungarian algorithm (O(n^3)) beyond kBruteForceMax.
 //
 // Rectangular problems (K != K*) are padded with zero-cost dummies: with more students than teachers

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Writers of `relumc dynamics`: DIR/runs.csv (one row per run: the endpoint), DIR/trajectories.csv
 // (one row per run and recorded step) and DIR/summary.json (the spec, the outcome counts and every
-// run's endpoint). Schema in README.md ("Dynamics"). NaN is never written: an undefined value is an
-// empty CSV field or a JSON null. Files are written atomically (relumc/report.hpp).
+// run's endpoint). Schema in docs/dynamics.md. NaN is never written: an undefined value is an
+// empty CSV field or a JSON null. Files are written atomically (relumc/io/files.hpp).
 //
 // Usage:
 //   const auto runs = relumc::run_dynamics(spec);

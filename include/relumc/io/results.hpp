@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Writers: the table on stdout, DIR/results.csv and DIR/results.json (schema in README.md).
+// Writers: the table on stdout, DIR/results.csv and DIR/results.json (schema in docs/output.md).
 // Files are written atomically: a temporary file in the same directory, flushed, then renamed.
 #pragma once
 

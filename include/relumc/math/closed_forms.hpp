@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
-// Closed forms of Tian (ICML 2017) for x ~ N(0, I_d), per sample (MATH.md items 1-4).
+// Closed forms of Tian (ICML 2017) for x ~ N(0, I_d), per sample (docs/mathematics.md, closed forms 1-4).
 //
 // Written once for host and device. All vectors are contiguous double arrays of length d; matrices
 // are row-major with one row per unit. Every vector passed as a direction (e, student rows, and the
-// arguments of angle) must be nonzero: callers validate (host/sweep.cpp) before calling.
+// arguments of angle) must be nonzero: callers validate (host/plan/sweep.cpp) before calling.
 //
 // Formula selects the correct closed form (Tian) or one of the plausibly wrong variants that the
-// statistical tests must reject (MATH.md, "power"). The variants exist only so that every verification
+// statistical tests must reject (docs/mathematics.md, "Deliberately wrong formulas"). The variants exist only so that every verification
 // path can be shown to say "no".
 //
 // Usage:
@@ -27,7 +27,7 @@ enum class Formula : int {
   ThetaSwap,  // theta in place of pi - theta (and pi - theta in place of theta)
   LostHalf,   // a factor 1/2 lost
   NormSwap,   // |w| in place of |w*|
-  Unscaled,   // the Gaussian formula without the input's E|x|^2/d (wrong unless that is 1; relumc/case.hpp)
+  Unscaled,   // the Gaussian formula without the input's E|x|^2/d (wrong unless that is 1; relumc/core/case.hpp)
 };
 
 // Plain sum in index order, in the precision of its arguments (backends use it on float samples too).
@@ -80,7 +80,7 @@ RELUMC_HD inline void single_relu_gradient(const double* w, const double* wstar,
   for (int64_t c = 0; c < d; ++c) out[c] = half * (w[c] - wstar[c]) + (a * wstar[c] + b * w[c]) / (2 * kPi);
 }
 
-// MATH.md item 3: E grad_j = sum_j' E F(e_j, w_j') - sum_k E F(e_j, w*_k); out is K x d.
+// docs/mathematics.md, closed form 3: E grad_j = sum_j' E F(e_j, w_j') - sum_k E F(e_j, w*_k); out is K x d.
 RELUMC_HD inline void population_gradient(const double* W, int64_t K, const double* Wstar, int64_t Kstar,
                                           int64_t d, double* out, Formula f = Formula::Tian) {
   for (int64_t j = 0; j < K; ++j) {
@@ -102,7 +102,7 @@ RELUMC_HD inline double arccos_kernel(const double* u, const double* v, int64_t 
   return scale / (2 * kPi) * (s + a * cos(theta));
 }
 
-// MATH.md item 4: E l = 1/2 [sum kappa(w_j, w_j') - 2 sum kappa(w_j, w*_k) + sum kappa(w*_k, w*_k')].
+// docs/mathematics.md, closed form 4: E l = 1/2 [sum kappa(w_j, w_j') - 2 sum kappa(w_j, w*_k) + sum kappa(w*_k, w*_k')].
 RELUMC_HD inline double population_loss(const double* W, int64_t K, const double* Wstar, int64_t Kstar,
                                         int64_t d, Formula f = Formula::Tian) {
   double ss = 0, st = 0, tt = 0;

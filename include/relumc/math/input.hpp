@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Input distributions of x (MATH.md, "Other input distributions"): which ones relumc draws, and how
+// Input distributions of x (docs/mathematics.md, "Other input distributions"): which ones relumc draws, and how
 // their closed forms relate to the Gaussian ones.
 //
 //   gaussian  N(0, I_d)                                   E|x|^2/d = 1        closed form: exact
@@ -10,8 +10,8 @@
 // Every quantity relumc estimates is homogeneous of degree 2 in x, and for a spherically symmetric
 // x = r u (u uniform on the unit sphere, independent of r) each expectation is (E r^2 / d) times the
 // Gaussian one. The cube is not spherically symmetric: its cases are measurements of the deviation
-// from the variance-scaled formula, never verdicts (host/verdict.cpp). How x_i is drawn, to the bit,
-// is the sample contract (relumc/sample_contract.hpp); R defaults to 1 (the unit sphere and ball), so
+// from the variance-scaled formula, never verdicts (host/stats/verdict.cpp). How x_i is drawn, to the bit,
+// is the sample contract (relumc/math/sample_contract.hpp); R defaults to 1 (the unit sphere and ball), so
 // the scale is not 1 and a missing scale factor is caught (R = sqrt(d) on the sphere gives exactly
 // the Gaussian values).
 //

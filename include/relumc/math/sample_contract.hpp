@@ -11,15 +11,15 @@
 // with the uniforms, exact in their precision and never 0 or 1:
 //   double: u = (r + 1/2) 2^-32              float: u = (floor(r / 2^9) + 1/2) 2^-23
 // ln, sin and cos are not the C library's: they are relumc's own polynomials
-// (relumc/detail/lane_math-inl.hpp), single IEEE operations and fused multiply-adds in a fixed order,
+// (relumc/math/detail/lane_math-inl.hpp), single IEEE operations and fused multiply-adds in a fixed order,
 // about 1 ulp from the true values. So x_i is defined to the last bit, in each precision: the scalar
-// path, the SIMD path (host/cpu_simd.cpp) and the GPU compute the same bits. The radius
+// path, the SIMD path (host/backend/cpu/cpu_simd.cpp) and the GPU compute the same bits. The radius
 // sqrt(-2 ln u) is at most sqrt(2 ln 2^33) = 6.76 in double and sqrt(2 ln 2^24) = 5.77 in float; the
 // Gaussian mass the contract truncates beyond it is exp(-r^2/2) = 2^-33 (1.2e-10) and 2^-24 (6e-8). With seed S, stream 0, sample 0, block 0
 // the counter is all zeros, so the first four words equal cuRAND's host generator
-// (CURAND_RNG_PSEUDO_PHILOX4_32_10, seed S, offset 0); tests/test_sample_contract.cpp holds that.
+// (CURAND_RNG_PSEUDO_PHILOX4_32_10, seed S, offset 0); tests/unit/test_sample_contract.cpp holds that.
 //
-// Input distributions (relumc/input.hpp; --input). The Gaussian above is the default; the others are
+// Input distributions (relumc/math/input.hpp; --input). The Gaussian above is the default; the others are
 // built from the same words, so x_i stays a pure function of (S, s, i, input, R, d):
 //   sphere, radius R: g = the Gaussian coordinates g_0..g_{d-1} above;
 //                     S = sum_k g_k^2, in double, coordinate order, one fma each, from 0;
@@ -30,12 +30,12 @@
 //                     S^{d+1} are uniform in B^d (no pow, no exp, no rejection).
 //   cube:             x_k = u_k - 1/2, with u_k the exact uniform of word k (block k / 4, word k % 4),
 //                     one word per coordinate (so |x_k| <= 1/2 - 2^-33 in double, 1/2 - 2^-24 in float).
-// The math is relumc/detail/lane_math-inl.hpp (DrawInputLanes): the scalar path, the SIMD path and a
+// The math is relumc/math/detail/lane_math-inl.hpp (DrawInputLanes): the scalar path, the SIMD path and a
 // GPU kernel instantiate that one function.
 //
 // Addressable: i < 2^64 samples per stream, d < 2^34 coordinates, 2^32 streams. Streams below
 // kGeometryStreamBase are the sample streams of cases (case index); streams at or above it are used
-// only for drawing the random frames of a sweep (host/sweep.cpp), so frames and samples never overlap.
+// only for drawing the random frames of a sweep (host/plan/sweep.cpp), so frames and samples never overlap.
 //
 // Usage:
 //   double x[100];

@@ -28,7 +28,7 @@ struct SamplePlan {
 // the geometry streams, so the second stage's samples are independent of the chosen N.
 inline constexpr uint32_t kPilotStreamBase = 0x40000000u;
 
-// The planner (host/sample_plan.cpp): chooses the N of cases[k] for every k with todo[k], as described
+// The planner (host/plan/sample_plan.cpp): chooses the N of cases[k] for every k with todo[k], as described
 // at VerifyOptions::target_rel_error. Every rank returns the root's plan.
 SamplePlan plan_samples(std::vector<Case>& cases, const std::vector<bool>& todo, const VerifyOptions& opt);
 // The planner's settings: target_rel_error in [0, 1) and time_budget >= 0 and finite (0: off),

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Baselines of a regression suite and the comparison of a run against one.
 //
-// A baseline (JSON, schema in README.md) records, per case id, the verdict, p-value, Holm p-value,
+// A baseline (JSON, schema in docs/regression-suites.md) records, per case id, the verdict, p-value, Holm p-value,
 // relative error and largest |z|; per throughput check, samples/s and normals/s; and the identity of
 // the machine (CPU model, hardware threads, hostname, SIMD kernel) and of the build (version, git
 // commit, compiler, build type, flags, CUDA). compare() lists what changed. It fails on a failed

@@ -13,7 +13,7 @@ namespace relumc {
 void print_comparison(const Comparison& c, std::FILE* out);
 
 // The run (and, when given, its comparison) as DIR/results.json, DIR/results.csv (cases) and
-// DIR/throughput.csv (README.md "Regression suites").
+// DIR/throughput.csv (docs/regression-suites.md).
 std::string suite_results_json(const SuiteRun& run, const Comparison* cmp, const std::string& baseline_path);
 std::string suite_results_csv(const SuiteRun& run);
 std::string suite_throughput_csv(const SuiteRun& run);

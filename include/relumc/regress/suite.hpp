@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Regression suites: a suite file (JSON, schema in README.md "Regression suites") lists case groups
+// Regression suites: a suite file (JSON, schema in docs/regression-suites.md) lists case groups
 // (each a `relumc verify` grid, optionally with a deliberately wrong formula) and throughput checks.
 // run_suite estimates every case, applies Holm at the suite's alpha across the WHOLE suite (all groups
 // together), and times every throughput check. Running a suite: relumc/regress/run.hpp; baselines

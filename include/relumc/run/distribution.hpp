@@ -4,7 +4,7 @@
 // Each case's fixed sample chunks (estimate.hpp: chunk_count, chunk_begin) are cut into R contiguous
 // ranges; rank r computes range r; the chunk sums are then gathered so that every rank holds all of
 // them and combines them in chunk order. A run on R ranks therefore gives the numbers of a
-// one-process run bit for bit, for any R (tests/test_distribution.cpp, run under mpirun by CTest).
+// one-process run bit for bit, for any R (tests/cli/mpi_identical.sh, run under mpirun by CTest).
 // Only rank 0 prints, writes files and keeps the journal.
 //
 // MPI is optional at build time (CMake finds OpenMPI; RELUMC_HAVE_MPI). Even in an MPI build, MPI is

@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: MIT
 // The CUDA backend's launchers, in plain C++: no CUDA header, no stream, no device pointer, so host code
-// and tests compile with g++ and the CUDA boundary sits in kernels/*.cu (STYLE.md).
+// and tests compile with g++ and the CUDA boundary sits in kernels/*.cu (docs/architecture.md).
 //
-// What the GPU computes (kernels/estimator_kernel.cu, per-sample logic in relumc/cuda_estimator.hpp):
+// What the GPU computes (kernels/estimator.cu, per-sample logic in kernels/estimator_agent.cuh):
 // the same fixed chunks as the CPU (chunk_count/chunk_begin); chunk k is cut into G = blocks_per_chunk
 // contiguous sample ranges, one thread block each. A block draws a tile of samples from the sample
 // contract into shared memory (X never reaches global memory), projects them on the rows with the same
 // fused multiply-add chain in coordinate order as the CPU, gates them, and adds each component's terms
 // in sample order into that component's double accumulators (one owner thread per component). The G
 // range sums of a chunk are added in range order, the chunk sums on the host in chunk order, and
-// mean / standard error follow from sum and sum of squares exactly as in host/cpu_backend.cpp.
+// mean / standard error follow from sum and sum of squares exactly as in host/backend/cpu/cpu_backend.cpp.
 //
 // The block partials are not reduced with a CUB tree: a tree's shape follows the block size, and
 // ordered sums keep the numbers independent of it (and of the tile shape, device and device count).
@@ -21,7 +21,7 @@
 // projections, same coefficients); the CPU sums them in another order (eight lane partials), so the
 // two backends agree to the rounding of the sums: per component
 //   |sum_gpu - sum_cpu| <= 2 gamma_L sum_i |t_i|,  gamma_L = L u / (1 - L u), u = 2^-53,
-// with L the longest chain of additions (samples per chunk + number of chunks); tests/test_cuda.cpp.
+// with L the longest chain of additions (samples per chunk + number of chunks); tests/unit/test_cuda.cpp.
 //
 // Usage:
 //   relumc::Estimate e = relumc::estimate_cuda(c, {.seed = 1}, {});

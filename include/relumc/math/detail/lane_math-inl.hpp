@@ -4,15 +4,15 @@
 // and the per-sample quantities (relu, gates, residual, loss).
 //
 // This file is included, on purpose without an include guard, inside a namespace that provides the
-// lane operations: relumc (relumc/detail/scalar_ops.hpp, one lane, host and device) and each
-// relumc::HWY_NAMESPACE of host/cpu_simd.cpp (Google Highway vectors). D is a lane tag
+// lane operations: relumc (relumc/math/detail/scalar_ops.hpp, one lane, host and device) and each
+// relumc::HWY_NAMESPACE of host/backend/cpu/cpu_simd.cpp (Google Highway vectors). D is a lane tag
 // (Scalar<T> or Highway's Simd<T, N, 0>), V the value type of one lane group. Before including it,
 // define RELUMC_LANE_FN as the function prefix (e.g. `RELUMC_HD inline`).
 //
 // Bit-exactness: every line is a sequence of single IEEE operations (+ - * / sqrt floor, and MulAdd
 // as one fused multiply-add), with no compiler contraction (-ffp-contract=off), so every
 // instantiation returns the same bits for the same input. That is what lets the scalar path, the
-// SIMD path and the GPU draw the same x_i, bit for bit (tests/test_sample_contract.cpp).
+// SIMD path and the GPU draw the same x_i, bit for bit (tests/unit/test_sample_contract.cpp).
 //
 // The polynomials: log after fdlibm's e_log.c (double) and musl's logf.c (float); sin and cos on
 // [-pi/4, pi/4] after fdlibm's k_sin.c/k_cos.c (double) and Cephes' sinf/cosf (float). The argument
@@ -20,7 +20,7 @@
 // f = u - k/4 with k = floor(4u + 1/2) is exact and 2 pi u = 2 pi f + k pi/2.
 
 #ifndef RELUMC_LANE_FN
-#error "define RELUMC_LANE_FN before including relumc/detail/lane_math-inl.hpp"
+#error "define RELUMC_LANE_FN before including relumc/math/detail/lane_math-inl.hpp"
 #endif
 
 // ln(u) for u in (0, 1), positive and normal. Accurate to about 1 ulp (tests measure it).
@@ -105,7 +105,7 @@ RELUMC_LANE_FN void BoxMuller(D d, V u0, V u1, V& z0, V& z1) {
   z1 = radius * sn;
 }
 
-// ---- Inputs (relumc/input.hpp; the contract, to the bit, in relumc/sample_contract.hpp).
+// ---- Inputs (relumc/math/input.hpp; the contract, to the bit, in relumc/math/sample_contract.hpp).
 // Besides the lane operations, the including namespace provides the backend pieces
 //   PhiloxLanes(dw, seed, stream, first, j, r0, r1, r2, r3)   words of block j of samples first + lane
 //   UniformFromWord(d, r)                                      the contract's exact uniform of a word
@@ -180,7 +180,7 @@ RELUMC_LANE_FN void DrawInputLanes(D d, DW dw, D64 d64, const P& p, uint64_t fir
   }
 }
 
-// ---- Per-sample quantities (MATH.md "Setting"), from the projections p_j = w_j.x, q_k = w*_k.x.
+// ---- Per-sample quantities (docs/mathematics.md "Setting"), from the projections p_j = w_j.x, q_k = w*_k.x.
 // The vector quantities are x times per-row coefficients:
 //   gating: F(e, w; x) = x c,    c   = 1(e.x > 0) relu(w.x)                      (d components)
 //   grad:   grad_j l   = x c_j,  c_j = 1(p_j > 0) (sum relu(p) - sum relu(q))     (K x d)

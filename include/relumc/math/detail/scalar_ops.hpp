@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
-// Scalar versions of the lane operations that relumc/detail/lane_math-inl.hpp is written in.
+// Scalar versions of the lane operations that relumc/math/detail/lane_math-inl.hpp is written in.
 //
 // The lane math is written once, as templates over a lane tag D, and instantiated twice: here with
-// Scalar<T> (one lane; host and device) and in host/cpu_simd.cpp with Google Highway's tags (AVX2,
+// Scalar<T> (one lane; host and device) and in host/backend/cpu/cpu_simd.cpp with Google Highway's tags (AVX2,
 // AVX-512). The names and meanings follow Highway's (Set, MulAdd, IfThenElse, ...), so one source
 // reads the same in both. Every operation is a single IEEE operation rounded once (MulAdd is a fused
 // multiply-add), which is what makes the two instantiations, and the GPU, produce the same bits.
@@ -102,7 +102,7 @@ RELUMC_HD inline U FromDouble(Scalar<U>, double v) {
   return static_cast<U>(v);
 }
 
-// The uniform of one Philox word (see relumc/sample_contract.hpp): exact in both precisions.
+// The uniform of one Philox word (see relumc/math/sample_contract.hpp): exact in both precisions.
 RELUMC_HD inline double UniformFromWord(Scalar<double>, uint64_t r) {
   return (static_cast<double>(r) + 0.5) * 0x1p-32;
 }

@@ -11,6 +11,7 @@
 #include "relumc/dynamics/report.hpp"
 #include "relumc/dynamics/dynamics.hpp"
 #include "relumc/io/results.hpp"
+#include "relumc/io/schema.hpp"
 
 #include <fmt/format.h>
 
@@ -114,6 +115,7 @@ bool experiment_batch_gap(const ExperimentOptions& o) {
   const bool ok = std::fabs(slope + 0.5) <= 5 * se;
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   ordered_json j;
+  j["schema_version"] = kSchemaVersion;
   j["experiment"] = "batch-gap";
   j["setting"] = {{"K", 2}, {"K_star", 2}, {"d", 10}, {"teacher", "orthonormal"}, {"init", "gaussian std 0.3"},
                   {"lr", 0.1}, {"steps", 500}, {"seed", o.seed}, {"runs_per_batch", runs},

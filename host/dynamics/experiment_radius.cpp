@@ -11,6 +11,7 @@
 #include "relumc/dynamics/report.hpp"
 #include "relumc/dynamics/dynamics.hpp"
 #include "relumc/io/results.hpp"
+#include "relumc/io/schema.hpp"
 
 #include <fmt/format.h>
 
@@ -89,6 +90,7 @@ bool experiment_one_relu_radius(const ExperimentOptions& o) {
     }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   ordered_json j;
+  j["schema_version"] = kSchemaVersion;
   j["experiment"] = "one-relu-radius";
   j["setting"] = {{"K", 1}, {"K_star", 1}, {"teacher_norm", wstar}, {"init", "uniform in the ball of radius eps sqrt(2 pi/(d+1)) |w*| around 0"},
                   {"lr", lr}, {"steps", 20000}, {"gradient", "population (closed form)"}, {"seed", o.seed}, {"runs_per_point", runs}};

@@ -15,6 +15,7 @@
 #include "relumc/dynamics/report.hpp"
 #include "relumc/dynamics/dynamics.hpp"
 #include "relumc/io/results.hpp"
+#include "relumc/io/schema.hpp"
 
 #include <fmt/format.h>
 
@@ -60,6 +61,7 @@ bool experiment_symmetry_breaking(const ExperimentOptions& o) {
   const std::vector<int64_t> Ks{2, 3, 4, 5};
   bool ok = true;
   ordered_json j;
+  j["schema_version"] = kSchemaVersion;
   j["experiment"] = "symmetry-breaking";
   j["setting"] = {{"teacher", "orthonormal rows e_0 .. e_{K-1}"}, {"lr", kLr}, {"steps", kSteps},
                   {"gradient", "population (closed form)"}, {"seed", o.seed}};

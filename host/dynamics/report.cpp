@@ -3,6 +3,7 @@
 
 #include "relumc/core/version.hpp"
 #include "relumc/io/files.hpp"
+#include "relumc/io/schema.hpp"
 #include "relumc/run/progress.hpp"
 
 #include <fmt/format.h>
@@ -127,6 +128,7 @@ std::string trajectories_csv(const DynamicsSpec& s, const std::vector<RunResult>
 
 std::string summary_json(const DynamicsSpec& s, const std::vector<RunResult>& runs, double seconds, int threads) {
   ordered_json j;
+  j["schema_version"] = kSchemaVersion;
   j["relumc_version"] = kVersion;
   j["spec"] = spec_json(s);
   const auto counts = outcome_counts(runs);

@@ -2,6 +2,7 @@
 #include "relumc/io/results.hpp"
 
 #include "relumc/io/numbers.hpp"
+#include "relumc/io/schema.hpp"
 
 #include "relumc/core/version.hpp"
 
@@ -89,6 +90,7 @@ std::vector<Quantity> slope_quantities(const VerifyReport& rep) {
 std::string results_json(const VerifyReport& rep, const std::string& backend_note) {
   const VerifyOptions& o = rep.options;
   ordered_json j;
+  j["schema_version"] = kSchemaVersion;
   j["relumc_version"] = kVersion;
   j["backend"] = std::string(to_string(o.backend));
   j["backend_note"] = backend_note;

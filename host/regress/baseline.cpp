@@ -3,6 +3,7 @@
 #include "relumc/io/json.hpp"
 
 #include "relumc/io/numbers.hpp"
+#include "relumc/io/schema.hpp"
 #include "relumc/regress/baseline.hpp"
 
 #include <fmt/format.h>
@@ -49,6 +50,7 @@ std::string baseline_json(const SuiteRun& run) {
   const MachineIdentity m = this_machine();
   const BuildIdentity b = this_build();
   ordered_json j;
+  j["schema_version"] = kSchemaVersion;
   j["relumc_baseline"] = kBaselineFormat;
   j["suite"] = run.suite.name;
   j["suite_digest"] = run.suite.digest;
@@ -92,6 +94,14 @@ Baseline parse_baseline(const std::string& text, const std::string& where, const
   Fields f(j, src, "");
   Baseline b;
   b.path = where;
+  // Baselines recorded before "schema_version" existed are version 1; a newer one is refused.
+  if (const json* v = f.get("schema_version", false)) {
+    const int64_t version = f.integer_value(*v, "schema_version", 1, int64_t{1} << 30);
+    if (version > kSchemaVersion)
+      throw InputError(fmt::format("{}: schema_version {} is newer than this relumc reads (schema_version {}): "
+                                   "use a newer relumc, or record a new baseline with --record",
+                                   src, version, kSchemaVersion));
+  }
   if (f.integer("relumc_baseline", true, 0, 0, 1 << 30) != kBaselineFormat)
     f.fail("relumc_baseline", j["relumc_baseline"], fmt::format("this relumc reads baseline format {}", kBaselineFormat));
   b.suite = f.string("suite", true);

@@ -4,6 +4,7 @@
 #include "relumc/core/version.hpp"
 
 #include "relumc/io/numbers.hpp"
+#include "relumc/io/schema.hpp"
 #include "relumc/regress/report.hpp"
 
 #include <fmt/format.h>
@@ -52,6 +53,7 @@ void print_comparison(const Comparison& c, std::FILE* out) {
 std::string suite_results_json(const SuiteRun& run, const Comparison* cmp, const std::string& baseline_path) {
   const Suite& s = run.suite;
   ordered_json j;
+  j["schema_version"] = kSchemaVersion;
   j["relumc_version"] = kVersion;
   j["suite"] = s.name;
   j["suite_digest"] = s.digest;

@@ -46,6 +46,7 @@
 #include "relumc/io/json.hpp"
 #include "relumc/io/numbers.hpp"
 #include "relumc/io/results.hpp"
+#include "relumc/io/schema.hpp"
 #include "relumc/regress/baseline.hpp"
 #include "relumc/regress/identity.hpp"
 #include "relumc/regress/report.hpp"

@@ -5,6 +5,7 @@
 // another suite, malformed files) give the right exit status and a table that names the change, and
 // bad output places exit 2 with nothing written. CLI runs use tiny suites, except the shipped smoke
 // suite (a few seconds), which CI thereby runs: record a baseline, compare against it.
+#include "relumc/io/schema.hpp"
 #include "relumc/regress/report.hpp"
 #include "relumc/regress/run.hpp"
 #include "relumc/backend/cuda/cuda_backend.hpp"
@@ -14,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <set>
 
@@ -113,6 +115,58 @@ TEST(SuiteParse, ErrorsNameTheKeyPathAndValue) {
   expect_suite_error(tiny_with("\"repetitions\": 3", "\"repetitions\": 3, \"statistic\": \"mean\""),
                      {"throughput[0].statistic", "\"mean\""});
   expect_suite_error("{\"suite\": \"empty\", \"groups\": []}", {"at least one case group or throughput check"});
+}
+
+// ---------------------------------------------------------------- baseline schema_version
+
+// A minimal well-formed baseline of the tiny suite, as --record writes one (one case, no throughput).
+static nlohmann::ordered_json minimal_baseline() {
+  return nlohmann::ordered_json::parse(R"({"schema_version": 1, "relumc_baseline": 1, "suite": "tiny",
+    "suite_digest": "0123456789abcdef", "recorded_at": "2024-01-01T00:00:00Z", "seed": 7, "backend": "cpu",
+    "precision": "fp64", "threads": 2,
+    "machine": {"cpu_model": "cpu", "hostname": "host", "hardware_threads": 2, "simd_kernel": "scalar"},
+    "build": {"relumc_version": "0.0.0", "git_commit": "abc", "compiler": "gcc", "build_type": "Release",
+              "flags": "-O2", "cuda": false},
+    "passed": true,
+    "cases": {"g0:x": {"passed": true, "p_value": 0.5, "p_holm": null, "rel_error": 0.01, "max_abs_z": 1.2}},
+    "throughput": {}})");
+}
+
+TEST(BaselineParse, SchemaVersionOneOrAbsentIsReadANewerOneIsRefused) {
+  const relumc::Suite suite = relumc::parse_suite(tiny_suite(), "s.json");
+  nlohmann::ordered_json j = minimal_baseline();
+  const relumc::Baseline b = relumc::parse_baseline(j.dump(), "now.json", suite);
+  EXPECT_EQ(b.suite, "tiny");
+  ASSERT_EQ(b.cases.count("g0:x"), 1u);
+  EXPECT_TRUE(std::isnan(b.cases.at("g0:x").p_holm));
+  // A baseline recorded before schema_version existed: read as version 1.
+  j.erase("schema_version");
+  EXPECT_EQ(relumc::parse_baseline(j.dump(), "old.json", suite).cases.size(), 1u);
+  // A newer schema_version: refused, naming the file and the version.
+  j = minimal_baseline();
+  j["schema_version"] = relumc::kSchemaVersion + 1;
+  const std::string newer = std::to_string(relumc::kSchemaVersion + 1);
+  try {
+    relumc::parse_baseline(j.dump(), "future.json", suite);
+    ADD_FAILURE() << "a baseline with schema_version " << newer << " was accepted";
+  } catch (const relumc::InputError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("future.json"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("schema_version " + newer), std::string::npos) << msg;
+  }
+  // Not a positive integer: refused as malformed, naming the key.
+  for (const char* bad : {"0", "\"1\"", "1.5", "null"}) {
+    j = minimal_baseline();
+    j["schema_version"] = nlohmann::ordered_json::parse(bad);
+    try {
+      relumc::parse_baseline(j.dump(), "bad.json", suite);
+      ADD_FAILURE() << "schema_version " << bad << " was accepted";
+    } catch (const relumc::InputError& e) {
+      const std::string msg = e.what();
+      EXPECT_NE(msg.find("bad.json"), std::string::npos) << msg;
+      EXPECT_NE(msg.find("schema_version"), std::string::npos) << msg;
+    }
+  }
 }
 
 // ---------------------------------------------------------------- case ids and streams

@@ -48,7 +48,8 @@ struct Baseline {
 // The baseline of a run (what --record writes).
 std::string baseline_json(const SuiteRun& run);
 // Reads and validates a baseline; throws InputError naming the file and the key when it is malformed,
-// and refuses (InputError, saying why) a baseline recorded for another suite.
+// and refuses (InputError, saying why) a baseline recorded for another suite or with a newer
+// "schema_version" than kSchemaVersion (none: a baseline from before the key, read as version 1).
 Baseline parse_baseline(const std::string& text, const std::string& where, const Suite& suite);
 Baseline load_baseline(const std::string& path, const Suite& suite);
 

@@ -99,7 +99,7 @@ Baseline parse_baseline(const std::string& text, const std::string& where, const
     const int64_t version = f.integer_value(*v, "schema_version", 1, int64_t{1} << 30);
     if (version > kSchemaVersion)
       throw InputError(fmt::format("{}: schema_version {} is newer than this relumc reads (schema_version {}): "
-                                   "use a newer relumc, or record a new baseline with --record",
+                                   "use a newer relumc, or record a new baseline with `record`",
                                    src, version, kSchemaVersion));
   }
   if (f.integer("relumc_baseline", true, 0, 0, 1 << 30) != kBaselineFormat)

@@ -4,14 +4,10 @@
 #include "host/cli/common.hpp"
 
 #include <omp.h>
-#include <spawn.h>
-#include <sys/wait.h>
 
 #include <chrono>
 #include <cstdio>
 #include <memory>
-
-extern char** environ;
 
 namespace relumc::cli {
 namespace {
@@ -65,7 +61,7 @@ void add_dynamics_flags(CLI::App& cmd, DynamicsFlags& f) {
   cmd.add_option("--threads", f.threads, "CPU threads (0: all)")->check(kThreads)->capture_default_str();
   cmd.add_option("--out,-o", f.out, "output directory")->capture_default_str();
   cmd.add_flag("--quiet", f.quiet, "no summary on stdout, no progress on stderr");
-  cmd.add_flag("--plot", f.plot, "then draw the PNGs: /usr/bin/python3 host/plots/plot_dynamics.py DIR (from the source tree)");
+  cmd.add_flag("--plot", f.plot, "then draw the PNGs: /usr/bin/python3 plot_dynamics.py DIR (shipped in share/relumc/plots)");
 }
 
 DynamicsSpec spec_from_flags(const DynamicsFlags& f) {
@@ -132,27 +128,9 @@ DynamicsSpec spec_from_flags(const DynamicsFlags& f) {
 
 int run_dynamics_only(const DynamicsFlags& f);
 
-// Runs the plot script of the source tree on dir (argv, no shell). Returns false, saying why, on failure.
-bool plot(const std::string& dir) {
-  const std::string script = std::string(RELUMC_SOURCE_DIR) + "/host/plots/plot_dynamics.py";
-  std::vector<std::string> args{"/usr/bin/python3", script, dir};
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  int status = 0;
-  if (posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ) != 0 || waitpid(pid, &status, 0) != pid ||
-      !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    std::fprintf(stderr, "relumc: warning: plotting failed: /usr/bin/python3 %s %s (needs python3-matplotlib)\n",
-                 script.c_str(), dir.c_str());
-    return false;
-  }
-  return true;
-}
-
 int run_dynamics_cmd(const DynamicsFlags& f) {
   const int status = run_dynamics_only(f);
-  if (f.plot && !plot(f.out)) return kExitFail;
+  if (f.plot && !run_plot_script("plots/plot_dynamics.py", f.out, f.quiet)) return kExitFail;
   return status;
 }
 

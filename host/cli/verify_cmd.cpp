@@ -30,7 +30,7 @@ struct VerifyFlags {
   std::string precision = "double", backend = "auto", cpu_kernel = "auto", formula = "tian", out = "relumc-out";
   std::string input = "gaussian";
   std::string radius;  // empty: not given (sphere and ball default to kDefaultRadius)
-  bool quiet = false;
+  bool quiet = false, plot = false;
   bool resume = false, restart = false;
   std::optional<double> target_rel_error, time_budget;
   std::string pilot_samples = "1e4", max_samples = "1e12";
@@ -71,6 +71,9 @@ void add_verify_flags(CLI::App& cmd, VerifyFlags& f) {
   cmd.add_option("--radius", f.radius, "sphere and ball radius R (default 1: E|x|^2/d = R^2/d, R^2/(d+2))");
   cmd.add_option("--out,-o", f.out, "output directory for results.csv and results.json")->capture_default_str();
   cmd.add_flag("--quiet", f.quiet, "no table on stdout, no progress line");
+  cmd.add_flag("--plot", f.plot,
+               "then draw the PNGs: /usr/bin/python3 plot_results.py DIR (shipped in share/relumc/plots); "
+               "a failed plot is a warning");
   CLI::Option* resume = cmd.add_flag("--resume", f.resume,
       "continue the unfinished run whose journal is in --out (same flags), skipping its finished cases");
   cmd.add_flag("--restart", f.restart, "discard an unfinished run's journal in --out and start anew")->excludes(resume);
@@ -237,7 +240,13 @@ Command add_verify_command(CLI::App& app) {
   auto flags = std::make_shared<VerifyFlags>();
   CLI::App* cmd = app.add_subcommand("verify", "compare closed forms with Monte Carlo estimates; exit 0 pass, 1 fail, 2 bad input");
   add_verify_flags(*cmd, *flags);
-  return {cmd, [flags] { return run_verify(*flags); }};
+  return {cmd, [flags] {
+            const int status = run_verify(*flags);
+            // Results were written (pass or fail): draw them. A failed plot leaves the verdict alone.
+            if (flags->plot && (status == kExitPass || status == kExitFail) && Distribution::process().is_root())
+              run_plot_script("plots/plot_results.py", flags->out, flags->quiet);
+            return status;
+          }};
 }
 
 }  // namespace relumc::cli

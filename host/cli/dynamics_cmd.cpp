@@ -170,6 +170,9 @@ Command add_dynamics_command(CLI::App& app) {
   auto flags = std::make_shared<DynamicsFlags>();
   CLI::App* cmd = app.add_subcommand("dynamics", "gradient descent on the student from many starts; shipped experiments");
   add_dynamics_flags(*cmd, *flags);
+  cmd->footer(examples({{"relumc dynamics -K 2 -d 5 --runs 100 --plot", "100 starts; then the PNGs"},
+                        {"relumc dynamics -B 64 --compare-population --runs 20", "SGD beside population GD"},
+                        {"relumc dynamics --experiment symmetry-breaking -o sym --plot", "a shipped experiment"}}));
   return {cmd, [flags] { return run_dynamics_cmd(*flags); }};
 }
 

@@ -240,6 +240,9 @@ Command add_verify_command(CLI::App& app) {
   auto flags = std::make_shared<VerifyFlags>();
   CLI::App* cmd = app.add_subcommand("verify", "compare closed forms with Monte Carlo estimates; exit 0 pass, 1 fail, 2 bad input");
   add_verify_flags(*cmd, *flags);
+  cmd->footer(examples({{"relumc verify", "the default grid: 567 cases into relumc-out/"},
+                        {"relumc verify -q grad -d 100 -K 4 -n 1e6 --plot", "one quantity, K = 4; then the PNGs"},
+                        {"relumc verify --formula theta-swap", "a deliberately wrong closed form: exit 1"}}));
   return {cmd, [flags] {
             const int status = run_verify(*flags);
             // Results were written (pass or fail): draw them. A failed plot leaves the verdict alone.

@@ -40,7 +40,8 @@ struct VerifyFlags {
 void add_verify_flags(CLI::App& cmd, VerifyFlags& f) {
   cmd.add_option("--quantity,-q", f.quantities, "gating | grad | loss (several allowed)")->delimiter(',')->capture_default_str();
   cmd.add_option("--weights", f.weights,
-                 "JSON file: {\"e\":[..],\"w\":[..]} (gating), {\"student\":[[..]],\"teacher\":[[..]]} (grad, loss)");
+                 "JSON file: {\"e\":[..],\"w\":[..]} (gating), {\"student\":[[..]],\"teacher\":[[..]]} (grad, loss)")
+      ->type_name("FILE");
   cmd.add_option("--angles", f.angles, "angles in radians, in [0, pi] (overrides --angle-steps)")->delimiter(',');
   cmd.add_option("--angle-steps", f.angle_steps, "equally spaced angles from 0 to pi")->check(integer_in(1, 1e6))->capture_default_str();
   cmd.add_option("--norms", f.norms, "student norms |w|")->delimiter(',')->capture_default_str();
@@ -69,7 +70,8 @@ void add_verify_flags(CLI::App& cmd, VerifyFlags& f) {
                  "cube U[-1/2,1/2]^d (measured against the variance-scaled formula, no verdict)")
       ->capture_default_str();
   cmd.add_option("--radius", f.radius, "sphere and ball radius R (default 1: E|x|^2/d = R^2/d, R^2/(d+2))");
-  cmd.add_option("--out,-o", f.out, "output directory for results.csv and results.json")->capture_default_str();
+  cmd.add_option("--out,-o", f.out, "output directory for results.csv and results.json")
+      ->type_name("DIR")->capture_default_str();
   cmd.add_flag("--quiet", f.quiet, "no table on stdout, no progress line");
   cmd.add_flag("--plot", f.plot,
                "then draw the PNGs: /usr/bin/python3 plot_results.py DIR (shipped in share/relumc/plots); "

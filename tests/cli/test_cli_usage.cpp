@@ -243,13 +243,23 @@ TEST_F(Usage, VerifyPlotDrawsAndAFailedPlotIsOnlyAWarning) {
   EXPECT_NE(dyn.err.find("relumc: warning: plotting failed"), std::string::npos) << dyn.err;
 }
 
-TEST_F(Usage, DynamicsPlotUsesTheShippedScript) {
-  if (!have_matplotlib()) GTEST_SKIP() << "needs /usr/bin/python3 with matplotlib (Debian: python3-matplotlib)";
-  const std::vector<std::string> args{"dynamics", "--steps", "20", "--runs", "2", "--quiet", "--plot", "-o",
-                                      (root_ / "dyn").string()};
-  const RunResult r = run(args);
-  EXPECT_EQ(r.status, kPass) << describe(args, r);
-  EXPECT_TRUE(fs::exists(root_ / "dyn" / "trajectories.png")) << describe(args, r);
+TEST_F(Usage, PlotScriptsAreTheOnesBesideTheBinary) {
+  // A copy of relumc in P/bin with stand-in scripts in P/share/relumc/plots that leave a mark: --plot
+  // runs what lies beside the binary, never a script of the source tree.
+  const fs::path prefix = root_ / "p";
+  fs::create_directories(prefix / "bin");
+  fs::create_directories(prefix / "share" / "relumc" / "plots");
+  fs::copy_file(RELUMC_CLI_PATH, prefix / "bin" / "relumc");
+  for (const char* script : {"plot_dynamics.py", "plot_results.py"})
+    write_text(prefix / "share" / "relumc" / "plots" / script,
+               std::string("import sys\nopen(sys.argv[1] + '/mark', 'w').write('") + script + "')\n");
+  const std::string bin = (prefix / "bin" / "relumc").string();
+  const fs::path dyn = root_ / "dyn", ver = root_ / "ver";
+  const std::string quiet = " --quiet --plot >/dev/null 2>&1";
+  EXPECT_EQ(std::system(("'" + bin + "' dynamics --steps 5 -o '" + dyn.string() + "'" + quiet).c_str()), 0);
+  EXPECT_EQ(slurp(dyn / "mark"), "plot_dynamics.py");
+  EXPECT_EQ(std::system(("'" + bin + "' verify -d 3 --angle-steps 2 --norms 1 -n 2000 -o '" + ver.string() + "'" + quiet).c_str()), 0);
+  EXPECT_EQ(slurp(ver / "mark"), "plot_results.py");
 }
 
 }  // namespace

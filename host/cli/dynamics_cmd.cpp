@@ -3,13 +3,9 @@
 // run_dynamics -> writers), or one of the shipped experiments (--experiment NAME).
 #include "host/cli/common.hpp"
 
-#include <spawn.h>
-#include <sys/wait.h>
 
 #include <cstdio>
 #include <memory>
-
-extern char** environ;
 
 namespace relumc::cli {
 namespace {
@@ -41,7 +37,8 @@ void add_dynamics_flags(CLI::App& cmd, DynamicsFlags& f) {
   cmd.add_option("--init", f.init, "gaussian | ball | weights | symmetric")->capture_default_str();
   cmd.add_option("--init-std", f.init_std, "gaussian: std of each entry")->capture_default_str();
   cmd.add_option("--init-radius", f.init_radius, "ball: each row uniform in the ball of this radius around 0")->capture_default_str();
-  cmd.add_option("--weights", f.weights, "JSON {\"student\": [[..]], \"teacher\": [[..]] (optional)}: start (and teacher)");
+  cmd.add_option("--weights", f.weights, "JSON {\"student\": [[..]], \"teacher\": [[..]] (optional)}: start (and teacher)")
+      ->type_name("FILE");
   cmd.add_option("--sym-x", f.sym_x, "symmetric: x in w_j = x w*_j + y sum_{j' != j} w*_j'")->capture_default_str();
   cmd.add_option("--sym-y", f.sym_y, "symmetric: y")->capture_default_str();
   cmd.add_option("--delta", f.delta, "symmetric: size of a random perturbation of each row")->capture_default_str();
@@ -61,9 +58,9 @@ void add_dynamics_flags(CLI::App& cmd, DynamicsFlags& f) {
   cmd.add_option("--formula", f.formula, "closed form driving population GD: tian, or a wrong one (sin-sign, theta-swap, ...)")
       ->capture_default_str();
   cmd.add_option("--threads", f.threads, "CPU threads (0: all)")->check(kThreads)->capture_default_str();
-  cmd.add_option("--out,-o", f.out, "output directory")->capture_default_str();
+  cmd.add_option("--out,-o", f.out, "output directory")->type_name("DIR")->capture_default_str();
   cmd.add_flag("--quiet", f.quiet, "no summary on stdout, no progress on stderr");
-  cmd.add_flag("--plot", f.plot, "then draw the PNGs: /usr/bin/python3 host/plots/plot_dynamics.py DIR (from the source tree)");
+  cmd.add_flag("--plot", f.plot, "then draw the PNGs: /usr/bin/python3 plot_dynamics.py DIR (shipped in share/relumc/plots)");
 }
 
 DynamicsSpec spec_from_flags(const DynamicsFlags& f) {
@@ -130,27 +127,9 @@ DynamicsSpec spec_from_flags(const DynamicsFlags& f) {
 
 int run_dynamics_only(const DynamicsFlags& f);
 
-// Runs the plot script of the source tree on dir (argv, no shell). Returns false, saying why, on failure.
-bool plot(const std::string& dir) {
-  const std::string script = std::string(RELUMC_SOURCE_DIR) + "/host/plots/plot_dynamics.py";
-  std::vector<std::string> args{"/usr/bin/python3", script, dir};
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  int status = 0;
-  if (posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ) != 0 || waitpid(pid, &status, 0) != pid ||
-      !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    std::fprintf(stderr, "relumc: warning: plotting failed: /usr/bin/python3 %s %s (needs python3-matplotlib)\n",
-                 script.c_str(), dir.c_str());
-    return false;
-  }
-  return true;
-}
-
 int run_dynamics_cmd(const DynamicsFlags& f) {
   const int status = run_dynamics_only(f);
-  if (f.plot && !plot(f.out)) return kExitFail;
+  if (f.plot && !run_plot_script("plots/plot_dynamics.py", f.out, f.quiet)) return kExitFail;
   return status;
 }
 
@@ -180,6 +159,9 @@ Command add_dynamics_command(CLI::App& app) {
   auto flags = std::make_shared<DynamicsFlags>();
   CLI::App* cmd = app.add_subcommand("dynamics", "gradient descent on the student from many starts; shipped experiments");
   add_dynamics_flags(*cmd, *flags);
+  cmd->footer(examples({{"relumc dynamics -K 2 -d 5 --runs 100 --plot", "100 starts; then the PNGs"},
+                        {"relumc dynamics -B 64 --compare-population --runs 20", "SGD beside population GD"},
+                        {"relumc dynamics --experiment symmetry-breaking -o sym --plot", "a shipped experiment"}}));
   return {cmd, [flags] { return run_dynamics_cmd(*flags); }};
 }
 

@@ -65,6 +65,8 @@ Command add_power_command(CLI::App& app) {
   auto flags = std::make_shared<PowerFlags>();
   CLI::App* cmd = app.add_subcommand("power", "the N at which the engine rejects each deliberately wrong closed form");
   add_power_flags(*cmd, *flags);
+  cmd->footer(examples({{"relumc power", "every wrong formula, for gating, grad and loss"},
+                        {"relumc power -q grad -d 20 --max-samples 1e8", "one quantity, a longer ladder"}}));
   return {cmd, [flags] { return run_power(*flags); }};
 }
 

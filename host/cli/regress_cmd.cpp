@@ -61,16 +61,20 @@ int run_regress(const RegressFlags& f) {
 
 Command add_regress_command(CLI::App& app) {
   auto flags = std::make_shared<RegressFlags>();
-  CLI::App* cmd = app.add_subcommand(
-      "regress", "run a regression suite (JSON); record or compare with a baseline; exit 0 pass, 1 fail, 2 bad input");
-  cmd->add_option("suite", flags->suite, "suite file (JSON, schema in docs/regression-suites.md; e.g. suites/cpu-smoke.json)")->required();
-  cmd->add_option("--record", flags->record, "write a baseline of this run to FILE (its directory must exist)");
-  cmd->add_option("--baseline", flags->baseline, "compare with a baseline recorded earlier by --record");
+  CLI::App* cmd = app.add_subcommand("regress", "run a regression suite (JSON); record a baseline or compare with one");
+  cmd->add_option("SUITE", flags->suite,
+                  "suite file (JSON with comments; docs/regression-suites.md); shipped: suites/cpu-smoke.json, "
+                  "gpu-h200.json in the source tree and in PREFIX/share/relumc/suites")
+      ->required();
+  cmd->add_option("--record", flags->record, "write a baseline of this run to FILE (its directory must exist)")->type_name("FILE");
+  cmd->add_option("--baseline", flags->baseline, "compare with a baseline recorded earlier by --record")->type_name("FILE");
   cmd->add_option("--out,-o", flags->out, "output directory for results.csv, throughput.csv and results.json")
-      ->capture_default_str();
+      ->type_name("DIR")->capture_default_str();
   cmd->add_option("--throughput-gate", flags->gate,
                   "when a throughput drop fails the comparison: same-machine | always | never (default: the suite's)");
   cmd->add_flag("--quiet", flags->quiet, "no table on stdout, no progress line");
+  cmd->footer(examples({{"relumc regress suites/cpu-smoke.json --record base.json", "run it and keep a baseline"},
+                        {"relumc regress suites/cpu-smoke.json --baseline base.json", "later: compare with it"}}));
   return {cmd, [flags] { return run_regress(*flags); }};
 }
 

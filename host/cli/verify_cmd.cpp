@@ -30,7 +30,7 @@ struct VerifyFlags {
   std::string precision = "double", backend = "auto", cpu_kernel = "auto", formula = "tian", out = "relumc-out";
   std::string input = "gaussian";
   std::optional<double> radius;  // not given: sphere and ball default to kDefaultRadius
-  bool quiet = false;
+  bool quiet = false, plot = false;
   bool resume = false, restart = false;
   std::optional<double> target_rel_error, time_budget;
   std::string pilot_samples = "1e4", max_samples = "1e12";
@@ -40,7 +40,8 @@ struct VerifyFlags {
 void add_verify_flags(CLI::App& cmd, VerifyFlags& f) {
   cmd.add_option("--quantity,-q", f.quantities, "gating | grad | loss (several allowed)")->delimiter(',')->capture_default_str();
   cmd.add_option("--weights", f.weights,
-                 "JSON file: {\"e\":[..],\"w\":[..]} (gating), {\"student\":[[..]],\"teacher\":[[..]]} (grad, loss)");
+                 "JSON file: {\"e\":[..],\"w\":[..]} (gating), {\"student\":[[..]],\"teacher\":[[..]]} (grad, loss)")
+      ->type_name("FILE");
   cmd.add_option("--angles", f.angles, "angles in radians, in [0, pi] (overrides --angle-steps)")->delimiter(',');
   cmd.add_option("--angle-steps", f.angle_steps, "equally spaced angles from 0 to pi")->check(integer_in(1, 1e6))->capture_default_str();
   cmd.add_option("--norms", f.norms, "student norms |w|")->delimiter(',')->capture_default_str();
@@ -69,8 +70,12 @@ void add_verify_flags(CLI::App& cmd, VerifyFlags& f) {
                  "cube U[-1/2,1/2]^d (measured against the variance-scaled formula, no verdict)")
       ->capture_default_str();
   cmd.add_option("--radius", f.radius, "sphere and ball radius R (default 1: E|x|^2/d = R^2/d, R^2/(d+2))");
-  cmd.add_option("--out,-o", f.out, "output directory for results.csv and results.json")->capture_default_str();
+  cmd.add_option("--out,-o", f.out, "output directory for results.csv and results.json")
+      ->type_name("DIR")->capture_default_str();
   cmd.add_flag("--quiet", f.quiet, "no table on stdout, no progress line");
+  cmd.add_flag("--plot", f.plot,
+               "then draw the PNGs: /usr/bin/python3 plot_results.py DIR (shipped in share/relumc/plots); "
+               "a failed plot is a warning");
   CLI::Option* resume = cmd.add_flag("--resume", f.resume,
       "continue the unfinished run whose journal is in --out (same flags), skipping its finished cases");
   cmd.add_flag("--restart", f.restart, "discard an unfinished run's journal in --out and start anew")->excludes(resume);
@@ -170,7 +175,16 @@ Command add_verify_command(CLI::App& app) {
   auto flags = std::make_shared<VerifyFlags>();
   CLI::App* cmd = app.add_subcommand("verify", "compare closed forms with Monte Carlo estimates; exit 0 pass, 1 fail, 2 bad input");
   add_verify_flags(*cmd, *flags);
-  return {cmd, [flags] { return run_verify(*flags); }};
+  cmd->footer(examples({{"relumc verify", "the default grid: 567 cases into relumc-out/"},
+                        {"relumc verify -q grad -d 100 -K 4 -n 1e6 --plot", "one quantity, K = 4; then the PNGs"},
+                        {"relumc verify --formula theta-swap", "a deliberately wrong closed form: exit 1"}}));
+  return {cmd, [flags] {
+            const int status = run_verify(*flags);
+            // Results were written (pass or fail): draw them. A failed plot leaves the verdict alone.
+            if (flags->plot && (status == kExitPass || status == kExitFail) && Distribution::process().is_root())
+              run_plot_script("plots/plot_results.py", flags->out, flags->quiet);
+            return status;
+          }};
 }
 
 }  // namespace relumc::cli

@@ -8,7 +8,7 @@
 //   backend   estimates on the CPU (SIMD) or CUDA, chunking, backend resolution
 //   stats     verdicts (z, Sidak, Holm, slopes) and power
 //   run       a verification run: verify, journal, progress, stop requests, MPI ranks
-//   io        output files (atomic), JSON helpers, results writers, `info`
+//   io        output files (atomic), JSON helpers, results writers, `info`, shipped resources
 //   regress   regression suites and baselines
 //   dynamics  gradient descent on the student, matching, experiments
 //
@@ -45,6 +45,7 @@
 #include "relumc/io/info.hpp"
 #include "relumc/io/json.hpp"
 #include "relumc/io/numbers.hpp"
+#include "relumc/io/resources.hpp"
 #include "relumc/io/results.hpp"
 #include "relumc/io/schema.hpp"
 #include "relumc/regress/baseline.hpp"

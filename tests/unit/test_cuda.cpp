@@ -13,6 +13,7 @@
 #include "relumc/math/sample_contract.hpp"
 #include "tests/support/cli_support.hpp"
 #include "tests/support/cuda_agreement.hpp"
+#include "tests/support/philox_kat.hpp"
 
 #include <gtest/gtest.h>
 
@@ -178,6 +179,30 @@ TEST_F(Cuda, DrawsTheCpusSamplesBitForBit) {
       expect_same_x<double>(first, 37, d);
       expect_same_x<float>(first, 37, d);
     }
+}
+
+// The Philox known answers (tests/support/philox_kat.hpp, the same vectors as the scalar and SIMD front
+// ends) computed on the device by the library's philox_block, each answer's sample at every position of a
+// run that is not a warp multiple; the other samples of the run equal the host's words.
+TEST_F(Cuda, PhiloxKnownAnswersOnTheDevice) {
+#if RELUMC_HAVE_CUDA
+  using relumc::testing::Kat;
+  for (const Kat& k : relumc::testing::kPhiloxKats) {
+    for (int s = 0; s < relumc::testing::kKatLaneOffsets; ++s) {
+      const uint64_t first = k.sample() - static_cast<uint64_t>(s);  // wraps for i = 0, as the counter does
+      const size_t count = static_cast<size_t>(s) + 3;
+      const std::vector<uint32_t> words = relumc::testing::philox_words_device(k.seed(), k.stream(), first, k.block(), count);
+      EXPECT_EQ(relumc::testing::kat_mismatch(k, words, static_cast<size_t>(s)), "") << "offset " << s;
+      ASSERT_EQ(words.size(), 4 * count);
+      for (size_t row = 0; row < count; ++row) {
+        const relumc::PhiloxWords w = relumc::philox_block(k.seed(), k.stream(), first + row, k.block());
+        for (int t = 0; t < 4; ++t) EXPECT_EQ(words[4 * row + t], w.r[t]) << "row " << row << " word " << t;
+      }
+    }
+  }
+#else
+  GTEST_SKIP() << "this build has no CUDA";
+#endif
 }
 
 struct AgreementCase {

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // What every estimator backend must do, written once and instantiated per backend (as Kokkos's
 // core/unit_test/TestReduce.hpp is, through its category files):
-//   tests/unit/test_estimator_cpu.cpp   Cpu/Estimator/cpu.*    always runs
-//   tests/unit/test_estimator_cuda.cpp  Cuda/Estimator/cuda.*  skips itself where relumc::cuda_usable() is false
+//   tests/unit/test_estimator_cpu.cpp   gtest Cpu/Estimator/0.*, ctest Cpu.*<...CpuBackend>    always runs
+//   tests/unit/test_estimator_cuda.cpp  gtest Cuda/Estimator/0.*, ctest Cuda.*<...CudaBackend>  skips itself where
+//                                       relumc::cuda_usable() is false
 // On the same cases, each backend must: agree with the closed forms within the statistical band (5
 // standard errors per component plus a pooled chi-square; gating, grad, loss; odd d 1, 3, 7, 17, 33;
 // K != K*; float and double); give bit-identical reruns across its launch shapes, and count every sample
@@ -108,14 +109,6 @@ struct CudaBackend {
   static std::string describe(const Launch& o) {
     return "threads " + std::to_string(o.block_threads) + " G " + std::to_string(o.blocks_per_chunk) + " tile " +
            std::to_string(o.tile_samples) + "x" + std::to_string(o.coord_tile);
-  }
-};
-
-// Test names: Cpu/Estimator/cpu.Name, Cuda/Estimator/cuda.Name.
-struct BackendName {
-  template <class B>
-  static std::string GetName(int) {
-    return B::kName;
   }
 };
 

@@ -3,5 +3,5 @@
 #include "tests/unit/test_estimator.hpp"
 
 namespace relumc::testing {
-INSTANTIATE_TYPED_TEST_SUITE_P(Cpu, Estimator, ::testing::Types<CpuBackend>, BackendName);
+INSTANTIATE_TYPED_TEST_SUITE_P(Cpu, Estimator, ::testing::Types<CpuBackend>);
 }  // namespace relumc::testing

@@ -5,5 +5,5 @@
 #include "tests/unit/test_estimator.hpp"
 
 namespace relumc::testing {
-INSTANTIATE_TYPED_TEST_SUITE_P(Cuda, Estimator, ::testing::Types<CudaBackend>, BackendName);
+INSTANTIATE_TYPED_TEST_SUITE_P(Cuda, Estimator, ::testing::Types<CudaBackend>);
 }  // namespace relumc::testing

@@ -9,6 +9,8 @@
 // counter = {j, i lo, i hi, stream}, key = {seed lo, seed hi}.
 #pragma once
 
+#include "relumc/math/sample_contract.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -46,6 +48,18 @@ inline std::string kat_mismatch(const Kat& k, const std::vector<uint32_t>& words
              std::to_string(k.out[t]) + " (seed " + std::to_string(k.seed()) + " stream " + std::to_string(k.stream()) +
              " i " + std::to_string(k.sample()) + " j " + std::to_string(k.block()) + ", row " + std::to_string(row) + ")";
   return {};
+}
+
+// The known answers a draw of x_i reaches (its coordinates 4j..4j+3 come from block j; d is at most 2^24):
+// the first one (j = 0). For those, x_i's coordinates 4j..4j+3 are the Box-Muller normals of k.out.
+inline bool kat_reachable_by_draw(const Kat& k) { return k.block() < 1024; }
+
+template <class T>
+std::vector<T> kat_normals(const Kat& k) {
+  std::vector<T> z(4);
+  box_muller<T>(k.out[0], k.out[1], z[0], z[1]);
+  box_muller<T>(k.out[2], k.out[3], z[2], z[3]);
+  return z;
 }
 
 // The device front end (tests/support/philox_kat_device.cu, built with CUDA only): Philox words of block j

@@ -135,7 +135,8 @@ TEST_F(Cuda, DrawsTheCpusSamplesBitForBit) {
 
 // The Philox known answers (tests/support/philox_kat.hpp, the same vectors as the scalar and SIMD front
 // ends) computed on the device by the library's philox_block, each answer's sample at every position of a
-// run that is not a warp multiple; the other samples of the run equal the host's words.
+// run that is not a warp multiple; the other samples of the run equal the host's words. The answers a
+// draw reaches are checked through draw_samples_cuda as well.
 TEST_F(Cuda, PhiloxKnownAnswersOnTheDevice) {
 #if RELUMC_HAVE_CUDA
   using relumc::testing::Kat;
@@ -150,6 +151,19 @@ TEST_F(Cuda, PhiloxKnownAnswersOnTheDevice) {
         const relumc::PhiloxWords w = relumc::philox_block(k.seed(), k.stream(), first + row, k.block());
         for (int t = 0; t < 4; ++t) EXPECT_EQ(words[4 * row + t], w.r[t]) << "row " << row << " word " << t;
       }
+    }
+  }
+  // Through the draw of x_i (draw_samples_cuda), for the answers a draw reaches: the Box-Muller normals.
+  for (const Kat& k : relumc::testing::kPhiloxKats) {
+    if (!relumc::testing::kat_reachable_by_draw(k)) continue;
+    const int64_t d = 4 * (static_cast<int64_t>(k.block()) + 1);
+    const std::vector<double> x = relumc::draw_samples_cuda<double>(k.seed(), k.stream(), k.sample(), 1, d);
+    const std::vector<float> xf = relumc::draw_samples_cuda<float>(k.seed(), k.stream(), k.sample(), 1, d);
+    const std::vector<double> z = relumc::testing::kat_normals<double>(k);
+    const std::vector<float> zf = relumc::testing::kat_normals<float>(k);
+    for (int t = 0; t < 4; ++t) {
+      EXPECT_EQ(x[static_cast<size_t>(d - 4 + t)], z[t]) << "coordinate " << d - 4 + t;
+      EXPECT_EQ(xf[static_cast<size_t>(d - 4 + t)], zf[t]) << "coordinate " << d - 4 + t << " float";
     }
   }
 #else

@@ -34,6 +34,19 @@ TEST(SampleContract, PhiloxKnownAnswersThroughCounterLayout) {
     for (int t = 0; t < 4; ++t) EXPECT_EQ(w.r[t], k.out[t]) << "word " << t;
     const std::vector<uint32_t> words(w.r, w.r + 4);
     EXPECT_EQ(relumc::testing::kat_mismatch(k, words, 0), "");
+    // Through the draw of x_i, for the answers a draw reaches: coordinates 4j..4j+3 are their normals.
+    if (!relumc::testing::kat_reachable_by_draw(k)) continue;
+    const int64_t d = 4 * (static_cast<int64_t>(k.block()) + 1);
+    std::vector<double> x(static_cast<size_t>(d));
+    std::vector<float> xf(static_cast<size_t>(d));
+    relumc::draw_sample<double>(k.seed(), k.stream(), k.sample(), d, x.data());
+    relumc::draw_sample<float>(k.seed(), k.stream(), k.sample(), d, xf.data());
+    const std::vector<double> z = relumc::testing::kat_normals<double>(k);
+    const std::vector<float> zf = relumc::testing::kat_normals<float>(k);
+    for (int t = 0; t < 4; ++t) {
+      EXPECT_EQ(x[static_cast<size_t>(d - 4 + t)], z[t]) << "coordinate " << d - 4 + t;
+      EXPECT_EQ(xf[static_cast<size_t>(d - 4 + t)], zf[t]) << "coordinate " << d - 4 + t << " float";
+    }
   }
 }
 

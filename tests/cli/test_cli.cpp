@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 // End-to-end tests of the `relumc` command line: exit status (0 pass, 1 fail, 2 bad input or usage),
-// error messages that name the bad value, nothing written on bad input, the results.csv and
-// results.json schema, weights files, and determinism across thread counts and reruns.
+// error messages that name the flag and the bad value (one test per class of error: which values each
+// parser refuses is tested on the library, without a process, in tests/unit/test_parsers.cpp), nothing
+// written on bad input, the results.csv and results.json schema, weights files, and determinism across
+// thread counts and reruns.
 //
 // Every test runs the built binary (RELUMC_CLI_PATH) by fork/exec in its own mkdtemp directory, with
 // stdout and stderr captured separately, on tiny problems (d = 3, a few thousand samples).
@@ -28,6 +30,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "relumc/backend/cuda/cuda_backend.hpp"
 #include "tests/support/cli_support.hpp"
 
 namespace fs = std::filesystem;
@@ -67,8 +70,8 @@ class Cli : public TempDirTest {
 
   // The command exits 2, names every needle on stderr (case-insensitive; the temp root is masked so
   // digits in its random name do not count), and leaves no file at all in --out.
-  void expect_bad_input(const std::vector<std::string>& args, const std::vector<std::string>& needles,
-                        const fs::path& out = {}) const {
+  RunResult expect_bad_input(const std::vector<std::string>& args, const std::vector<std::string>& needles,
+                             const fs::path& out = {}) const {
     const RunResult r = run(args);
     const std::string what = describe(args, r);
     EXPECT_EQ(r.status, kUsage) << what;
@@ -82,6 +85,7 @@ class Cli : public TempDirTest {
     EXPECT_FALSE(fs::exists(dir / "results.json")) << what;
     const std::set<std::string> left = files_under(dir);
     EXPECT_TRUE(left.empty()) << "files left in --out: " << ::testing::PrintToString(left) << "\n" << what;
+    return r;
   }
 
   json read_json() const {
@@ -321,178 +325,64 @@ TEST_F(Cli, InfoNamesBackendsCpuKernelAndGpu) {
 }
 
 // ---------------------------------------------------------------- bad input: exit 2, named, nothing written
+// One end-to-end test per class of error: what the library refuses (rendered by the CLI as --flag), what
+// only the CLI checks (CLI11 usage, integer flags, subcommands), and the output place. Each value the
+// library refuses is tested where it is refused, without a process (tests/unit/test_parsers.cpp).
 
-TEST_F(Cli, UnknownCpuKernel) { expect_bad_input(small({"--cpu-kernel", "avx9"}), {"--cpu-kernel", "avx9"}); }
+// A grid value the library refuses (build_grid, field `angles`), shown as its flag.
+TEST_F(Cli, BadGridValueIsNamedAsItsFlag) { expect_bad_input(small({"--angles", "4"}), {"--angles", "4"}); }
 
-TEST_F(Cli, AngleOutsideZeroPi) {
-  expect_bad_input(small({"--angles", "4"}), {"angle", "4"});
-  expect_bad_input(small({"--angles", "-0.1"}), {"angle", "-0.1"});
-  expect_bad_input(small({"--angles", "0.5,3.2"}), {"3.2"});
-  expect_bad_input(small({"--angles", "nan"}), {"angle", "nan"});
-  expect_bad_input(small({"--angles", "inf"}), {"angle", "inf"});
-}
+// A sample count the library's parser refuses (parse_samples, field `samples`).
+TEST_F(Cli, BadSampleCountIsNamedAsItsFlag) { expect_bad_input(small({"--samples", "abc"}), {"--samples", "abc"}); }
 
-TEST_F(Cli, NonFiniteOrNonPositiveGridValues) {
-  expect_bad_input(small({"--norms", "inf"}), {"norm", "inf"});
-  expect_bad_input(small({"--norms", "0"}), {"norm", "0"});
-  expect_bad_input(small({"--ratios", "nan"}), {"ratio", "nan"});
-  expect_bad_input(small({"--ratios", "-2"}), {"ratio", "-2"});
-}
-
-TEST_F(Cli, WeightsFileZeroRows) {
-  const fs::path zs = weights("zero-student.json", R"({"student": [[1, 2, 3], [0, 0, 0]], "teacher": [[1, 1, 1]]})");
-  expect_bad_input(small({"--weights", zs.string(), "-q", "grad"}), {"student", "row 1", "zero"});
-  const fs::path zw = weights("zero-w.json", R"({"e": [1, 0, 0], "w": [0, 0, 0]})");
-  expect_bad_input(small({"--weights", zw.string(), "-q", "gating"}), {"w row 0", "zero"});
-  const fs::path ze = weights("zero-e.json", R"({"e": [0, 0, 0], "w": [1, 2, 3]})");
-  expect_bad_input(small({"--weights", ze.string(), "-q", "gating"}), {"e row 0", "zero"});
-}
-
-TEST_F(Cli, WeightsFileNonFinite) {
-  // 1e999 is valid JSON grammar but overflows a double. The message must name the value and the file.
-  // (Currently the value is named but the file is not: nlohmann's out_of_range escapes the parse_error
-  // handler in host/plan/weights_file.cpp and reaches the generic handler in main. See the report.)
+// A weights file the library refuses: 1e999 is valid JSON grammar but overflows a double; the message
+// names the value and the file.
+TEST_F(Cli, BadWeightsFileIsNamed) {
   const fs::path big = weights("overflow.json", R"({"e": [1, 0, 1e999], "w": [1, 2, 3]})");
   expect_bad_input(small({"--weights", big.string(), "-q", "gating"}), {"1e999", "overflow.json"});
-  const fs::path big2 = weights("overflow-student.json", R"({"student": [[1, -1e999, 3]], "teacher": [[1, 1, 1]]})");
-  expect_bad_input(small({"--weights", big2.string(), "-q", "loss"}), {"1e999", "overflow-student.json"});
-  // NaN is not JSON at all.
-  const fs::path nan = weights("nan.json", R"({"e": [1, 0, NaN], "w": [1, 2, 3]})");
-  expect_bad_input(small({"--weights", nan.string(), "-q", "gating"}), {"nan.json"});
 }
 
-TEST_F(Cli, WeightsFileShapes) {
-  const fs::path ragged = weights("ragged.json", R"({"student": [[1, 2, 3], [1, 2]], "teacher": [[1, 1, 1]]})");
-  expect_bad_input(small({"--weights", ragged.string(), "-q", "grad"}), {"student", "row 1", "ragged"});
-  const fs::path ragged_t = weights("ragged-t.json", R"({"student": [[1, 2, 3]], "teacher": [[1, 1, 1], [1, 1, 1, 1]]})");
-  expect_bad_input(small({"--weights", ragged_t.string(), "-q", "loss"}), {"teacher", "row 1"});
-  const fs::path mism = weights("mismatch.json", R"({"student": [[1, 2, 3]], "teacher": [[1, 1]]})");
-  expect_bad_input(small({"--weights", mism.string(), "-q", "grad"}), {"student", "teacher", "3", "2"});
-  const fs::path mism_g = weights("mismatch-g.json", R"({"e": [1, 0], "w": [1, 2, 3, 4]})");
-  expect_bad_input(small({"--weights", mism_g.string(), "-q", "gating"}), {"e", "w", "2", "4"});
-  // A gating run on a file without e/w.
-  const fs::path net = weights("net.json", R"({"student": [[1, 2, 3]], "teacher": [[1, 1, 1]]})");
-  expect_bad_input(small({"--weights", net.string(), "-q", "gating"}), {"gating", "\"e\""});
+// A radius the library refuses (input_radius, field `radius`).
+TEST_F(Cli, BadRadiusIsNamedAsItsFlag) {
+  expect_bad_input(small({"--input", "sphere", "--radius", "0"}), {"--radius", "0"});
 }
 
-TEST_F(Cli, WeightsFileUnreadableOrMalformed) {
-  const fs::path bad = weights("malformed.json", R"({"e": [1, 0,)");
-  expect_bad_input(small({"--weights", bad.string(), "-q", "gating"}), {"malformed.json", "json"});
-  const fs::path missing = root_ / "missing.json";
-  expect_bad_input(small({"--weights", missing.string(), "-q", "gating"}), {"missing.json"});
-  const fs::path not_obj = weights("array.json", "[1, 2, 3]");
-  expect_bad_input(small({"--weights", not_obj.string(), "-q", "gating"}), {"array.json"});
-}
-
-TEST_F(Cli, BadSampleCounts) {
-  for (const char* s : {"0", "-5", "1.5", "abc", "1e20", "99999999999999999999", "1", "inf", "nan", ""})
-    expect_bad_input(small({"--samples", s}), {"samples", s});
-  // The same checks apply to the weights-file path.
-  const fs::path w = weights("gating.json", R"({"e": [1, 0, 0], "w": [0, 1, 1]})");
-  for (const char* s : {"1", "0"}) expect_bad_input(small({"--weights", w.string(), "-q", "gating", "--samples", s}), {"samples", s});
-}
-
-TEST_F(Cli, BadDimensionsAndUnits) {
-  expect_bad_input(small({"--dims", "0"}), {"--dims", "0 is outside"});
-  expect_bad_input(small({"--dims", "-3"}), {"-3"});
-  expect_bad_input(small({"--dims", "3.5"}), {"3.5"});
-  expect_bad_input(small({"--units", "0"}), {"units", "0"});
-  expect_bad_input(small({"--teacher-units", "-1"}), {"-1"});
-  // kSmall already has --angle-steps 3 (a single-valued option), so build this one by hand.
-  expect_bad_input({"verify", "--dims", "3", "--angle-steps", "0", "--norms", "1", "--samples", "2000", "--quiet",
-                    "--out", out_.string()},
-                   {"angle", "0"});
-  expect_bad_input(small({"--random-cases", "-1"}), {"random", "-1"});
-  // d = 1 has only the angles 0 and pi.
-  expect_bad_input(small({"--dims", "1", "--angles", "1.5"}), {"1.5"});
-}
-
-TEST_F(Cli, UnknownChoices) {
+// An unknown name of a choice (the library's parser returns nothing; the CLI names the flag and the value).
+TEST_F(Cli, UnknownChoiceIsNamedWithItsFlag) {
   expect_bad_input(small({"--quantity", "hessian"}), {"--quantity", "hessian"});
-  expect_bad_input(small({"-q", "gating,foo"}), {"foo"});
-  expect_bad_input(small({"--backend", "tpu"}), {"--backend", "tpu"});
-  expect_bad_input(small({"--precision", "half"}), {"--precision", "half"});
-  expect_bad_input(small({"--formula", "nonsense"}), {"--formula", "nonsense"});
 }
 
-TEST_F(Cli, CudaBackendWithoutUsableCudaExitsTwoSayingWhy) {
-  // Where auto resolves to cuda this test has nothing to check.
-  {
-    const fs::path probe = root_ / "probe";
-    const RunResult r = run(small({"-q", "loss", "--angles", "1"}, probe));
-    ASSERT_EQ(r.status, kPass) << r.err;
-    const json j = json::parse(slurp(probe / "results.json"));
-    if (j["backend"] == "cuda") GTEST_SKIP() << "a usable CUDA backend is present";
-  }
-  const auto args = small({"--backend", "cuda"});
-  expect_bad_input(args, {"cuda"});
-  const RunResult r = run(args);
-  // The reason, not just the flag: "--backend cuda: <why>".
-  EXPECT_GT(r.err.size(), std::string("relumc: error: --backend cuda\n").size() + 10) << r.err;
+// A field whose flag has another name (`cuda_devices` is --devices): the CLI's rendering, not the field.
+TEST_F(Cli, RenamedFieldIsShownAsItsFlag) {
+  const RunResult r = expect_bad_input(small({"--backend", "cpu", "--devices", "0,1"}), {"--devices 0,1", "cuda"});
+  EXPECT_EQ(r.err.find("cuda_devices"), std::string::npos) << r.err;
 }
 
-TEST_F(Cli, UnwritableOut) {
+// CLI11 usage errors: an unknown flag.
+TEST_F(Cli, UsageErrorIsNamed) { expect_bad_input(small({"--no-such-flag"}), {"--no-such-flag"}); }
+
+// Integer flags are checked on their text: -1 is not wrapped into a seed of 2^64 - 1.
+TEST_F(Cli, IntegerFlagIsCheckedOnItsText) { expect_bad_input(small({"--seed", "-1"}), {"--seed", "-1"}); }
+
+// A mistyped subcommand is named, not reported as "a subcommand is required".
+TEST_F(Cli, UnknownSubcommandIsNamed) { expect_bad_input({"verfiy", "--out", out_.string()}, {"verfiy"}); }
+
+// An --out that cannot be created (a regular file stands in its path): named, and the file is untouched.
+TEST_F(Cli, UnwritableOutIsNamed) {
   const fs::path file = root_ / "file";
   write_text(file, "keep me");
-  expect_bad_input(small({}, file / "sub"), {"file/sub"}, file / "sub");
-  EXPECT_EQ(slurp(file), "keep me");
-  expect_bad_input(small({}, file), {"file"}, root_ / "nonexistent");
+  expect_bad_input(small({}, file / "sub"), {"--out", "file/sub"}, file / "sub");
   EXPECT_EQ(slurp(file), "keep me");
   EXPECT_EQ(files_under(root_), (std::set<std::string>{"file"}));
 }
 
-TEST_F(Cli, ReadOnlyOut) {
-  const fs::path ro = root_ / "ro";
-  fs::create_directory(ro);
-  fs::permissions(ro, fs::perms::owner_read | fs::perms::owner_exec, fs::perm_options::replace);
-  if (access(ro.c_str(), W_OK) == 0) GTEST_SKIP() << "running as root: chmod does not make a directory read-only";
-  expect_bad_input(small({}, ro), {"ro"}, ro);
-  expect_bad_input(small({}, ro / "sub"), {"ro/sub"}, ro / "sub");
-}
-
-TEST_F(Cli, BadAlphaAndThreads) {
-  expect_bad_input(small({"--alpha", "0"}), {"alpha", "0"});
-  expect_bad_input(small({"--alpha", "1.5"}), {"alpha", "1.5"});
-  expect_bad_input(small({"--alpha", "nan"}), {"alpha", "nan"});
-  // kSmall already has --threads 2, so build these by hand.
-  for (const char* t : {"-1", "5000"}) {
-    const std::vector<std::string> args{"verify", "--dims", "3", "--angle-steps", "3", "--norms", "1", "--samples",
-                                        "2000", "--threads", t, "--quiet", "--out", out_.string()};
-    expect_bad_input(args, {"threads", t});
-  }
-}
-
-TEST_F(Cli, UsageErrors) {
-  expect_bad_input(small({"--no-such-flag"}), {"--no-such-flag"});
-  expect_bad_input(small({"stray-positional"}), {"stray-positional"});
-  expect_bad_input({"--out", out_.string()}, {"subcommand"});
-  const RunResult r = run({});
-  EXPECT_EQ(r.status, kUsage) << r.err;
-  EXPECT_NE(lower(r.err).find("subcommand"), std::string::npos) << r.err;
-}
-
-// ---------------------------------------------------------------- found while writing these tests
-// Each of these fails on the current CLI; see the report for the fix.
-
-TEST_F(Cli, NegativeSeedIsRejectedNotWrapped) {
-  // Currently `--seed -1` is accepted by CLI11's unsigned conversion and silently becomes 2^64 - 1.
-  expect_bad_input(small({"--seed", "-1"}), {"seed", "-1"});
-}
-
-TEST_F(Cli, SamplesRejectHexadecimal) {
-  // parse_samples documents "a positive integer, written plainly or in scientific notation"; strtod
-  // also takes hexadecimal ("0x10" = 16 samples) and runs it.
-  expect_bad_input(small({"--samples", "0x10"}), {"samples", "0x10"});
-}
-
-TEST_F(Cli, OverflowingDimensionIsNamedAsGiven) {
-  // Currently CLI11 saturates the int64 and the message names 9223372036854775807, not what was typed.
-  expect_bad_input(small({"--dims", "99999999999999999999"}), {"99999999999999999999"});
-}
-
-TEST_F(Cli, UnknownSubcommandIsNamed) {
-  // Currently: "A subcommand is required", which does not say that `verfiy` was not understood.
-  expect_bad_input({"verfiy", "--out", out_.string()}, {"verfiy"});
+// --backend cuda where CUDA cannot run: exit 2 with the reason, not just the flag.
+TEST_F(Cli, CudaBackendWithoutUsableCudaExitsTwoSayingWhy) {
+  std::string why;
+  if (relumc::cuda_usable(&why)) GTEST_SKIP() << "a usable CUDA backend is present";
+  const RunResult r = expect_bad_input(small({"--backend", "cuda"}), {"--backend", "cuda"});
+  // The reason, not just the flag: "--backend cuda: CUDA is not usable here: <why>".
+  EXPECT_NE(r.err.find(why), std::string::npos) << r.err;
 }
 
 }  // namespace
@@ -502,19 +392,6 @@ TEST_F(Cli, UnknownSubcommandIsNamed) {
 namespace {
 class CliInputs : public Cli {};
 }  // namespace
-
-TEST_F(CliInputs, BadInputAndRadiusAreNamed) {
-  expect_bad_input(small({"--input", "foo"}), {"--input", "foo"});
-  expect_bad_input(small({"--input", "sphere", "--radius", "0"}), {"--radius", "0"});
-  expect_bad_input(small({"--input", "sphere", "--radius", "-1"}), {"--radius", "-1"});
-  expect_bad_input(small({"--input", "ball", "--radius", "nan"}), {"--radius", "nan"});
-  expect_bad_input(small({"--input", "ball", "--radius", "inf"}), {"--radius", "inf"});
-  expect_bad_input(small({"--input", "ball", "--radius", "abc"}), {"--radius", "abc"});
-  // The library names the parsed value as fmt writes it (1e+30).
-  expect_bad_input(small({"--input", "ball", "--radius", "1e30"}), {"--radius", "1e+30"});
-  expect_bad_input(small({"--radius", "2"}), {"--radius", "gaussian"});  // the default input has no radius
-  expect_bad_input(small({"--input", "cube", "--radius", "1"}), {"--radius", "cube"});
-}
 
 // A Gaussian run writes exactly the schema of earlier versions (no input fields), so its files stay
 // byte-identical; a sphere run records the input and radius per run and per case.

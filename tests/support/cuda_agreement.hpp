@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The rounding bound between two estimates of the same samples summed in different orders
-// (tests/unit/test_cuda.cpp). Both backends form bit-identical per-sample terms t_i (same x_i, same
+// (tests/unit/test_estimator.hpp). Both backends form bit-identical per-sample terms t_i (same x_i, same
 // projections, same coefficients) and differ only in how they add them in double:
 //   CPU: 8 sequential lane sums per chunk, combined pairwise (3 levels), then chunks in order;
 //   GPU: G sequential range sums per chunk, added in order, then chunks in order.

@@ -5,7 +5,9 @@
 // in both precisions, for every quantity; and whole estimates agree bit for bit across kernels.
 #include "host/backend/cpu/cpu_kernel.hpp"
 #include "relumc/backend/cpu/cpu_backend.hpp"
+#include "relumc/math/sample_contract.hpp"
 #include "relumc/plan/sweep.hpp"
+#include "tests/support/philox_kat.hpp"
 
 #include <gtest/gtest.h>
 
@@ -146,6 +148,26 @@ TEST_F(CpuKernels, EstimatesAreIdenticalAcrossKernelsAndThreads) {
               << to_string(c.quantity) << " " << to_string(c.input) << " kernel " << to_string(k) << " threads " << threads;
           EXPECT_EQ(0, std::memcmp(e0.std_error.data(), e1.std_error.data(), e0.std_error.size() * sizeof(double)));
         }
+      }
+    }
+  }
+}
+
+// The Philox known answers (tests/support/philox_kat.hpp, the same vectors as the scalar and device front
+// ends) through the SIMD kernel's own PhiloxLanes, with the answer's sample in every lane position; the
+// other lanes of each run must equal the scalar relumc::philox_block of their sample.
+TEST_F(CpuKernels, SimdPhiloxKnownAnswersInEveryLane) {
+  using relumc::testing::Kat;
+  for (const Kat& k : relumc::testing::kPhiloxKats) {
+    for (int s = 0; s < relumc::testing::kKatLaneOffsets; ++s) {
+      const uint64_t first = k.sample() - static_cast<uint64_t>(s);  // wraps for i = 0, as the counter does
+      const size_t count = static_cast<size_t>(s) + 3;
+      std::vector<uint32_t> words(4 * count, 0);
+      ASSERT_TRUE(relumc::philox_words_simd(k.seed(), k.stream(), first, k.block(), count, words.data()));
+      EXPECT_EQ(relumc::testing::kat_mismatch(k, words, static_cast<size_t>(s)), "") << "lane offset " << s;
+      for (size_t row = 0; row < count; ++row) {
+        const relumc::PhiloxWords w = relumc::philox_block(k.seed(), k.stream(), first + row, k.block());
+        for (int t = 0; t < 4; ++t) EXPECT_EQ(words[4 * row + t], w.r[t]) << "row " << row << " word " << t;
       }
     }
   }

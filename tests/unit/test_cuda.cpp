@@ -1,18 +1,21 @@
 // SPDX-License-Identifier: MIT
-// The CUDA backend against the CPU reference on the same samples (relumc/backend/cuda/cuda_backend.hpp).
+// The CUDA backend's own pieces (relumc/backend/cuda/cuda_backend.hpp). What every backend must do on the
+// same cases, the CPU as the reference for the GPU included (equality to rounding with the bound of
+// tests/support/cuda_agreement.hpp, bit-identical reruns across block sizes and tiles, odd sizes, stop
+// requests), is written once in tests/unit/test_estimator.hpp and run on the GPU by test_estimator_cuda.cpp.
 // Compiled by g++; every test that needs a device skips itself, saying why, where none is usable.
-// What needs a GPU: Cuda.* (equality to rounding with the bound of tests/cuda_agreement.hpp, bit-exact
-// x_i, bit-identical reruns, launch shapes that are not warp multiples, odd sizes) and
-// CudaLong.* (statistical agreement at N = 1e10; also needs RELUMC_LONG_GPU_TESTS=1).
-// What runs everywhere: CudaTiles.* (the shared-memory plan), CudaSeam.* (refusals, and the
-// agreement check rejecting estimates of different samples).
+// What needs a GPU: Cuda.* (bit-exact x_i, the Philox known answers on the device, several devices,
+// launch refusals, the rng floor) and Cuda.LongStatisticalAgreementAt1e10 (also needs
+// RELUMC_LONG_GPU_TESTS=1). What runs everywhere: CudaTiles.* (the shared-memory plan), CudaSeam.*
+// (refusals, and the agreement check rejecting estimates of different samples).
 #include "relumc/math/closed_forms.hpp"
 #include "relumc/backend/cuda/cuda_backend.hpp"
 #include "relumc/backend/cuda/cuda_tiles.hpp"
 #include "relumc/backend/cpu/cpu_backend.hpp"
 #include "relumc/math/sample_contract.hpp"
-#include "tests/support/cli_support.hpp"
 #include "tests/support/cuda_agreement.hpp"
+#include "tests/support/estimator_cases.hpp"
+#include "tests/support/philox_kat.hpp"
 
 #include <gtest/gtest.h>
 
@@ -21,8 +24,6 @@
 #include <random>
 #include <string>
 #include <vector>
-
-#include <unistd.h>
 
 namespace {
 
@@ -33,29 +34,7 @@ using relumc::EstimateOptions;
 using relumc::Precision;
 using relumc::Quantity;
 
-Case make_case(Quantity q, int64_t d, int64_t K, int64_t Kstar, uint64_t N, uint64_t seed) {
-  Case c;
-  c.quantity = q;
-  c.d = d;
-  c.K = q == Quantity::Gating ? 1 : K;
-  c.Kstar = q == Quantity::Gating ? 1 : Kstar;
-  c.samples = N;
-  c.stream = 5;
-  std::mt19937_64 gen(seed);
-  std::normal_distribution<double> normal;
-  c.student.resize(static_cast<size_t>(c.K * d));
-  c.teacher.resize(static_cast<size_t>(c.Kstar * d));
-  for (double& w : c.student) w = normal(gen) / std::sqrt(static_cast<double>(d));
-  for (double& w : c.teacher) w = normal(gen) / std::sqrt(static_cast<double>(d));
-  return c;
-}
-
-std::string describe(const Case& c, Precision p, const CudaOptions& o) {
-  return std::string(to_string(c.quantity)) + " d " + std::to_string(c.d) + " K " + std::to_string(c.K) + " K* " +
-         std::to_string(c.Kstar) + " N " + std::to_string(c.samples) + (p == Precision::Float ? " float" : " double") +
-         " threads " + std::to_string(o.block_threads) + " G " + std::to_string(o.blocks_per_chunk) + " tile " +
-         std::to_string(o.tile_samples) + "x" + std::to_string(o.coord_tile);
-}
+using relumc::testing::make_case;
 
 class Cuda : public ::testing::Test {
  protected:
@@ -134,32 +113,6 @@ TEST(CudaSeam, AgreementCheckRejectsDifferentSamples) {
   EXPECT_NE(relumc::testing::rounding_disagreement(a, nudged, L), "");
 }
 
-// `--devices` is for the cuda backend only, and a device number is named when it is bad.
-TEST(CudaSeam, DevicesFlagIsRefusedOffTheCudaBackend) {
-  namespace rt = relumc::testing;
-  const rt::fs::path dir = rt::fs::temp_directory_path() / ("relumc-cuda-devices-" + std::to_string(::getpid()));
-  rt::fs::create_directories(dir);
-  const std::vector<std::string> base{"verify", "-q", "loss", "--angles", "1", "-d", "2", "-n", "2000", "--quiet",
-                                      "--out", (dir / "o").string()};
-  auto with = [&](std::vector<std::string> extra) {
-    std::vector<std::string> a = base;
-    a.insert(a.end(), extra.begin(), extra.end());
-    return a;
-  };
-  rt::RunResult r = rt::run_cli(with({"--backend", "cpu", "--devices", "0,1"}), dir);
-  EXPECT_EQ(r.status, rt::kUsage) << r.err;
-  EXPECT_NE(r.err.find("--devices 0,1"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("cuda"), std::string::npos) << r.err;
-  EXPECT_FALSE(rt::fs::exists(dir / "o" / "results.json"));
-  std::string why;
-  if (relumc::cuda_usable(&why)) {  // on a GPU machine: bad lists are named
-    r = rt::run_cli(with({"--backend", "cuda", "--devices", "0,0"}), dir);
-    EXPECT_EQ(r.status, rt::kUsage) << r.err;
-    EXPECT_NE(r.err.find("listed twice"), std::string::npos) << r.err;
-  }
-  rt::fs::remove_all(dir);
-}
-
 // ---- Needs a GPU -----------------------------------------------------------------------------
 
 template <class T>
@@ -180,56 +133,42 @@ TEST_F(Cuda, DrawsTheCpusSamplesBitForBit) {
     }
 }
 
-struct AgreementCase {
-  Quantity q;
-  int64_t d, K, Kstar;
-  uint64_t N;
-};
-
-const AgreementCase kAgreement[] = {
-    {Quantity::Gating, 1, 1, 1, 10007},  {Quantity::Gating, 3, 1, 1, 10007},  {Quantity::Gating, 1000, 1, 1, 3001},
-    {Quantity::Grad, 1, 1, 1, 10007},    {Quantity::Grad, 3, 7, 2, 10007},    {Quantity::Grad, 17, 1, 7, 5003},
-    {Quantity::Grad, 4097, 1, 1, 1009},  {Quantity::Grad, 1000, 7, 3, 1009}, {Quantity::Loss, 3, 7, 7, 10007},
-    {Quantity::Loss, 4097, 1, 1, 1009}};
-
-const CudaOptions kShapes[] = {
-    {0, 0, 0, 0, 0}, {0, 7, 1, 0, 0}, {0, 65, 3, 5, 0}, {0, 96, 16, 0, 8}, {0, 33, 2, 1, 4}};
-
-void expect_agreement(Precision precision) {
-  for (const AgreementCase& ac : kAgreement)
-    for (const CudaOptions& shape : kShapes) {
-      const Case c = make_case(ac.q, ac.d, ac.K, ac.Kstar, ac.N, 11);
-      EstimateOptions o;
-      o.seed = 3;
-      o.precision = precision;
-      const Estimate cpu = relumc::estimate_cpu(c, o);
-      const Estimate gpu = relumc::estimate_cuda(c, o, shape);
-      const int G = shape.blocks_per_chunk ? shape.blocks_per_chunk : relumc::kDefaultBlocksPerChunk;
-      EXPECT_EQ(relumc::testing::rounding_disagreement(cpu, gpu, relumc::testing::longest_chain(c.samples, relumc::components(c), G)), "")
-          << describe(c, precision, shape);
-    }
-}
-
-TEST_F(Cuda, EqualsCpuToRoundingDouble) { expect_agreement(Precision::Double); }
-TEST_F(Cuda, EqualsCpuToRoundingFloat) { expect_agreement(Precision::Float); }
-
-// The numbers depend on G only: block size and tile shape change nothing, and reruns are identical.
-TEST_F(Cuda, BitIdenticalAcrossRerunsBlockSizesAndTiles) {
-  for (Precision precision : {Precision::Double, Precision::Float})
-    for (const AgreementCase& ac : kAgreement) {
-      const Case c = make_case(ac.q, ac.d, ac.K, ac.Kstar, ac.N, 12);
-      EstimateOptions o;
-      o.precision = precision;
-      const CudaOptions ref{0, 0, 5, 0, 0};
-      const Estimate a = relumc::estimate_cuda(c, o, ref);
-      for (const CudaOptions& other : {ref, CudaOptions{0, 7, 5, 3, 0}, CudaOptions{0, 65, 5, 0, 4},
-                                       CudaOptions{0, 1024, 5, 32, 0}, CudaOptions{0, 1, 5, 2, 8}}) {
-        const Estimate b = relumc::estimate_cuda(c, o, other);
-        EXPECT_EQ(0, std::memcmp(a.mean.data(), b.mean.data(), a.mean.size() * sizeof(double))) << describe(c, precision, other);
-        EXPECT_EQ(0, std::memcmp(a.std_error.data(), b.std_error.data(), a.std_error.size() * sizeof(double)))
-            << describe(c, precision, other);
+// The Philox known answers (tests/support/philox_kat.hpp, the same vectors as the scalar and SIMD front
+// ends) computed on the device by the library's philox_block, each answer's sample at every position of a
+// run that is not a warp multiple; the other samples of the run equal the host's words. The answers a
+// draw reaches are checked through draw_samples_cuda as well.
+TEST_F(Cuda, PhiloxKnownAnswersOnTheDevice) {
+#if RELUMC_HAVE_CUDA
+  using relumc::testing::Kat;
+  for (const Kat& k : relumc::testing::kPhiloxKats) {
+    for (int s = 0; s < relumc::testing::kKatLaneOffsets; ++s) {
+      const uint64_t first = k.sample() - static_cast<uint64_t>(s);  // wraps for i = 0, as the counter does
+      const size_t count = static_cast<size_t>(s) + 3;
+      const std::vector<uint32_t> words = relumc::testing::philox_words_device(k.seed(), k.stream(), first, k.block(), count);
+      EXPECT_EQ(relumc::testing::kat_mismatch(k, words, static_cast<size_t>(s)), "") << "offset " << s;
+      ASSERT_EQ(words.size(), 4 * count);
+      for (size_t row = 0; row < count; ++row) {
+        const relumc::PhiloxWords w = relumc::philox_block(k.seed(), k.stream(), first + row, k.block());
+        for (int t = 0; t < 4; ++t) EXPECT_EQ(words[4 * row + t], w.r[t]) << "row " << row << " word " << t;
       }
     }
+  }
+  // Through the draw of x_i (draw_samples_cuda), for the answers a draw reaches: the Box-Muller normals.
+  for (const Kat& k : relumc::testing::kPhiloxKats) {
+    if (!relumc::testing::kat_reachable_by_draw(k)) continue;
+    const int64_t d = 4 * (static_cast<int64_t>(k.block()) + 1);
+    const std::vector<double> x = relumc::draw_samples_cuda<double>(k.seed(), k.stream(), k.sample(), 1, d);
+    const std::vector<float> xf = relumc::draw_samples_cuda<float>(k.seed(), k.stream(), k.sample(), 1, d);
+    const std::vector<double> z = relumc::testing::kat_normals<double>(k);
+    const std::vector<float> zf = relumc::testing::kat_normals<float>(k);
+    for (int t = 0; t < 4; ++t) {
+      EXPECT_EQ(x[static_cast<size_t>(d - 4 + t)], z[t]) << "coordinate " << d - 4 + t;
+      EXPECT_EQ(xf[static_cast<size_t>(d - 4 + t)], zf[t]) << "coordinate " << d - 4 + t << " float";
+    }
+  }
+#else
+  GTEST_SKIP() << "this build has no CUDA";
+#endif
 }
 
 // Several devices share a case's chunks in contiguous ranges; each chunk is computed the same way

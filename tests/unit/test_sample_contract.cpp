@@ -2,6 +2,7 @@
 // The sample contract (include/relumc/sample_contract.hpp): Philox known answers, the counter layout,
 // cuRAND agreement, and the normal transform.
 #include "relumc/math/sample_contract.hpp"
+#include "tests/support/philox_kat.hpp"
 
 #include <gtest/gtest.h>
 
@@ -18,25 +19,34 @@ namespace {
 
 using relumc::philox_block;
 
-struct Kat {
-  uint32_t ctr[4], key[2], out[4];
-};
+using relumc::testing::Kat;
+using relumc::testing::kPhiloxKats;
 
-// Random123's kat_vectors for philox4x32 with 10 rounds.
-constexpr Kat kKats[] = {
-    {{0, 0, 0, 0}, {0, 0}, {0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8}},
-    {{0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff}, {0xffffffff, 0xffffffff}, {0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd}},
-    {{0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344}, {0xa4093822, 0x299f31d0}, {0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1}},
-};
-
-// The known answers, reached through the documented layout:
-// counter = {j, i lo, i hi, stream}, key = {seed lo, seed hi}.
+// The known answers (tests/support/philox_kat.hpp; the SIMD and device front ends check the same ones),
+// reached through the documented layout: counter = {j, i lo, i hi, stream}, key = {seed lo, seed hi}.
 TEST(SampleContract, PhiloxKnownAnswersThroughCounterLayout) {
-  for (const Kat& k : kKats) {
+  for (const Kat& k : kPhiloxKats) {
     const uint64_t seed = (uint64_t{k.key[1]} << 32) | k.key[0];
     const uint64_t i = (uint64_t{k.ctr[2]} << 32) | k.ctr[1];
+    EXPECT_EQ(seed, k.seed());
+    EXPECT_EQ(i, k.sample());
     const relumc::PhiloxWords w = philox_block(seed, k.ctr[3], i, k.ctr[0]);
     for (int t = 0; t < 4; ++t) EXPECT_EQ(w.r[t], k.out[t]) << "word " << t;
+    const std::vector<uint32_t> words(w.r, w.r + 4);
+    EXPECT_EQ(relumc::testing::kat_mismatch(k, words, 0), "");
+    // Through the draw of x_i, for the answers a draw reaches: coordinates 4j..4j+3 are their normals.
+    if (!relumc::testing::kat_reachable_by_draw(k)) continue;
+    const int64_t d = 4 * (static_cast<int64_t>(k.block()) + 1);
+    std::vector<double> x(static_cast<size_t>(d));
+    std::vector<float> xf(static_cast<size_t>(d));
+    relumc::draw_sample<double>(k.seed(), k.stream(), k.sample(), d, x.data());
+    relumc::draw_sample<float>(k.seed(), k.stream(), k.sample(), d, xf.data());
+    const std::vector<double> z = relumc::testing::kat_normals<double>(k);
+    const std::vector<float> zf = relumc::testing::kat_normals<float>(k);
+    for (int t = 0; t < 4; ++t) {
+      EXPECT_EQ(x[static_cast<size_t>(d - 4 + t)], z[t]) << "coordinate " << d - 4 + t;
+      EXPECT_EQ(xf[static_cast<size_t>(d - 4 + t)], zf[t]) << "coordinate " << d - 4 + t << " float";
+    }
   }
 }
 

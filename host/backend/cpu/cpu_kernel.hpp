@@ -51,6 +51,11 @@ bool accumulate_chunk_simd(const ChunkArgs<float>& a, uint64_t begin, uint64_t e
 double rng_floor_scalar(const ChunkArgs<double>& a, uint64_t begin, uint64_t end);
 bool rng_floor_simd(const ChunkArgs<double>& a, uint64_t begin, uint64_t end, double* sum);
 
+// Test-only (tests/support/philox_kat.hpp): the words of Philox block j of samples first .. first + count - 1,
+// 4 per sample in sample order, drawn by the SIMD kernel's own PhiloxLanes (one sample per 64-bit lane; the
+// sample index wraps mod 2^64). Returns false, touching nothing, when the CPU cannot run the SIMD kernel.
+bool philox_words_simd(uint64_t seed, uint32_t stream, uint64_t first, uint32_t j, size_t count, uint32_t* words);
+
 // The SIMD target the dispatcher picks on this CPU ("AVX2", "AVX3", ...) and whether the kernel
 // runs on it (false: the CPU path falls back to scalar).
 std::string simd_target_name();

@@ -160,6 +160,28 @@ bool FloorDouble(const ChunkArgs<double>& a, uint64_t begin, uint64_t end, doubl
 #endif
 }
 
+bool PhiloxWords(uint64_t seed, uint32_t stream, uint64_t first, uint32_t j, size_t count, uint32_t* words) {
+#if RELUMC_SIMD_KERNEL
+  const hn::ScalableTag<uint64_t> dw;
+  const size_t L = hn::Lanes(dw);
+  HWY_ALIGN uint64_t r[4][HWY_MAX_BYTES / sizeof(uint64_t)];
+  for (size_t s0 = 0; s0 < count; s0 += L) {
+    hn::Vec<decltype(dw)> r0, r1, r2, r3;
+    PhiloxLanes(dw, seed, stream, first + s0, j, r0, r1, r2, r3);
+    hn::Store(r0, dw, r[0]);
+    hn::Store(r1, dw, r[1]);
+    hn::Store(r2, dw, r[2]);
+    hn::Store(r3, dw, r[3]);
+    for (size_t lane = 0; lane < L && s0 + lane < count; ++lane)
+      for (int t = 0; t < 4; ++t) words[4 * (s0 + lane) + t] = static_cast<uint32_t>(r[t][lane]);
+  }
+  return true;
+#else
+  (void)seed, (void)stream, (void)first, (void)j, (void)count, (void)words;
+  return false;
+#endif
+}
+
 bool KernelAvailable() { return RELUMC_SIMD_KERNEL != 0; }
 const char* TargetName() { return hwy::TargetName(HWY_TARGET); }
 
@@ -175,6 +197,7 @@ namespace relumc {
 HWY_EXPORT(ChunkDouble);
 HWY_EXPORT(ChunkFloat);
 HWY_EXPORT(FloorDouble);
+HWY_EXPORT(PhiloxWords);
 HWY_EXPORT(KernelAvailable);
 HWY_EXPORT(TargetName);
 
@@ -190,6 +213,10 @@ bool accumulate_chunk_simd(const ChunkArgs<float>& a, uint64_t begin, uint64_t e
 
 bool rng_floor_simd(const ChunkArgs<double>& a, uint64_t begin, uint64_t end, double* sum) {
   return HWY_DYNAMIC_DISPATCH(FloorDouble)(a, begin, end, sum);
+}
+
+bool philox_words_simd(uint64_t seed, uint32_t stream, uint64_t first, uint32_t j, size_t count, uint32_t* words) {
+  return HWY_DYNAMIC_DISPATCH(PhiloxWords)(seed, stream, first, j, count, words);
 }
 
 bool simd_kernel_available() { return HWY_DYNAMIC_DISPATCH(KernelAvailable)(); }

@@ -21,7 +21,7 @@
 // projections, same coefficients); the CPU sums them in another order (eight lane partials), so the
 // two backends agree to the rounding of the sums: per component
 //   |sum_gpu - sum_cpu| <= 2 gamma_L sum_i |t_i|,  gamma_L = L u / (1 - L u), u = 2^-53,
-// with L the longest chain of additions (samples per chunk + number of chunks); tests/unit/test_cuda.cpp.
+// with L the longest chain of additions (samples per chunk + number of chunks); tests/unit/test_estimator.hpp.
 //
 // Usage:
 //   relumc::Estimate e = relumc::estimate_cuda(c, {.seed = 1}, {});

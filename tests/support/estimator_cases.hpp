@@ -114,6 +114,20 @@ inline Case determinism_case(Quantity q) {
   return build_grid(g, kSeed).at(0);
 }
 
+// ---- edge cases: d = 5, K = 2, K* = 3 at one angle, N chosen by the test ----
+
+inline Case edge_case(Quantity q, uint64_t N) {
+  GridSpec g;
+  g.quantities = {q};
+  g.angles = {0.8};
+  g.dims = {5};
+  g.units = {2};
+  g.teacher_units = {3};
+  g.norms = {1.2};
+  g.samples = {N};
+  return build_grid(g, kSeed).at(0);
+}
+
 // ---- random weights, odd sizes (the CPU reference for the GPU) ----
 
 inline Case make_case(Quantity q, int64_t d, int64_t K, int64_t Kstar, uint64_t N, uint64_t seed) {

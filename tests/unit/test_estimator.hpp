@@ -339,15 +339,7 @@ TYPED_TEST_P(Estimator, StandardErrorMatchesSpreadOfIndependentMeans) {
 TYPED_TEST_P(Estimator, SmallAndUnevenNMatchThePlainSum) {
   for (uint64_t N : {uint64_t{2}, uint64_t{3}, uint64_t{257}, uint64_t{1009}, uint64_t{65537}}) {
     for (Quantity q : {Quantity::Gating, Quantity::Grad, Quantity::Loss}) {
-      GridSpec g;
-      g.quantities = {q};
-      g.angles = {0.8};
-      g.dims = {5};
-      g.units = {2};
-      g.teacher_units = {3};
-      g.norms = {1.2};
-      g.samples = {N};
-      const Case c = build_grid(g, kSeed).at(0);
+      const Case c = edge_case(q, N);
       expect_matches_reference<double>(c, TypeParam::run(c, options(Precision::Double)));
       expect_matches_reference<float>(c, TypeParam::run(c, options(Precision::Float)));
     }

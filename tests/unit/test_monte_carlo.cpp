@@ -65,15 +65,7 @@ TEST(MonteCarloEdges, EveryInputMatchesThePlainSum) {
   for (auto [input, radius] : {std::pair{relumc::InputKind::Sphere, 1.7}, std::pair{relumc::InputKind::Ball, 0.6},
                                std::pair{relumc::InputKind::Cube, 0.0}}) {
     for (Quantity q : {Quantity::Gating, Quantity::Grad, Quantity::Loss}) {
-      GridSpec g;
-      g.quantities = {q};
-      g.angles = {0.8};
-      g.dims = {5};
-      g.units = {2};
-      g.teacher_units = {3};
-      g.norms = {1.2};
-      g.samples = {1009};
-      Case c = relumc::build_grid(g, kSeed).at(0);
+      Case c = relumc::testing::edge_case(q, 1009);
       c.input = input;
       c.radius = radius;
       relumc::testing::expect_matches_reference<double>(c, relumc::estimate_cpu(c, options(Precision::Double)));

@@ -74,6 +74,9 @@ inline const CLI::Validator kSeed = integer_in(0, 18446744073709551615.0L);
 inline const CLI::Validator kDim = integer_in(1, 1 << 24);
 inline const CLI::Validator kUnits = integer_in(1, 4096);
 inline const CLI::Validator kThreads = integer_in(0, 4096);
+// A file or directory flag given an empty text names nothing: refused rather than read as "not given".
+inline const CLI::Validator kPath = CLI::Validator(
+    [](std::string& text) { return text.empty() ? std::string("an empty path names no file") : std::string(); }, "PATH");
 
 // The flag a library field is set by: `lr` -> --lr, `pilot_samples` -> --pilot-samples, and the few whose
 // flag has another name. The library never names a flag (include/relumc/core/errors.hpp).

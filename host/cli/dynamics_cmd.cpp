@@ -38,7 +38,7 @@ void add_dynamics_flags(CLI::App& cmd, DynamicsFlags& f) {
   cmd.add_option("--init-std", f.init_std, "gaussian: std of each entry")->capture_default_str();
   cmd.add_option("--init-radius", f.init_radius, "ball: each row uniform in the ball of this radius around 0")->capture_default_str();
   cmd.add_option("--weights", f.weights, "JSON {\"student\": [[..]], \"teacher\": [[..]] (optional)}: start (and teacher)")
-      ->type_name("FILE");
+      ->type_name("FILE")->check(kPath);
   cmd.add_option("--sym-x", f.sym_x, "symmetric: x in w_j = x w*_j + y sum_{j' != j} w*_j'")->capture_default_str();
   cmd.add_option("--sym-y", f.sym_y, "symmetric: y")->capture_default_str();
   cmd.add_option("--delta", f.delta, "symmetric: size of a random perturbation of each row")->capture_default_str();
@@ -58,7 +58,7 @@ void add_dynamics_flags(CLI::App& cmd, DynamicsFlags& f) {
   cmd.add_option("--formula", f.formula, "closed form driving population GD: tian, or a wrong one (sin-sign, theta-swap, ...)")
       ->capture_default_str();
   cmd.add_option("--threads", f.threads, "CPU threads (0: all)")->check(kThreads)->capture_default_str();
-  cmd.add_option("--out,-o", f.out, "output directory")->type_name("DIR")->capture_default_str();
+  cmd.add_option("--out,-o", f.out, "output directory")->type_name("DIR")->check(kPath)->capture_default_str();
   cmd.add_flag("--quiet", f.quiet, "no summary on stdout, no progress on stderr");
   cmd.add_flag("--plot", f.plot, "then draw the PNGs: /usr/bin/python3 plot_dynamics.py DIR (shipped in share/relumc/plots)");
 }

@@ -66,10 +66,10 @@ Command add_regress_command(CLI::App& app) {
                   "suite file (JSON with comments; docs/regression-suites.md); shipped: suites/cpu-smoke.json, "
                   "gpu-h200.json in the source tree and in PREFIX/share/relumc/suites")
       ->required();
-  cmd->add_option("--record", flags->record, "write a baseline of this run to FILE (its directory must exist)")->type_name("FILE");
-  cmd->add_option("--baseline", flags->baseline, "compare with a baseline recorded earlier by --record")->type_name("FILE");
+  cmd->add_option("--record", flags->record, "write a baseline of this run to FILE (its directory must exist)")->type_name("FILE")->check(kPath);
+  cmd->add_option("--baseline", flags->baseline, "compare with a baseline recorded earlier by --record")->type_name("FILE")->check(kPath);
   cmd->add_option("--out,-o", flags->out, "output directory for results.csv, throughput.csv and results.json")
-      ->type_name("DIR")->capture_default_str();
+      ->type_name("DIR")->check(kPath)->capture_default_str();
   cmd->add_option("--throughput-gate", flags->gate,
                   "when a throughput drop fails the comparison: same-machine | always | never (default: the suite's)");
   cmd->add_flag("--quiet", flags->quiet, "no table on stdout, no progress line");

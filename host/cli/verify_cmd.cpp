@@ -39,17 +39,21 @@ struct VerifyFlags {
 
 void add_verify_flags(CLI::App& cmd, VerifyFlags& f) {
   cmd.add_option("--quantity,-q", f.quantities, "gating | grad | loss (several allowed)")->delimiter(',')->capture_default_str();
-  cmd.add_option("--weights", f.weights,
-                 "JSON file: {\"e\":[..],\"w\":[..]} (gating), {\"student\":[[..]],\"teacher\":[[..]]} (grad, loss)")
-      ->type_name("FILE");
-  cmd.add_option("--angles", f.angles, "angles in radians, in [0, pi] (overrides --angle-steps)")->delimiter(',');
-  cmd.add_option("--angle-steps", f.angle_steps, "equally spaced angles from 0 to pi")->check(integer_in(1, 1e6))->capture_default_str();
-  cmd.add_option("--norms", f.norms, "student norms |w|")->delimiter(',')->capture_default_str();
-  cmd.add_option("--ratios", f.ratios, "teacher/student norm ratios |w*|/|w| (grad, loss)")->delimiter(',')->capture_default_str();
-  cmd.add_option("--dims,-d", f.dims, "input dimensions d")->delimiter(',')->check(kDim)->capture_default_str();
-  cmd.add_option("--units,-K", f.units, "student units K (grad, loss)")->delimiter(',')->check(kUnits)->capture_default_str();
-  cmd.add_option("--teacher-units", f.teacher_units, "teacher units K* (grad, loss)")->delimiter(',')->check(kUnits)->capture_default_str();
-  cmd.add_option("--random-cases", f.random_cases, "extra random (W, W*) per shape, norm and ratio")->check(integer_in(0, 1e6))->capture_default_str();
+  CLI::Option* weights = cmd.add_option("--weights", f.weights,
+                 "JSON file: {\"e\":[..],\"w\":[..]} (gating), {\"student\":[[..]],\"teacher\":[[..]]} (grad, loss); "
+                 "instead of the grid, so the grid's flags are refused beside it")
+      ->type_name("FILE")->check(kPath);
+  // The grid's flags describe cases that a weights file replaces: refused beside --weights, never ignored.
+  const std::vector<CLI::Option*> grid{
+      cmd.add_option("--angles", f.angles, "angles in radians, in [0, pi] (overrides --angle-steps)")->delimiter(','),
+      cmd.add_option("--angle-steps", f.angle_steps, "equally spaced angles from 0 to pi")->check(integer_in(1, 1e6))->capture_default_str(),
+      cmd.add_option("--norms", f.norms, "student norms |w|")->delimiter(',')->capture_default_str(),
+      cmd.add_option("--ratios", f.ratios, "teacher/student norm ratios |w*|/|w| (grad, loss)")->delimiter(',')->capture_default_str(),
+      cmd.add_option("--dims,-d", f.dims, "input dimensions d")->delimiter(',')->check(kDim)->capture_default_str(),
+      cmd.add_option("--units,-K", f.units, "student units K (grad, loss)")->delimiter(',')->check(kUnits)->capture_default_str(),
+      cmd.add_option("--teacher-units", f.teacher_units, "teacher units K* (grad, loss)")->delimiter(',')->check(kUnits)->capture_default_str(),
+      cmd.add_option("--random-cases", f.random_cases, "extra random (W, W*) per shape, norm and ratio")->check(integer_in(0, 1e6))->capture_default_str()};
+  for (CLI::Option* g : grid) weights->excludes(g);
   CLI::Option* samples = cmd.add_option("--samples,-n", f.samples, "sample counts N (1e9 accepted)")->delimiter(',')->capture_default_str();
   cmd.add_option("--seed", f.seed, "seed of the sample contract")->check(kSeed)->capture_default_str();
   cmd.add_option("--threads", f.threads, "CPU threads (0: all)")->check(kThreads)->capture_default_str();
@@ -71,7 +75,7 @@ void add_verify_flags(CLI::App& cmd, VerifyFlags& f) {
       ->capture_default_str();
   cmd.add_option("--radius", f.radius, "sphere and ball radius R (default 1: E|x|^2/d = R^2/d, R^2/(d+2))");
   cmd.add_option("--out,-o", f.out, "output directory for results.csv and results.json")
-      ->type_name("DIR")->capture_default_str();
+      ->type_name("DIR")->check(kPath)->capture_default_str();
   cmd.add_flag("--quiet", f.quiet, "no table on stdout, no progress line");
   cmd.add_flag("--plot", f.plot,
                "then draw the PNGs: /usr/bin/python3 plot_results.py DIR (shipped in share/relumc/plots); "

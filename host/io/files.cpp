@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <signal.h>
 #include <unistd.h>
 
 namespace relumc {
@@ -28,6 +29,48 @@ bool probe_writable(const std::string& dir, std::string* why) {
   return true;
 }
 
+// Where a write to path lands: a symlink is followed to the file it names (which is replaced, the link
+// kept); anything that exists there must be a regular file, never a device, FIFO, socket or directory.
+// Throws InputError naming `field` (empty: std::runtime_error) otherwise.
+std::filesystem::path write_target(const std::string& path, std::string_view field) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path target(path);
+  if (fs::is_symlink(fs::symlink_status(target, ec))) target = fs::weakly_canonical(target, ec);
+  const fs::file_status st = fs::status(target, ec);
+  if (fs::exists(st) && !fs::is_regular_file(st)) {
+    const char* kind = fs::is_directory(st)       ? "is a directory"
+                       : fs::is_character_file(st) ? "is a character device"
+                       : fs::is_block_file(st)     ? "is a block device"
+                       : fs::is_fifo(st)           ? "is a FIFO"
+                       : fs::is_socket(st)         ? "is a socket"
+                                                   : "exists";
+    const std::string what = target.string() == path ? path : fmt::format("{} (the link's target {})", path,
+                                                                           target.string());
+    const std::string why = fmt::format("{} {}, not a regular file: only regular files are replaced", what, kind);
+    if (field.empty()) throw std::runtime_error("cannot write " + why);
+    throw InputError(field, why);
+  }
+  return target;
+}
+
+// Temporary files "<path>.tmp.<pid>" that a killed process (SIGKILL, power loss) left behind: removed
+// when that process no longer exists. A live writer's temporary file is never touched.
+void remove_stale_temporaries(const std::string& path) {
+  namespace fs = std::filesystem;
+  const fs::path p(path);
+  const std::string prefix = p.filename().string() + ".tmp.";
+  std::error_code ec;
+  for (const fs::directory_entry& e : fs::directory_iterator(p.has_parent_path() ? p.parent_path() : ".", ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    const std::string pid_text = name.substr(prefix.size());
+    if (pid_text.empty() || pid_text.find_first_not_of("0123456789") != std::string::npos || pid_text.size() > 9) continue;
+    const pid_t pid = static_cast<pid_t>(std::stol(pid_text));
+    if (pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH && e.is_regular_file(ec)) fs::remove(e.path(), ec);
+  }
+}
+
 }  // namespace
 
 void ensure_writable_dir(const std::string& dir, std::string_view field) {
@@ -41,7 +84,8 @@ void ensure_writable_dir(const std::string& dir, std::string_view field) {
 
 void check_writable_file(const std::string& path, std::string_view field) {
   namespace fs = std::filesystem;
-  const fs::path p(path);
+  if (path.empty()) throw InputError(field, "is empty: it names no file");
+  const fs::path p = write_target(path, field);
   const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
   std::error_code ec;
   if (!fs::is_directory(dir, ec))
@@ -52,7 +96,9 @@ void check_writable_file(const std::string& path, std::string_view field) {
     throw InputError(field, fmt::format("{}: the directory {} is not writable: {}", path, dir.string(), why));
 }
 
-void write_file_atomically(const std::string& path, const std::string& content) {
+void write_file_atomically(const std::string& path_given, const std::string& content) {
+  const std::string path = write_target(path_given, "").string();
+  remove_stale_temporaries(path);
   const std::string tmp = fmt::format("{}.tmp.{}", path, static_cast<long>(getpid()));
   std::FILE* f = std::fopen(tmp.c_str(), "wb");
   if (!f) throw std::runtime_error(fmt::format("cannot write {}: {}", tmp, std::strerror(errno)));

@@ -20,6 +20,8 @@ namespace relumc {
 namespace {
 
 using detail::Fields;
+using detail::parse_json_strict;
+using detail::read_input_file;
 using nlohmann::json;
 using nlohmann::ordered_json;
 
@@ -82,12 +84,7 @@ std::string baseline_json(const SuiteRun& run) {
 }
 
 Baseline parse_baseline(const std::string& text, const std::string& where, const Suite& suite) {
-  json j;
-  try {
-    j = json::parse(text);
-  } catch (const json::parse_error& e) {
-    throw InputError(fmt::format("baseline {}: not valid JSON: {}", where, e.what()));
-  }
+  const json j = parse_json_strict(text, "baseline " + where);
   const std::string src = "baseline " + where;
   if (!j.is_object() || !j.contains("relumc_baseline"))
     throw InputError(fmt::format("{}: not a relumc baseline (no \"relumc_baseline\" key; write one with `record`)", src));
@@ -167,11 +164,7 @@ Baseline parse_baseline(const std::string& text, const std::string& where, const
 }
 
 Baseline load_baseline(const std::string& path, const Suite& suite) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(fmt::format("baseline {}: cannot be read", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parse_baseline(ss.str(), path, suite);
+  return parse_baseline(read_input_file(path, "baseline"), path, suite);
 }
 
 Comparison compare(const SuiteRun& run, const Baseline& base, ThroughputGate gate) {

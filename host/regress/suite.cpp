@@ -33,6 +33,8 @@ std::optional<ThroughputGate> parse_throughput_gate(std::string_view s) {
 namespace {
 
 using detail::Fields;
+using detail::parse_json_strict;
+using detail::read_input_file;
 using nlohmann::json;
 
 // A named choice: the string must be one of `allowed` (parse returns nullopt otherwise).
@@ -174,12 +176,7 @@ ThroughputCheck parse_check(const json& j, const std::string& where, size_t t, c
 }  // namespace
 
 Suite parse_suite(const std::string& text, const std::string& where) {
-  json j;
-  try {
-    j = json::parse(text, nullptr, /*allow_exceptions=*/true, /*ignore_comments=*/true);
-  } catch (const json::parse_error& e) {
-    throw InputError(fmt::format("{}: not valid JSON: {}", where, e.what()));
-  }
+  const json j = parse_json_strict(text, where, /*comments=*/true);
   Fields f(j, where, "");
   Suite s;
   s.name = f.string("suite", true);
@@ -216,11 +213,7 @@ Suite parse_suite(const std::string& text, const std::string& where) {
 }
 
 Suite load_suite(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(fmt::format("suite file {}: cannot be read", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parse_suite(ss.str(), path);
+  return parse_suite(read_input_file(path, "suite file"), path);
 }
 
 std::vector<Case> group_cases(const Suite& s, size_t g) {

@@ -77,6 +77,11 @@ VerifyReport run_verification(std::vector<Case> cases, const VerifyOptions& opt)
           entry.estimate.std_error.size() != entry.estimate.mean.size() || entry.estimate.samples < 2)
         throw InputError(fmt::format("{}: the entry of case {} does not fit this run's cases; use `restart`",
                                      journal->path(), k));
+      // With fixed N (no planner) every case's N is known: a journalled N must be that N.
+      const bool planned = opt.target_rel_error > 0 || opt.time_budget > 0;
+      if (!planned && entry.estimate.samples != rep.cases[k].samples)
+        throw InputError(fmt::format("{}: case {} was journalled with N = {}, but this run's N is {}; use `restart`",
+                                     journal->path(), k, entry.estimate.samples, rep.cases[k].samples));
       todo[k] = false;
       rep.cases[k].samples = entry.estimate.samples;
       ++rep.resumed_cases;
@@ -121,7 +126,18 @@ VerifyReport verify_to_directory(std::vector<Case> cases, const VerifyOptions& o
   check_verify_options(opt);  // before the journal is created: bad input writes nothing
   for (const Case& c : cases) validate(c);
   const Distribution& dist = opt.distribution ? *opt.distribution : Distribution::single();
-  if (dist.is_root()) ensure_writable_dir(out.dir, "out");
+  // Only rank 0 touches DIR, but every rank must learn that it cannot be used, or the others would wait
+  // for a run that never starts: the refusal is broadcast and thrown on every rank.
+  std::string refusal;
+  if (dist.is_root()) {
+    try {
+      ensure_writable_dir(out.dir, "out");
+    } catch (const InputError& e) {
+      refusal = e.detail();
+    }
+  }
+  dist.broadcast(refusal);
+  if (!refusal.empty()) throw InputError("out", refusal);
   VerifyOptions run_opt = opt;
   run_opt.progress = opt.progress && dist.is_root();  // only rank 0 prints
   Journal journal(out.dir, journal_config(run_opt, cases), out.resume, out.restart, dist);

@@ -339,7 +339,10 @@ TEST_F(Cli, BadSampleCountIsNamedAsItsFlag) { expect_bad_input(small({"--samples
 // names the value and the file.
 TEST_F(Cli, BadWeightsFileIsNamed) {
   const fs::path big = weights("overflow.json", R"({"e": [1, 0, 1e999], "w": [1, 2, 3]})");
-  expect_bad_input(small({"--weights", big.string(), "-q", "gating"}), {"1e999", "overflow.json"});
+  // No grid flags beside --weights (they are refused there).
+  expect_bad_input({"verify", "--weights", big.string(), "-q", "gating", "--samples", "2000", "--threads", "2", "--quiet",
+                    "--out", out_.string()},
+                   {"1e999", "overflow.json"});
 }
 
 // A radius the library refuses (input_radius, field `radius`).

@@ -151,6 +151,10 @@ TEST_F(Usage, ParseErrorsSpeakRelumcsStyle) {
       {{"regress"}, "regress", {"SUITE"}},                                            // required positional
       {{"regress", "a.json", "b.json"}, "regress", {"b.json"}},                      // stray positional
       {{"power", "--dims", "3"}, "power", {"--dims"}},
+      {{"verify", "--weights", "", "-o", out}, "verify", {"--weights", "empty path"}},  // not "no weights"
+      {{"verify", "--weights", "w.json", "-d", "3", "-o", out}, "verify", {"--weights", "--dims"}},  // grid ignored
+      {{"regress", "s.json", "--record", "", "-o", out}, "regress", {"--record", "empty path"}},
+      {{"verify", "-o", ""}, "verify", {"--out", "empty path"}},
       {{"--out", out}, "", {"--out", "subcommand"}},                                 // a flag before the subcommand
       {{"nosuch"}, "", {"nosuch", "verify, power"}},                                 // unknown subcommand
   };

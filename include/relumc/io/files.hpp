@@ -17,11 +17,13 @@ namespace relumc {
 // and why not.
 void ensure_writable_dir(const std::string& dir, std::string_view field = "out");
 
-// A file about to be written at path: its directory must exist and be writable, and path must not be a
-// directory. Throws InputError naming `field` and why not.
+// A file about to be written at path: its directory must exist and be writable, and what exists at path
+// (after following a symlink) must be a regular file. Throws InputError naming `field` and why not.
 void check_writable_file(const std::string& path, std::string_view field);
 
-// Writes content to path through a temporary file and rename(2).
+// Writes content to path through a temporary file and rename(2). Only a regular file is ever replaced:
+// a symlink is followed to its target, and a device, FIFO, socket or directory at path is refused
+// (std::runtime_error) with nothing written.
 void write_file_atomically(const std::string& path, const std::string& content);
 
 }  // namespace relumc

@@ -10,6 +10,8 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <set>
@@ -20,22 +22,70 @@ namespace relumc::detail {
 
 using nlohmann::json;
 
-// A whole JSON file; InputError naming `what` and the path when it cannot be read or parsed (parse_error,
-// and out_of_range for overflowing numbers such as 1e999).
-inline json read_json_file(const std::string& path, const char* what) {
+// relumc's JSON inputs (weights, suites, baselines) nest a few levels; anything deeper, larger or with a
+// key given twice is refused before it is used (a repeated key would otherwise silently keep the last).
+inline constexpr int kMaxJsonDepth = 32;
+inline constexpr std::uintmax_t kMaxJsonFileBytes = std::uintmax_t{64} << 20;  // 64 MiB
+
+// Parses text strictly: nesting at most kMaxJsonDepth, no key twice in one object, // and /* */ comments
+// only when `comments`. InputError "<where> is not valid JSON: <why>" otherwise (parse errors, and
+// out_of_range for overflowing numbers such as 1e999).
+template <class Json = json>
+Json parse_json_strict(const std::string& text, const std::string& where, bool comments = false) {
+  struct Refusal {
+    std::string why;
+  };
+  std::vector<std::set<std::string>> keys;  // the keys seen in each open object
+  const typename Json::parser_callback_t check = [&keys](int depth, typename Json::parse_event_t event, Json& parsed) {
+    using E = typename Json::parse_event_t;
+    if ((event == E::object_start || event == E::array_start) && depth >= kMaxJsonDepth)
+      throw Refusal{fmt::format("nested deeper than {} levels", kMaxJsonDepth)};
+    if (event == E::object_start) keys.emplace_back();
+    if (event == E::object_end && !keys.empty()) keys.pop_back();
+    if (event == E::key && !keys.empty() && !keys.back().insert(parsed.template get<std::string>()).second)
+      throw Refusal{fmt::format("the key \"{}\" appears twice in one object", parsed.template get<std::string>())};
+    return true;
+  };
+  try {
+    return Json::parse(text, check, /*allow_exceptions=*/true, /*ignore_comments=*/comments);
+  } catch (const Refusal& r) {
+    throw InputError(fmt::format("{} is not valid JSON: {}", where, r.why));
+  } catch (const typename Json::exception& e) {
+    throw InputError(fmt::format("{} is not valid JSON: {}", where, e.what()));
+  }
+}
+
+// The text of a regular file of at most max_bytes; InputError naming `what` and the path otherwise (a
+// directory, a device such as /dev/zero, a FIFO, a missing or unreadable file, a file too large).
+inline std::string read_input_file(const std::string& path, const char* what,
+                                   std::uintmax_t max_bytes = kMaxJsonFileBytes) {
+  std::error_code ec;
+  const auto st = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(st)) throw InputError(fmt::format("{} '{}' cannot be read: no such file", what, path));
+  if (std::filesystem::is_directory(st)) throw InputError(fmt::format("{} '{}' is a directory, not a file", what, path));
+  if (!std::filesystem::is_regular_file(st))
+    throw InputError(fmt::format("{} '{}' is not a regular file (a device, FIFO or socket)", what, path));
+  const std::uintmax_t size = std::filesystem::file_size(path, ec);
+  if (!ec && size > max_bytes)
+    throw InputError(fmt::format("{} '{}' has {} bytes, more than the {} a {} may have", what, path, size, max_bytes, what));
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(fmt::format("{} '{}' cannot be read", what, path));
   std::stringstream text;
   text << in.rdbuf();
-  try {
-    return json::parse(text.str());
-  } catch (const json::exception& e) {
-    throw InputError(fmt::format("{} '{}' is not valid JSON: {}", what, path, e.what()));
-  }
+  return text.str();
 }
 
-// The value as the user wrote it, shortened for messages.
+// A whole JSON file (read_input_file, then parse_json_strict).
+inline json read_json_file(const std::string& path, const char* what, bool comments = false) {
+  return parse_json_strict(read_input_file(path, what), fmt::format("{} '{}'", what, path), comments);
+}
+
+// The value as the user wrote it, shortened for messages; a deeply nested value is summarised rather
+// than written out (dump() recurses).
 inline std::string show(const json& v) {
+  int depth = 0;
+  for (const json* p = &v; (p->is_array() || p->is_object()) && !p->empty(); p = &*p->begin())
+    if (++depth > 8) return fmt::format("{} nested more than 8 levels", v.is_array() ? "an array" : "an object");
   std::string s = v.dump();
   return s.size() > 60 ? s.substr(0, 57) + "..." : s;
 }

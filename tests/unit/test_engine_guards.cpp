@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: MIT
+// The engine cannot be crashed or tricked by what it reads and writes: JSON inputs nested without end,
+// with a key given twice, or that are not regular files; outputs that are devices, FIFOs or symlinks;
+// temporary files a killed run left behind; a hand-edited journal. Each test fails without its fix.
+#include "relumc/relumc.hpp"
+#include "tests/support/cli_support.hpp"
+
+#include <gtest/gtest.h>
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <string>
+
+namespace relumc {
+namespace {
+
+using testing::slurp;
+using testing::TempDirTest;
+using testing::write_text;
+namespace fs = std::filesystem;
+
+// The message of the InputError that f throws ("" and a failure when it throws none).
+template <class F>
+std::string refusal(F f) {
+  try {
+    f();
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "no InputError";
+  return "";
+}
+
+std::string nested(int depth) { return std::string(depth, '[') + std::string(depth, ']'); }
+
+TEST(StrictJson, NestingIsBoundedAndNeverRecursedInto) {
+  EXPECT_NO_THROW(detail::parse_json_strict(nested(detail::kMaxJsonDepth), "doc"));
+  EXPECT_NE(refusal([] { detail::parse_json_strict(nested(detail::kMaxJsonDepth + 1), "doc"); }).find("nested deeper"),
+            std::string::npos);
+  // 70000 levels crashed the suite reader (a recursive dump of the value in the message): now refused.
+  const std::string deep = nested(70000);
+  EXPECT_NE(refusal([&] { parse_suite(deep, "deep.json"); }).find("deep.json is not valid JSON: nested deeper"),
+            std::string::npos);
+  // A value shown in a message is summarised when deep, never dumped recursively.
+  const detail::json v = detail::json::parse(nested(20));
+  EXPECT_NE(detail::show(v).find("nested more than 8 levels"), std::string::npos) << detail::show(v);
+}
+
+TEST(StrictJson, AKeyGivenTwiceIsRefused) {
+  const std::string m = refusal([] { detail::parse_json_strict(R"({"e": [1, 0], "w": [0, 1], "w": [1, 1]})", "w.json"); });
+  EXPECT_NE(m.find("the key \"w\" appears twice"), std::string::npos) << m;
+  // The same key in two different objects is fine.
+  EXPECT_NO_THROW(detail::parse_json_strict(R"({"a": {"x": 1}, "b": {"x": 2}})", "ok.json"));
+  const std::string s = refusal([] { parse_suite(R"({"suite": "a", "suite": "b", "groups": []})", "s.json"); });
+  EXPECT_NE(s.find("\"suite\" appears twice"), std::string::npos) << s;
+}
+
+class Files : public TempDirTest {};
+
+TEST_F(Files, InputsMustBeRegularFilesOfBoundedSize) {
+  EXPECT_NE(refusal([&] { detail::read_input_file(root_.string(), "weights file"); }).find("is a directory"),
+            std::string::npos);
+  EXPECT_NE(refusal([] { detail::read_input_file("/dev/zero", "weights file"); }).find("not a regular file"),
+            std::string::npos);
+  EXPECT_NE(refusal([&] { detail::read_input_file((root_ / "none").string(), "weights file"); }).find("no such file"),
+            std::string::npos);
+  write_text(root_ / "big.json", std::string(2000, ' ') + "{}");
+  EXPECT_NE(refusal([&] { detail::read_input_file((root_ / "big.json").string(), "suite file", 1000); })
+                .find("2002 bytes, more than the 1000"),
+            std::string::npos);
+  EXPECT_NE(refusal([] { cases_from_weights_file("/dev/zero", {Quantity::Grad}, {1000}); }).find("not a regular file"),
+            std::string::npos);
+}
+
+TEST_F(Files, OnlyRegularFilesAreReplacedAndSymlinksAreFollowed) {
+  const fs::path fifo = root_ / "fifo";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_THROW(write_file_atomically(fifo.string(), "x"), std::runtime_error);
+  EXPECT_TRUE(fs::is_fifo(fifo));  // still a FIFO, not replaced by a file
+  EXPECT_NE(refusal([&] { check_writable_file(fifo.string(), "record"); }).find("`record`"), std::string::npos);
+  EXPECT_NE(refusal([] { check_writable_file("/dev/full", "record"); }).find("not a regular file"), std::string::npos);
+  EXPECT_NE(refusal([] { check_writable_file("", "record"); }).find("`record` is empty"), std::string::npos);
+  fs::create_directory(root_ / "dir");
+  EXPECT_THROW(write_file_atomically((root_ / "dir").string(), "x"), std::runtime_error);
+  // A symlink is followed: the file it names is replaced and the link stays a link.
+  write_text(root_ / "target.json", "old");
+  fs::create_symlink(root_ / "target.json", root_ / "link.json");
+  write_file_atomically((root_ / "link.json").string(), "new");
+  EXPECT_TRUE(fs::is_symlink(root_ / "link.json"));
+  EXPECT_EQ(slurp(root_ / "target.json"), "new");
+}
+
+TEST_F(Files, TemporariesOfDeadWritersAreRemoved) {
+  const pid_t child = fork();
+  if (child == 0) _exit(0);
+  ASSERT_GT(child, 0);
+  ASSERT_EQ(waitpid(child, nullptr, 0), child);  // a pid that no longer runs
+  const fs::path dead = root_ / ("results.csv.tmp." + std::to_string(child));
+  const fs::path alive = root_ / ("results.csv.tmp." + std::to_string(getppid()));  // a running process
+  write_text(dead, "left by a SIGKILL");
+  write_text(alive, "being written");
+  write_file_atomically((root_ / "results.csv").string(), "a,b\n");
+  EXPECT_FALSE(fs::exists(dead));
+  EXPECT_TRUE(fs::exists(alive));
+  EXPECT_EQ(slurp(root_ / "results.csv"), "a,b\n");
+}
+
+TEST_F(Files, AJournalledNMustBeTheRunsN) {
+  GridSpec spec;
+  spec.quantities = {Quantity::Loss};
+  spec.angles = {0.5, 1.5};
+  spec.norms = {1.0};
+  spec.dims = {3};
+  spec.samples = {4000};
+  VerifyOptions opt;
+  opt.threads = 2;
+  VerifyOutput out;
+  out.dir = (root_ / "out").string();
+  verify_to_directory(build_grid(spec, 1), opt, out);
+  // Hand-edit the journal: case 0 "ran" with 2 samples, and the run is no longer complete.
+  std::vector<std::string> lines = testing::lines_of(slurp(root_ / "out/journal.jsonl"));
+  ASSERT_EQ(lines.size(), 4u);
+  const size_t at = lines[1].find("\"samples\":4000");
+  ASSERT_NE(at, std::string::npos) << lines[1];
+  lines[1].replace(at, 14, "\"samples\":2");
+  write_text(root_ / "out/journal.jsonl", lines[0] + "\n" + lines[1] + "\n" + lines[2] + "\n");
+  out.resume = true;
+  const std::string m = refusal([&] { verify_to_directory(build_grid(spec, 1), opt, out); });
+  EXPECT_NE(m.find("journalled with N = 2, but this run's N is 4000"), std::string::npos) << m;
+}
+
+}  // namespace
+}  // namespace relumc

@@ -32,9 +32,35 @@ Matching unpad(const std::vector<int64_t>& assign, const std::vector<double>& co
   return m;
 }
 
+// No assignment is defined over a non-finite cost (a diverged run): every row unmatched, cost infinite.
+bool undefined(const std::vector<double>& cost, int64_t rows, Matching* m) {
+  for (double v : cost)
+    if (!std::isfinite(v)) {
+      m->perm.assign(static_cast<size_t>(rows), -1);
+      m->cost = std::numeric_limits<double>::infinity();
+      return true;
+    }
+  return false;
+}
+
+// |a - b| scaled by the largest difference, for rows so large (|w| > ~1e154) that the squares overflow;
+// infinite only when a difference is.
+double scaled_distance(const double* a, const double* b, int64_t d) {
+  double scale = 0;
+  for (int64_t c = 0; c < d; ++c) scale = std::max(scale, std::fabs(a[c] - b[c]));
+  if (!std::isfinite(scale) || scale == 0) return scale;
+  double s = 0;
+  for (int64_t c = 0; c < d; ++c) {
+    const double t = (a[c] - b[c]) / scale;
+    s += t * t;
+  }
+  return scale * std::sqrt(s);
+}
+
 }  // namespace
 
 Matching best_matching_brute_force(const std::vector<double>& cost, int64_t rows, int64_t cols) {
+  if (Matching m; undefined(cost, rows, &m)) return m;
   const int64_t n = std::max(rows, cols);
   const std::vector<double> c = padded(cost, rows, cols, n);
   std::vector<int64_t> p(static_cast<size_t>(n)), best;
@@ -50,6 +76,7 @@ Matching best_matching_brute_force(const std::vector<double>& cost, int64_t rows
 
 // The O(n^3) Hungarian algorithm with potentials (Kuhn-Munkres, shortest augmenting paths).
 Matching best_matching_hungarian(const std::vector<double>& cost, int64_t rows, int64_t cols) {
+  if (Matching m; undefined(cost, rows, &m)) return m;
   const int64_t n = std::max(rows, cols);
   const std::vector<double> c = padded(cost, rows, cols, n);
   const double inf = std::numeric_limits<double>::infinity();
@@ -104,7 +131,7 @@ std::vector<double> row_distances(const double* W, int64_t K, const double* Wsta
         const double t = W[j * d + c] - Wstar[k * d + c];
         s += t * t;
       }
-      out[j * Kstar + k] = std::sqrt(s);
+      out[j * Kstar + k] = std::isfinite(s) ? std::sqrt(s) : scaled_distance(W + j * d, Wstar + k * d, d);
     }
   return out;
 }

@@ -11,6 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cmath>
+#include <limits>
 #include <string>
 
 namespace relumc {
@@ -129,6 +131,37 @@ TEST_F(Files, AJournalledNMustBeTheRunsN) {
   out.resume = true;
   const std::string m = refusal([&] { verify_to_directory(build_grid(spec, 1), opt, out); });
   EXPECT_NE(m.find("journalled with N = 2, but this run's N is 4000"), std::string::npos) << m;
+}
+
+// F2/F3: teacher norms of 1e200 crashed the matching (brute force over infinite costs) and 1e155 hung
+// the Hungarian algorithm. Distances no longer overflow, a non-finite cost has a defined answer, and
+// dynamics refuse norms where the loss itself cannot be computed.
+TEST(Matching, HugeRowsAndNonFiniteCostsEndCleanly) {
+  const std::vector<double> W{1e200, 0, 0, 1e200}, Wstar{0, 1e200, 1e200, 0};
+  const std::vector<double> dist = row_distances(W.data(), 2, Wstar.data(), 2, 2);
+  for (double v : dist) EXPECT_TRUE(std::isfinite(v)) << v;
+  EXPECT_EQ(best_matching(dist, 2, 2).perm, (std::vector<int64_t>{1, 0}));
+  const double inf = std::numeric_limits<double>::infinity();
+  for (int64_t n : {int64_t{3}, int64_t{8}}) {  // brute force, then Hungarian
+    std::vector<double> cost(static_cast<size_t>(n * n), 1.0);
+    cost[1] = inf;
+    cost[2] = std::nan("");
+    const Matching m = best_matching(cost, n, n);
+    EXPECT_EQ(m.perm, std::vector<int64_t>(static_cast<size_t>(n), -1));
+    EXPECT_TRUE(std::isinf(m.cost));
+  }
+}
+
+TEST(DynamicsScale, TeacherNormsWhereTheLossOverflowsAreRefused) {
+  for (double norm : {1e200, 1e155, 1e-160}) {
+    DynamicsSpec s;
+    s.K = 8;
+    s.Kstar = 8;
+    s.d = 10;
+    s.teacher = orthonormal_teacher(8, 10, norm);
+    const std::string m = refusal([&] { validate(s); });
+    EXPECT_NE(m.find(fmt::format("has norm {:g}", norm)), std::string::npos) << m;
+  }
 }
 
 }  // namespace

@@ -112,6 +112,10 @@ struct RunResult {
 // non-orthonormal teacher, ...).
 void validate(const DynamicsSpec& s);
 
+// The range of row norms (teacher rows, an initial student) that validate accepts: the loss has degree 2,
+// so beyond it its terms overflow or underflow.
+inline constexpr double kMinRowNorm = 1e-100, kMaxRowNorm = 1e100;
+
 // Rows e_0 .. e_{K*-1} of R^d times scale (needs d >= K*). Gaussian inputs are rotation invariant, so
 // any orthonormal teacher behaves the same.
 std::vector<double> orthonormal_teacher(int64_t Kstar, int64_t d, double scale = 1.0);

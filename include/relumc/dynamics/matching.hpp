@@ -27,7 +27,8 @@ struct Matching {
   double cost = 0;            // sum of the matched costs
 };
 
-// cost is rows x cols, row-major, finite. Ties are broken towards the lexicographically smallest
+// cost is rows x cols, row-major. With a non-finite cost (a diverged run) no assignment is defined:
+// every row is unmatched (-1) and the cost is infinite (never a crash or an endless search). Ties are broken towards the lexicographically smallest
 // permutation by the brute force; the Hungarian algorithm returns an optimal one (same cost).
 Matching best_matching(const std::vector<double>& cost, int64_t rows, int64_t cols);
 Matching best_matching_brute_force(const std::vector<double>& cost, int64_t rows, int64_t cols);

@@ -74,6 +74,18 @@ inline const CLI::Validator kSeed = integer_in(0, 18446744073709551615.0L);
 inline const CLI::Validator kDim = integer_in(1, 1 << 24);
 inline const CLI::Validator kUnits = integer_in(1, 4096);
 inline const CLI::Validator kThreads = integer_in(0, 4096);
+// A number flag's text must be a finite number as written: "1e400" is named as typed, not as "inf".
+inline const CLI::Validator kFinite = CLI::Validator(
+    [](std::string& text) {
+      char* end = nullptr;
+      errno = 0;
+      const double v = std::strtod(text.c_str(), &end);
+      if (end == text.c_str() || *end != '\0') return fmt::format("'{}' is not a number", text);
+      if (!std::isfinite(v) || errno == ERANGE)
+        return fmt::format("{} is not a finite number in double's range (about 1e-308 to 1e308)", text);
+      return std::string();
+    },
+    "NUMBER");
 // A file or directory flag given an empty text names nothing: refused rather than read as "not given".
 inline const CLI::Validator kPath = CLI::Validator(
     [](std::string& text) { return text.empty() ? std::string("an empty path names no file") : std::string(); }, "PATH");

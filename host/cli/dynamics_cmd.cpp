@@ -33,17 +33,17 @@ void add_dynamics_flags(CLI::App& cmd, DynamicsFlags& f) {
   f.K_opt = cmd.add_option("--units,-K", f.K, "student units K")->check(kUnits)->capture_default_str();
   f.Kstar_opt = cmd.add_option("--teacher-units", f.Kstar, "teacher units K* (default: K)")->check(kUnits);
   f.d_opt = cmd.add_option("--dim,-d", f.d, "input dimension d")->check(kDim)->capture_default_str();
-  cmd.add_option("--teacher-norm", f.teacher_norm, "scale of the orthonormal teacher rows e_0 .. e_{K*-1}")->capture_default_str();
+  cmd.add_option("--teacher-norm", f.teacher_norm, "scale of the orthonormal teacher rows e_0 .. e_{K*-1}")->check(kFinite)->capture_default_str();
   cmd.add_option("--init", f.init, "gaussian | ball | weights | symmetric")->capture_default_str();
-  cmd.add_option("--init-std", f.init_std, "gaussian: std of each entry")->capture_default_str();
-  cmd.add_option("--init-radius", f.init_radius, "ball: each row uniform in the ball of this radius around 0")->capture_default_str();
+  cmd.add_option("--init-std", f.init_std, "gaussian: std of each entry")->check(kFinite)->capture_default_str();
+  cmd.add_option("--init-radius", f.init_radius, "ball: each row uniform in the ball of this radius around 0")->check(kFinite)->capture_default_str();
   cmd.add_option("--weights", f.weights, "JSON {\"student\": [[..]], \"teacher\": [[..]] (optional)}: start (and teacher)")
       ->type_name("FILE")->check(kPath);
-  cmd.add_option("--sym-x", f.sym_x, "symmetric: x in w_j = x w*_j + y sum_{j' != j} w*_j'")->capture_default_str();
-  cmd.add_option("--sym-y", f.sym_y, "symmetric: y")->capture_default_str();
-  cmd.add_option("--delta", f.delta, "symmetric: size of a random perturbation of each row")->capture_default_str();
+  cmd.add_option("--sym-x", f.sym_x, "symmetric: x in w_j = x w*_j + y sum_{j' != j} w*_j'")->check(kFinite)->capture_default_str();
+  cmd.add_option("--sym-y", f.sym_y, "symmetric: y")->check(kFinite)->capture_default_str();
+  cmd.add_option("--delta", f.delta, "symmetric: size of a random perturbation of each row")->check(kFinite)->capture_default_str();
   cmd.add_option("--steps", f.steps, "step budget")->check(integer_in(0, 1e12))->capture_default_str();
-  cmd.add_option("--lr", f.lr, "learning rate (> 0)")->capture_default_str();
+  cmd.add_option("--lr", f.lr, "learning rate (> 0)")->check(kFinite)->capture_default_str();
   cmd.add_option("--batch,-B", f.batch, "samples per step (0: closed-form population gradient)")
       ->check(integer_in(0, 1e12))->capture_default_str();
   cmd.add_flag("--compare-population", f.compare_population, "with --batch > 0: also run population GD from each start");
@@ -53,8 +53,8 @@ void add_dynamics_flags(CLI::App& cmd, DynamicsFlags& f) {
       ->check(integer_in(0, 1e12));
   cmd.add_option("--record-every", f.record_every, "record every n steps and the last (default: steps/100)")
       ->check(integer_in(1, 1e12));
-  cmd.add_option("--recover-tol", f.recover_tol, "recovered: every row within this times |W*|_F of its teacher row")->capture_default_str();
-  cmd.add_option("--stall-tol", f.stall_tol, "stalled: |E grad|_F below this times |W*|_F, teacher not recovered")->capture_default_str();
+  cmd.add_option("--recover-tol", f.recover_tol, "recovered: every row within this times |W*|_F of its teacher row")->check(kFinite)->capture_default_str();
+  cmd.add_option("--stall-tol", f.stall_tol, "stalled: |E grad|_F below this times |W*|_F, teacher not recovered")->check(kFinite)->capture_default_str();
   cmd.add_option("--formula", f.formula, "closed form driving population GD: tian, or a wrong one (sin-sign, theta-swap, ...)")
       ->capture_default_str();
   cmd.add_option("--threads", f.threads, "CPU threads (0: all)")->check(kThreads)->capture_default_str();

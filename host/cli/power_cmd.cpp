@@ -21,11 +21,11 @@ struct PowerFlags {
 void add_power_flags(CLI::App& cmd, PowerFlags& f) {
   cmd.add_option("--quantity,-q", f.quantities, "gating | grad | loss")->delimiter(',')->capture_default_str();
   cmd.add_option("--dim,-d", f.dim, "input dimension")->check(kDim)->capture_default_str();
-  cmd.add_option("--angle", f.angle, "angle in radians (a generic one: some wrong formulas agree at pi/2)")->capture_default_str();
-  cmd.add_option("--norm", f.norm, "|w|")->capture_default_str();
-  cmd.add_option("--ratio", f.ratio, "|w*|/|w|")->capture_default_str();
+  cmd.add_option("--angle", f.angle, "angle in radians (a generic one: some wrong formulas agree at pi/2)")->check(kFinite)->capture_default_str();
+  cmd.add_option("--norm", f.norm, "|w|")->check(kFinite)->capture_default_str();
+  cmd.add_option("--ratio", f.ratio, "|w*|/|w|")->check(kFinite)->capture_default_str();
   cmd.add_option("--max-samples", f.max_samples, "top of the ladder 1e3, 1e4, ...")->capture_default_str();
-  cmd.add_option("--alpha", f.alpha, "level of each test")->capture_default_str();
+  cmd.add_option("--alpha", f.alpha, "level of each test")->check(kFinite)->capture_default_str();
   cmd.add_option("--seed", f.seed, "seed")->check(kSeed)->capture_default_str();
   cmd.add_option("--threads", f.threads, "CPU threads (0: all)")->check(kThreads)->capture_default_str();
 }

@@ -45,10 +45,10 @@ void add_verify_flags(CLI::App& cmd, VerifyFlags& f) {
       ->type_name("FILE")->check(kPath);
   // The grid's flags describe cases that a weights file replaces: refused beside --weights, never ignored.
   const std::vector<CLI::Option*> grid{
-      cmd.add_option("--angles", f.angles, "angles in radians, in [0, pi] (overrides --angle-steps)")->delimiter(','),
+      cmd.add_option("--angles", f.angles, "angles in radians, in [0, pi] (overrides --angle-steps)")->check(kFinite)->delimiter(','),
       cmd.add_option("--angle-steps", f.angle_steps, "equally spaced angles from 0 to pi")->check(integer_in(1, 1e6))->capture_default_str(),
-      cmd.add_option("--norms", f.norms, "student norms |w|")->delimiter(',')->capture_default_str(),
-      cmd.add_option("--ratios", f.ratios, "teacher/student norm ratios |w*|/|w| (grad, loss)")->delimiter(',')->capture_default_str(),
+      cmd.add_option("--norms", f.norms, "student norms |w|")->check(kFinite)->delimiter(',')->capture_default_str(),
+      cmd.add_option("--ratios", f.ratios, "teacher/student norm ratios |w*|/|w| (grad, loss)")->check(kFinite)->delimiter(',')->capture_default_str(),
       cmd.add_option("--dims,-d", f.dims, "input dimensions d")->delimiter(',')->check(kDim)->capture_default_str(),
       cmd.add_option("--units,-K", f.units, "student units K (grad, loss)")->delimiter(',')->check(kUnits)->capture_default_str(),
       cmd.add_option("--teacher-units", f.teacher_units, "teacher units K* (grad, loss)")->delimiter(',')->check(kUnits)->capture_default_str(),
@@ -57,7 +57,7 @@ void add_verify_flags(CLI::App& cmd, VerifyFlags& f) {
   CLI::Option* samples = cmd.add_option("--samples,-n", f.samples, "sample counts N (1e9 accepted)")->delimiter(',')->capture_default_str();
   cmd.add_option("--seed", f.seed, "seed of the sample contract")->check(kSeed)->capture_default_str();
   cmd.add_option("--threads", f.threads, "CPU threads (0: all)")->check(kThreads)->capture_default_str();
-  cmd.add_option("--alpha", f.alpha, "family-wise level of the verdict (Holm)")->capture_default_str();
+  cmd.add_option("--alpha", f.alpha, "family-wise level of the verdict (Holm)")->check(kFinite)->capture_default_str();
   cmd.add_option("--precision", f.precision, "sample precision: float | double")->capture_default_str();
   cmd.add_option("--backend", f.backend, "auto | cpu | cuda")->capture_default_str();
   cmd.add_option("--devices", f.devices,
@@ -73,7 +73,7 @@ void add_verify_flags(CLI::App& cmd, VerifyFlags& f) {
                  "distribution of x: gaussian | sphere | ball (radius R, exact scaled closed form) | "
                  "cube U[-1/2,1/2]^d (measured against the variance-scaled formula, no verdict)")
       ->capture_default_str();
-  cmd.add_option("--radius", f.radius, "sphere and ball radius R (default 1: E|x|^2/d = R^2/d, R^2/(d+2))");
+  cmd.add_option("--radius", f.radius, "sphere and ball radius R (default 1: E|x|^2/d = R^2/d, R^2/(d+2))")->check(kFinite);
   cmd.add_option("--out,-o", f.out, "output directory for results.csv and results.json")
       ->type_name("DIR")->check(kPath)->capture_default_str();
   cmd.add_flag("--quiet", f.quiet, "no table on stdout, no progress line");
@@ -84,10 +84,10 @@ void add_verify_flags(CLI::App& cmd, VerifyFlags& f) {
       "continue the unfinished run whose journal is in --out (same flags), skipping its finished cases");
   cmd.add_flag("--restart", f.restart, "discard an unfinished run's journal in --out and start anew")->excludes(resume);
   CLI::Option* target = cmd.add_option("--target-rel-error", f.target_rel_error,
-      "choose N per case (two-stage: pilot, then fresh samples) for this root-mean-square relative error")
+      "choose N per case (two-stage: pilot, then fresh samples) for this root-mean-square relative error")->check(kFinite)
       ->check(CLI::PositiveNumber);
   CLI::Option* budget = cmd.add_option("--time-budget", f.time_budget,
-      "seconds for the whole run: choose N per case so every case reaches the same relative error")
+      "seconds for the whole run: choose N per case so every case reaches the same relative error")->check(kFinite)
       ->check(CLI::PositiveNumber);
   target->excludes(samples);
   budget->excludes(samples);

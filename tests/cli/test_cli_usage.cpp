@@ -155,6 +155,8 @@ TEST_F(Usage, ParseErrorsSpeakRelumcsStyle) {
       {{"verify", "--weights", "w.json", "-d", "3", "-o", out}, "verify", {"--weights", "--dims"}},  // grid ignored
       {{"regress", "s.json", "--record", "", "-o", out}, "regress", {"--record", "empty path"}},
       {{"verify", "-o", ""}, "verify", {"--out", "empty path"}},
+      {{"verify", "--angles", "1e400", "-o", out}, "verify", {"--angles", "1e400"}},  // named as typed, not "inf"
+      {{"dynamics", "--lr", "nan", "-o", out}, "dynamics", {"--lr", "nan", "finite"}},
       {{"--out", out}, "", {"--out", "subcommand"}},                                 // a flag before the subcommand
       {{"nosuch"}, "", {"nosuch", "verify, power"}},                                 // unknown subcommand
   };

@@ -107,8 +107,8 @@ TEST_F(DynamicsCli, BadInputExitsTwoNamingTheValue) {
   const std::string zero = (root_ / "zero.json").string(), two = (root_ / "two.json").string();
   expect_rejected({"--lr", "0"}, "--lr 0");
   expect_rejected({"--lr", "-0.5"}, "--lr -0.5");
-  expect_rejected({"--lr", "nan"}, "--lr nan");
-  expect_rejected({"--init-std", "nan"}, "--init-std nan");
+  expect_rejected({"--lr", "nan"}, "--lr: nan");
+  expect_rejected({"--init-std", "nan"}, "--init-std: nan");
   expect_rejected({"--init", "ball", "--init-radius", "0"}, "--init-radius 0");
   expect_rejected({"--init", "weights", "--weights", zero}, "row 1 is zero");
   expect_rejected({"--init", "weights", "--weights", two, "-K", "3"}, "K = 2");
@@ -117,7 +117,7 @@ TEST_F(DynamicsCli, BadInputExitsTwoNamingTheValue) {
   expect_rejected({"--init", "weights", "--weights", (root_ / "teacher.json").string()}, "teacher rows have d = 2");
   expect_rejected({"--init", "weights", "--weights", (root_ / "missing.json").string()}, "cannot be read");
   expect_rejected({"--init", "symmetric", "-K", "2", "--teacher-units", "3", "-d", "3"}, "K = K*");
-  expect_rejected({"--init", "symmetric", "--sym-x", "nan"}, "--sym-x nan");
+  expect_rejected({"--init", "symmetric", "--sym-x", "nan"}, "--sym-x: nan");
   expect_rejected({"--init", "symmetric", "--delta", "-1"}, "--delta -1");
   expect_rejected({"--init", "bogus"}, "bogus");
   expect_rejected({"--steps", "100", "--record", "5000"}, "record step 5000");

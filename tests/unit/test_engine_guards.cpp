@@ -164,5 +164,19 @@ TEST(DynamicsScale, TeacherNormsWhereTheLossOverflowsAreRefused) {
   }
 }
 
+// F12: a norm beyond double's range of squares is named with its true value, not "inf" or "zero vector".
+TEST(Messages, NormsOutOfRangeAreNamedAsTheyAre) {
+  for (double norm : {1e300, 1e-300}) {
+    GridSpec spec;
+    spec.quantities = {Quantity::Gating};
+    spec.angles = {1.0};
+    spec.norms = {norm};
+    spec.dims = {3};
+    spec.samples = {1000};
+    const std::string m = refusal([&] { build_grid(spec, 1); });
+    EXPECT_NE(m.find(fmt::format("has norm {:g}", norm)), std::string::npos) << m;
+  }
+}
+
 }  // namespace
 }  // namespace relumc

@@ -107,6 +107,16 @@ inline std::string flag_for(std::string_view field) {
 // A library message with every `field` shown as its flag.
 inline std::string render_flags(std::string_view message) { return render_fields(message, flag_for); }
 
+// Only verify splits its work across MPI ranks; the other subcommands would run in full on every rank
+// and every rank would write. Under mpirun with several ranks they are refused (on every rank, exit 2).
+inline void require_one_process(const char* subcommand) {
+  const Distribution& dist = Distribution::process();
+  if (dist.size() > 1)
+    throw InputError(fmt::format("relumc {} runs in one process, and this is {}: start it without mpirun (or with "
+                                 "-np 1); only relumc verify splits its work across ranks",
+                                 subcommand, dist.describe()));
+}
+
 // A named choice (quantity, precision, ...) parsed from its flag's text; InputError naming the field.
 template <class T, class Parse>
 T parse_or_throw(const std::string& text, const char* field, Parse parse, const char* allowed) {

@@ -128,6 +128,7 @@ DynamicsSpec spec_from_flags(const DynamicsFlags& f) {
 int run_dynamics_only(const DynamicsFlags& f);
 
 int run_dynamics_cmd(const DynamicsFlags& f) {
+  require_one_process("dynamics");
   const int status = run_dynamics_only(f);
   if (f.plot && !run_plot_script("plots/plot_dynamics.py", f.out, f.quiet)) return kExitFail;
   return status;

@@ -32,6 +32,7 @@ void add_power_flags(CLI::App& cmd, PowerFlags& f) {
 
 // Exit 0 when every wrong formula is rejected and the correct one is not, else 1.
 int run_power(const PowerFlags& f) {
+  require_one_process("power");
   PowerSpec spec;
   spec.quantities.clear();
   for (const std::string& q : f.quantities)

@@ -19,6 +19,7 @@ struct RegressFlags {
 };
 
 int run_regress(const RegressFlags& f) {
+  require_one_process("regress");
   const Suite suite = load_suite(f.suite);
   const ThroughputGate gate =
       f.gate.empty() ? suite.throughput_gate
@@ -31,6 +32,7 @@ int run_regress(const RegressFlags& f) {
   const Backend backend = resolve_suite_backend(suite, f.suite, &note);
   if (!f.record.empty()) check_writable_file(f.record, "record");  // before --out is created: a refusal leaves nothing
   ensure_writable_dir(f.out);
+  const DirectoryLock lock(f.out, "out");  // one run at a time in --out
 
   const SuiteRun run = run_suite(suite, backend, note, !f.quiet);
   std::unique_ptr<Comparison> cmp;

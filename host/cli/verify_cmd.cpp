@@ -167,9 +167,11 @@ int run_verify(const VerifyFlags& f) {
     }
     return rep.passed ? kExitPass : kExitFail;
   } catch (const Interrupted& e) {
+    // Under mpirun the signal may have reached another rank only: every rank reports the one that came.
+    const int signal = dist.max(stop_signal());
     if (dist.is_root())
-      std::fprintf(stderr, "\nrelumc: stopped by signal %d %s\n", stop_signal(), render_flags(e.what()).c_str());
-    return 128 + stop_signal();
+      std::fprintf(stderr, "\nrelumc: stopped by signal %d %s\n", signal, render_flags(e.what()).c_str());
+    return 128 + signal;
   }
 }
 

@@ -203,6 +203,7 @@ void print_dynamics_summary(const DynamicsSpec& s, const std::vector<RunResult>&
 DynamicsOutcome dynamics_to_directory(const DynamicsSpec& s, const std::string& dir, bool progress) {
   validate(s);
   ensure_writable_dir(dir, "out");
+  const DirectoryLock lock(dir, "out");
   DynamicsOutcome o;
   o.threads = s.threads > 0 ? s.threads : omp_get_max_threads();
   const auto t0 = std::chrono::steady_clock::now();

@@ -9,7 +9,10 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace relumc {
@@ -110,6 +113,42 @@ void write_file_atomically(const std::string& path_given, const std::string& con
     std::remove(tmp.c_str());
     throw std::runtime_error(fmt::format("cannot write {}: {}", path, std::strerror(ok ? errno : err)));
   }
+}
+
+DirectoryLock::DirectoryLock(const std::string& dir, std::string_view field)
+    : path_((std::filesystem::path(dir) / ".relumc.lock").string()) {
+  // Open, lock, then check that the path still names the locked file: a releasing holder unlinks it, and
+  // a lock on an unlinked file would guard nothing.
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    const int fd = open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) throw InputError(field, fmt::format("{}: cannot create {}: {}", dir, path_, std::strerror(errno)));
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      char buf[32] = {};
+      const ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+      close(fd);
+      const std::string holder = n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string("unknown");
+      throw InputError(field, fmt::format("{} is in use by another relumc run (pid {}): wait for it to end, or choose "
+                                          "another directory", dir, holder.substr(0, holder.find('\n'))));
+    }
+    struct stat held {}, named {};
+    if (fstat(fd, &held) == 0 && stat(path_.c_str(), &named) == 0 && held.st_ino == named.st_ino &&
+        held.st_dev == named.st_dev) {
+      const std::string pid = std::to_string(static_cast<long>(getpid())) + "\n";
+      if (ftruncate(fd, 0) != 0 || pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+        // The pid is only for the message of a refused run; the lock holds without it.
+      }
+      fd_ = fd;
+      return;
+    }
+    close(fd);  // the holder released and removed it between our open and flock: try again
+  }
+  throw InputError(field, fmt::format("{}: could not take the lock {}", dir, path_));
+}
+
+DirectoryLock::~DirectoryLock() {
+  if (fd_ < 0) return;
+  unlink(path_.c_str());  // while still holding the lock: a waiting opener sees the inode change
+  close(fd_);
 }
 
 }  // namespace relumc

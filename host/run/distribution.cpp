@@ -76,6 +76,13 @@ bool Distribution::any(bool flag) const {
   return out != 0;
 }
 
+int Distribution::max(int value) const {
+  if (size_ == 1) return value;
+  int out = value;
+  check_mpi(MPI_Allreduce(&value, &out, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD), "MPI_Allreduce");
+  return out;
+}
+
 void Distribution::broadcast(std::string& text) const {
   if (size_ == 1) return;
   unsigned long long n = text.size();
@@ -119,6 +126,7 @@ DistributionScope::~DistributionScope() {
 
 void Distribution::allgather_chunks(double*, uint64_t, size_t) const {}
 bool Distribution::any(bool flag) const { return flag; }
+int Distribution::max(int value) const { return value; }
 void Distribution::abort(int) const {}
 void Distribution::broadcast(std::string&) const {}
 void Distribution::broadcast(std::vector<uint64_t>&) const {}

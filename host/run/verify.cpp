@@ -12,6 +12,7 @@
 #include <fmt/ranges.h>
 
 #include <chrono>
+#include <memory>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -132,6 +133,14 @@ VerifyReport verify_to_directory(std::vector<Case> cases, const VerifyOptions& o
   if (dist.is_root()) {
     try {
       ensure_writable_dir(out.dir, "out");
+    } catch (const InputError& e) {
+      refusal = e.detail();
+    }
+  }
+  std::unique_ptr<DirectoryLock> lock;  // rank 0 holds DIR for the whole run
+  if (dist.is_root() && refusal.empty()) {
+    try {
+      lock = std::make_unique<DirectoryLock>(out.dir, "out");
     } catch (const InputError& e) {
       refusal = e.detail();
     }

@@ -109,6 +109,28 @@ TEST_F(Files, TemporariesOfDeadWritersAreRemoved) {
   EXPECT_EQ(slurp(root_ / "results.csv"), "a,b\n");
 }
 
+// F6: two runs in one --out interleaved their journal lines; the directory is now locked for a run.
+TEST_F(Files, AnOutputDirectoryHoldsOneRunAtATime) {
+  const std::string dir = root_.string();
+  {
+    const DirectoryLock held(dir, "out");
+    const std::string m = refusal([&] { DirectoryLock second(dir, "out"); });
+    EXPECT_NE(m.find(fmt::format("in use by another relumc run (pid {})", getpid())), std::string::npos) << m;
+    GridSpec spec;
+    spec.quantities = {Quantity::Loss};
+    spec.angles = {1.0};
+    spec.dims = {3};
+    spec.samples = {1000};
+    VerifyOutput out;
+    out.dir = dir;
+    EXPECT_NE(refusal([&] { verify_to_directory(build_grid(spec, 1), VerifyOptions{}, out); }).find("`out`"),
+              std::string::npos);
+    EXPECT_FALSE(fs::exists(root_ / "journal.jsonl"));  // the refused run wrote nothing
+  }
+  EXPECT_FALSE(fs::exists(root_ / ".relumc.lock"));  // released and removed
+  EXPECT_NO_THROW(DirectoryLock again(dir, "out"));
+}
+
 TEST_F(Files, AJournalledNMustBeTheRunsN) {
   GridSpec spec;
   spec.quantities = {Quantity::Loss};

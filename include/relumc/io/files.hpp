@@ -21,6 +21,22 @@ void ensure_writable_dir(const std::string& dir, std::string_view field = "out")
 // (after following a symlink) must be a regular file. Throws InputError naming `field` and why not.
 void check_writable_file(const std::string& path, std::string_view field);
 
+// An advisory lock on an output directory for the life of a run (flock on DIR/.relumc.lock, which holds
+// the owner's pid and is removed on release), so two runs never interleave their journal lines or leave
+// one run's results under the other's journal. A second run is refused (InputError naming `field`, the
+// directory and the holder's pid). The directory must exist.
+class DirectoryLock {
+ public:
+  DirectoryLock(const std::string& dir, std::string_view field);
+  ~DirectoryLock();
+  DirectoryLock(const DirectoryLock&) = delete;
+  DirectoryLock& operator=(const DirectoryLock&) = delete;
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+};
+
 // Writes content to path through a temporary file and rename(2). Only a regular file is ever replaced:
 // a symlink is followed to its target, and a device, FIFO, socket or directory at path is refused
 // (std::runtime_error) with nothing written.

@@ -46,6 +46,8 @@ class Distribution {
   void allgather_chunks(double* rows, uint64_t chunks, size_t width) const;
   // Logical OR of flag over all ranks (every rank must call it).
   bool any(bool flag) const;
+  // Largest value over all ranks (every rank must call it).
+  int max(int value) const;
   // Root's value of text on every rank.
   void broadcast(std::string& text) const;
   void broadcast(std::vector<uint64_t>& values) const;

@@ -240,6 +240,10 @@ def main(argv):
         limits[k] = int(v)
     report, sources = Report(), SourceCache()
     bounds, props, summary = {}, {}, []
+    missing = [p for p in a.ptx if not os.path.exists(p)]
+    if missing:
+        sys.exit(f"check_kernels: no PTX at {', '.join(missing)} (build its target first: relumc_kernel_ptx, "
+                 "or relumc_kernel_guard_probe_ptx for the probes)")
     for ptx in a.ptx:
         entries, fmas = check_ptx(ptx, report, sources)
         bounds.update(entries)

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: MIT
 """Peer throughput for the grad estimate on the GPU: PyTorch, JAX (jit) and CuPy, as users write it.
 
-Each peer computes what relumc's `grad` quantity computes (K = K* units, x ~ N(0, I_d), float64):
+Each peer computes what relumc's `grad` quantity computes (K = K* units, x ~ N(0, I_d), float64; the
+peer torch32 draws and multiplies in float32, as a user after speed writes it, and adds each chunk's
+sums into float64 so that the sanity check stays meaningful at large N):
     p = W x, q = W* x, r = sum_j relu(p_j) - sum_k relu(q_k), c_j = 1(p_j > 0) r,
     sums S = C^T X and squares Q = (C*C)^T (X*X) over chunks of samples (randn + matmul + relu masks),
 then mean and standard error per component. Only the estimate is timed (after a warm-up run), with the
@@ -10,6 +12,7 @@ device synchronised before the clock stops. Sanity check in the same run: every 
 closed form (bench/peers_cpu.py: closed_form) within max(5, Bonferroni at 1e-3) standard errors.
 
     python3 bench/peers_gpu.py --d 128 --K 4 --samples 67108864 --peers torch,jax,cupy --json out.json
+    python3 bench/peers_gpu.py ... --dry-run   # no GPU: which peers import here, the closed form, the JSON
 
 Exit 0: checks pass; 1: a check failed; 2: bad arguments, or a peer is missing / cannot run (named).
 """
@@ -22,8 +25,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-PEERS = ("torch", "jax", "cupy", "curand")
-MODULE = {"torch": "torch", "jax": "jax", "cupy": "cupy"}  # curand: the binary bench/peer_curand_cublas.cu
+PEERS = ("torch", "torch32", "jax", "cupy", "curand")
+MODULE = {"torch": "torch", "torch32": "torch", "jax": "jax", "cupy": "cupy"}  # curand: bench/peer_curand_cublas.cu
 
 
 def parse_args(argv):
@@ -38,6 +41,8 @@ def parse_args(argv):
     ap.add_argument("--json", type=str, default=None)
     ap.add_argument("--curand-bin", type=str, default="build-gpu/bench/peer_curand_cublas",
                     help="the cuRAND + cuBLAS + Thrust peer (built with CUDA: target peer_curand_cublas)")
+    ap.add_argument("--dry-run", action="store_true",
+                    help="run no peer: report which import here, compute the closed form, write the JSON (rehearsals)")
     ap.add_argument("--worker", type=str, default=None, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     for name in ("d", "K", "samples", "repeat"):
@@ -53,12 +58,13 @@ def parse_args(argv):
     return a
 
 
-def run_torch(a, W, Ws):
+def run_torch(a, W, Ws, single=False):
     import torch
     if not torch.cuda.is_available():
         raise RuntimeError("torch.cuda.is_available() is False")
     dev, f64, K = torch.device("cuda"), torch.float64, a.K
-    WW = torch.cat([torch.from_numpy(W), torch.from_numpy(Ws)]).T.contiguous().to(dev)
+    ft = torch.float32 if single else f64  # the working precision; sums are float64 either way
+    WW = torch.cat([torch.from_numpy(W), torch.from_numpy(Ws)]).T.contiguous().to(dev, ft)
 
     def estimate(n_total, seed):
         g = torch.Generator(device=dev).manual_seed(seed)
@@ -67,13 +73,13 @@ def run_torch(a, W, Ws):
         done = 0
         while done < n_total:
             m = min(a.chunk, n_total - done)
-            X = torch.randn(m, a.d, generator=g, dtype=f64, device=dev)
+            X = torch.randn(m, a.d, generator=g, dtype=ft, device=dev)
             PQ = X @ WW
             R = torch.clamp_min(PQ, 0.0)
             r = R[:, :K].sum(dim=1) - R[:, K:].sum(dim=1)
-            C = (PQ[:, :K] > 0).to(f64) * r[:, None]
-            s1 += C.T @ X
-            s2 += (C * C).T @ (X * X)
+            C = (PQ[:, :K] > 0).to(ft) * r[:, None]
+            s1 += (C.T @ X).to(f64)
+            s2 += ((C * C).T @ (X * X)).to(f64)
             done += m
         torch.cuda.synchronize()
         return s1, s2
@@ -85,7 +91,7 @@ def run_torch(a, W, Ws):
             t0 = time.perf_counter()
             s1, s2 = estimate(a.samples, a.seed)
             times.append(time.perf_counter() - t0)
-    return s1.cpu().numpy(), s2.cpu().numpy(), times, {"torch": torch.__version__,
+    return s1.cpu().numpy(), s2.cpu().numpy(), times, {"torch": torch.__version__, "dtype": str(ft),
                                                         "device": torch.cuda.get_device_name()}
 
 
@@ -171,7 +177,8 @@ def worker(a):
     import numpy as np
     from peers_cpu import weights
     W, Ws = weights(a.d, a.K, a.seed)
-    s1, s2, times, versions = {"torch": run_torch, "jax": run_jax, "cupy": run_cupy}[a.worker](a, W, Ws)
+    run = {"torch": run_torch, "torch32": lambda *x: run_torch(*x, single=True), "jax": run_jax, "cupy": run_cupy}
+    s1, s2, times, versions = run[a.worker](a, W, Ws)
     N = a.samples
     mean = s1 / N
     se = np.sqrt(np.maximum(s2 - N * mean * mean, 0.0) / (N - 1) / N)
@@ -209,10 +216,35 @@ def run_curand(a):
     return r
 
 
+def dry_run(a):
+    """What a rehearsal can check without a GPU: the modules, the curand binary, the closed form, the JSON."""
+    import importlib.util
+    from peers_cpu import closed_form, weights
+    W, Ws = weights(a.d, a.K, a.seed)
+    cf = closed_form(W, Ws)
+    found = {}
+    for peer in a.peers:
+        if peer == "curand":
+            ok = os.access(a.curand_bin, os.X_OK)
+            found[peer] = {"available": ok, "what": a.curand_bin}
+        else:
+            ok = importlib.util.find_spec(MODULE[peer]) is not None
+            found[peer] = {"available": ok, "what": f"{sys.executable}: import {MODULE[peer]}"}
+        print(f"peers_gpu (dry run): {peer:<7} {'found' if ok else 'MISSING here'} ({found[peer]['what']})")
+    print(f"peers_gpu (dry run): grad d = {a.d}, K = K* = {a.K}, N = {a.samples}: closed form has {cf.size} components")
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump({"d": a.d, "K": a.K, "samples": a.samples, "dry_run": True, "peers_found": found,
+                       "checks": {}, "pass": True, "peers": {}}, f, indent=1)
+    return 0
+
+
 def main(argv):
     a = parse_args(argv)
     if a.worker:
         return worker(a)
+    if a.dry_run:
+        return dry_run(a)
     results = {}
     for peer in a.peers:
         if peer == "curand":
@@ -241,9 +273,10 @@ def main(argv):
         z = float(np.max(np.abs(m - cf) / np.where(se > 0, se, np.inf)))
         checks[f"{peer}_vs_closed_form"] = {"max_abs_z": z, "pass": z <= limit}
         ok &= z <= limit
-    print(f"peers: grad, d = {a.d}, K = K* = {a.K}, N = {a.samples}, chunk = {min(a.chunk, a.samples)}, float64")
+    print(f"peers: grad, d = {a.d}, K = K* = {a.K}, N = {a.samples}, chunk = {min(a.chunk, a.samples)}, float64 "
+          "(torch32: float32, sums in float64)")
     for peer, r in results.items():
-        print(f"{peer:<6} {r['samples_per_s']:>11.4g} samples/s {r['normals_per_s']:>11.4g} normals/s  {r['versions']}")
+        print(f"{peer:<7} {r['samples_per_s']:>11.4g} samples/s {r['normals_per_s']:>11.4g} normals/s  {r['versions']}")
     for name, c in checks.items():
         print(f"check {name}: max |z| = {c['max_abs_z']:.3g} (limit {limit:.3g}): {'PASS' if c['pass'] else 'FAIL'}")
     if a.json:

@@ -5,6 +5,13 @@
 // asynchronous fault is reported at the launch that caused it). DeviceBuffer owns device memory.
 #pragma once
 
+// Every .cu of the kernels includes this file. The sample contract is bit-exact (relumc/math/sample_contract.hpp):
+// fast math (approximate division and square root, flushed subnormals, contraction) would change x_i and
+// every term, so it is refused here; kernels/guards/check_kernels.py checks the PTX for the same.
+#if defined(__USE_FAST_MATH__) || defined(__FAST_MATH__)
+#error "relumc: the CUDA kernels must not be compiled with fast math (nvcc use_fast_math, -ffast-math): the sample contract is bit-exact"
+#endif
+
 #include "relumc/backend/cuda/cuda_backend.hpp"
 
 #include <cuda_runtime.h>

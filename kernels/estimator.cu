@@ -23,8 +23,10 @@ namespace {
 using detail::DeviceBuffer;
 using detail::EstimatorParams;
 
+// Bounded at 1024 threads, the largest block run_chunks accepts (CudaOptions::block_threads): ptxas then keeps
+// to 64 registers, so every block size the options allow launches (kernels/guards/kernel_guards.cmake).
 template <class T>
-__global__ void estimator_kernel(EstimatorParams<T> p, const uint64_t* bounds, double* acc) {
+__global__ void __launch_bounds__(1024) estimator_kernel(EstimatorParams<T> p, const uint64_t* bounds, double* acc) {
   extern __shared__ __align__(16) unsigned char smem_raw[];
   const size_t block = static_cast<size_t>(blockIdx.y) * gridDim.x + blockIdx.x;
   detail::estimate_range(p, bounds[block], bounds[block + 1], acc + block * 2 * p.components,
@@ -32,7 +34,7 @@ __global__ void estimator_kernel(EstimatorParams<T> p, const uint64_t* bounds, d
 }
 
 // out[y][a] = sum over g in order of acc[y][g][a], for a < 2m.
-__global__ void chunk_sum_kernel(const double* acc, int G, int64_t width, int64_t chunks, double* out) {
+__global__ void __launch_bounds__(256) chunk_sum_kernel(const double* acc, int G, int64_t width, int64_t chunks, double* out) {
   const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i >= chunks * width) return;
   const int64_t y = i / width, a = i % width;

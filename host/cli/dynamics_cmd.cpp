@@ -117,9 +117,7 @@ DynamicsSpec spec_from_flags(const DynamicsFlags& f) {
   if (!f.record.empty()) {
     s.record_steps = f.record;
   } else {
-    const int64_t every = f.record_every > 0 ? f.record_every : std::max<int64_t>(1, f.steps / 100);
-    for (int64_t t = 0; t < f.steps; t += every) s.record_steps.push_back(t);
-    s.record_steps.push_back(f.steps);
+    s.record_steps = record_schedule(f.steps, f.record_every > 0 ? f.record_every : std::max<int64_t>(1, f.steps / 100));
   }
   validate(s);
   return s;

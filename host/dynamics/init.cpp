@@ -2,6 +2,8 @@
 // Dynamics input checks, teachers and initialisations (layout of the random draws: relumc/dynamics/dynamics.hpp).
 #include "relumc/dynamics/dynamics.hpp"
 
+#include "relumc/core/machine.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -83,6 +85,18 @@ std::vector<double> orthonormal_teacher(int64_t Kstar, int64_t d, double scale) 
   return t;
 }
 
+std::vector<int64_t> record_schedule(int64_t steps, int64_t every) {
+  if (every < 1) throw InputError("record_steps", fmt::format("every {} steps: must be >= 1", every));
+  if (steps < 0) throw InputError("steps", fmt::format("{} must be >= 0", steps));
+  const uint64_t count = static_cast<uint64_t>(steps / every) + 2;
+  check_memory(std::min<uint64_t>(count, uint64_t{1} << 60) * 8, "record_steps", "the schedule of recorded steps");
+  std::vector<int64_t> out;
+  out.reserve(count);
+  for (int64_t t = 0; t < steps; t += every) out.push_back(t);
+  out.push_back(steps);
+  return out;
+}
+
 void validate(const DynamicsSpec& s) {
   if (s.d < 1) throw InputError(fmt::format("d = {} must be >= 1", s.d));
   if (s.K < 1) throw InputError(fmt::format("K = {} must be >= 1", s.K));
@@ -95,6 +109,14 @@ void validate(const DynamicsSpec& s) {
     throw InputError("batch", fmt::format("{} x `steps` {} exceeds the 2^64 samples of a stream", s.batch, s.steps));
   if (s.runs < 1 || s.runs >= static_cast<int64_t>(kInitStreamBase))
     throw InputError("runs", fmt::format("{} must be in [1, 2^31)", s.runs));
+  // Every recorded step of every run keeps K distances, Q (K x K) and M (K x K*) in memory and writes them
+  // to trajectories.csv: refused before the runs allocate it.
+  const long double per_record = 8.0L * (3 + 2 * s.K + static_cast<long double>(s.K) * s.K +
+                                         static_cast<long double>(s.K) * s.Kstar) * (1 + 3);
+  check_memory(static_cast<uint64_t>(std::min<long double>(
+                   per_record * static_cast<long double>(s.record_steps.size()) * s.runs * (s.compare_population ? 2 : 1),
+                   1e19L)),
+               "record_steps", "the recorded trajectories (memory and trajectories.csv)");
   for (int64_t t : s.record_steps)
     if (t < 0 || t > s.steps) throw InputError("record_steps", fmt::format("step {} is outside [0, `steps` {}]", t, s.steps));
   check_positive(s.recover_tol, "recover_tol");

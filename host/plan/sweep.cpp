@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "relumc/plan/sweep.hpp"
 
+#include "relumc/core/machine.hpp"
+
 #include "relumc/math/sample_contract.hpp"
 
 #include <fmt/format.h>
@@ -91,6 +93,27 @@ Case random_case(Quantity q, const Shape& s, double norm_w, double ratio, const 
 
 }  // namespace
 
+// What the grid's cases will hold, counted before any is made: each case's weights, closed form,
+// estimate and standard error in memory (8 bytes a number) and in results.json (~24 bytes a number).
+static long double grid_bytes(const GridSpec& spec) {
+  long double total = 0;
+  const long double per_value = 8 + 24;
+  for (Quantity q : spec.quantities) {
+    const bool gating = q == Quantity::Gating;
+    for (int64_t d : spec.dims)
+      for (int64_t K : gating ? std::vector<int64_t>{1} : spec.units)
+        for (int64_t Ks : gating ? std::vector<int64_t>{1} : spec.teacher_units) {
+          const long double m = q == Quantity::Loss ? 1.0L : static_cast<long double>(gating ? d : K * d);
+          const long double per_case = per_value * (static_cast<long double>(K + Ks) * d + 3 * m);
+          const long double shapes = gating ? spec.angles.size() * spec.norms.size()
+                                            : (spec.angles.size() + static_cast<long double>(spec.random_cases)) *
+                                                  spec.norms.size() * spec.ratios.size();
+          total += per_case * shapes * spec.samples.size();
+        }
+  }
+  return total;
+}
+
 std::vector<Case> build_grid(const GridSpec& spec, uint64_t seed) {
   if (spec.quantities.empty()) throw InputError("quantities", "is empty: no quantity to verify");
   for (double a : spec.angles)
@@ -105,6 +128,8 @@ std::vector<Case> build_grid(const GridSpec& spec, uint64_t seed) {
     if (k < 1 || k > 4096) throw InputError("teacher_units", fmt::format("{} (must be in [1, 4096])", k));
   if (spec.random_cases < 0) throw InputError("random_cases", fmt::format("{} (must be >= 0)", spec.random_cases));
   if (spec.samples.empty()) throw InputError("samples", "is empty: no sample count given");
+  check_memory(static_cast<uint64_t>(std::min<long double>(grid_bytes(spec), 1e19L)), "",
+               "the grid's cases (their weights, estimates and results.json)");
 
   std::vector<Case> cases;
   for (Quantity q : spec.quantities) {

@@ -186,6 +186,41 @@ TEST(DynamicsScale, TeacherNormsWhereTheLossOverflowsAreRefused) {
   }
 }
 
+// F10: what could never fit is refused before it is allocated, naming the figure and the limit.
+TEST(MemoryGuards, GridsSchedulesAndTrajectoriesThatCannotFitAreRefused) {
+  GridSpec spec;
+  spec.quantities = {Quantity::Grad};
+  spec.angles = {1.0};
+  spec.dims = {int64_t{1} << 24};
+  spec.units = {4096};
+  spec.samples = {1000};
+  std::string m = refusal([&] { build_grid(spec, 1); });
+  EXPECT_NE(m.find("GB, more than the"), std::string::npos) << m;
+  spec.dims = {100};
+  spec.units = {64};
+  spec.random_cases = 1000000;
+  m = refusal([&] { build_grid(spec, 1); });
+  EXPECT_NE(m.find("GB, more than the"), std::string::npos) << m;
+  try {
+    record_schedule(int64_t{1000000000000}, 1);
+    ADD_FAILURE() << "a schedule of 1e12 steps was accepted";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.field(), "record_steps");
+  }
+  EXPECT_EQ(record_schedule(10, 4), (std::vector<int64_t>{0, 4, 8, 10}));
+  DynamicsSpec d;
+  d.K = 8;
+  d.Kstar = 8;
+  d.d = 8;
+  d.teacher = orthonormal_teacher(8, 8, 1.0);
+  d.steps = 100000000;
+  d.runs = 100;
+  d.record_steps = record_schedule(d.steps, 1000);  // small enough to build, too large to keep for 100 runs
+  d.runs = 1000000;
+  m = refusal([&] { validate(d); });
+  EXPECT_NE(m.find("`record_steps` the recorded trajectories"), std::string::npos) << m;
+}
+
 // F12: a norm beyond double's range of squares is named with its true value, not "inf" or "zero vector".
 TEST(Messages, NormsOutOfRangeAreNamedAsTheyAre) {
   for (double norm : {1e300, 1e-300}) {

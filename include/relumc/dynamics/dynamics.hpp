@@ -112,6 +112,10 @@ struct RunResult {
 // non-orthonormal teacher, ...).
 void validate(const DynamicsSpec& s);
 
+// The steps 0, every, 2 every, ... and `steps` itself (the endpoint): what --record-every records.
+// InputError (field record_steps) when the schedule alone could not fit in memory.
+std::vector<int64_t> record_schedule(int64_t steps, int64_t every);
+
 // The range of row norms (teacher rows, an initial student) that validate accepts: the loss has degree 2,
 // so beyond it its terms overflow or underflow.
 inline constexpr double kMinRowNorm = 1e-100, kMaxRowNorm = 1e100;

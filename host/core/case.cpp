@@ -84,13 +84,10 @@ void validate_rows(const std::vector<double>& m, int64_t rows, int64_t d, const 
         throw InputError(fmt::format("{} row {} component {} is {} (must be finite)", what, r, c, m[r * d + c]));
     const double n = norm(m.data() + r * d, d);
     if (n != 0 && std::isfinite(n) && n >= 1e-150) continue;
-    // The norm as it is, computed without overflow or underflow of the squares, for the message.
-    double scale = 0, t = 0;
-    for (int64_t c = 0; c < d; ++c) scale = std::max(scale, std::fabs(m[r * d + c]));
-    if (scale == 0) throw InputError(fmt::format("{} row {} is the zero vector: it has no angle", what, r));
-    for (int64_t c = 0; c < d; ++c) t += (m[r * d + c] / scale) * (m[r * d + c] / scale);
+    const double true_norm = norm_without_overflow(m.data() + r * d, d);
+    if (true_norm == 0) throw InputError(fmt::format("{} row {} is the zero vector: it has no angle", what, r));
     throw InputError(fmt::format("{} row {} has norm {:g}: outside the range [1e-150, 1e+154] where its squares stay "
-                                 "finite and nonzero in double", what, r, scale * std::sqrt(t)));
+                                 "finite and nonzero in double", what, r, true_norm));
   }
 }
 

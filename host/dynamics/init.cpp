@@ -47,10 +47,7 @@ void check_matrix(const std::vector<double>& m, int64_t rows, int64_t d, const c
       throw InputError(fmt::format("{} row {} is zero (the gradient is undefined at w = 0)", what, j));
     // The loss has degree 2 in the weights: beyond this range its terms (and squared distances) overflow
     // or underflow, and no outcome could be classified honestly.
-    double scale = 0, t = 0;  // the norm without overflow or underflow of the squares
-    for (int64_t c = 0; c < d; ++c) scale = std::max(scale, std::fabs(m[j * d + c]));
-    for (int64_t c = 0; c < d; ++c) t += (m[j * d + c] / scale) * (m[j * d + c] / scale);
-    const double norm = scale * std::sqrt(t);
+    const double norm = norm_without_overflow(m.data() + j * d, d);
     if (!(norm >= kMinRowNorm && norm <= kMaxRowNorm))
       throw InputError(fmt::format("{} row {} has norm {:g}: outside [{:g}, {:g}], where the loss and the distances "
                                    "stay finite", what, j, norm, kMinRowNorm, kMaxRowNorm));

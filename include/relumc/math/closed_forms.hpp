@@ -39,6 +39,15 @@ RELUMC_HD inline T dot(const T* u, const T* v, int64_t d) {
 }
 
 RELUMC_HD inline double norm(const double* v, int64_t d) { return sqrt(dot(v, v, d)); }
+// |v| scaled by its largest component, so it is right where the squares of norm() overflow or underflow
+// (for messages about such vectors; 0 for the zero vector).
+RELUMC_HD inline double norm_without_overflow(const double* v, int64_t d) {
+  double scale = 0, s = 0;
+  for (int64_t c = 0; c < d; ++c) scale = fmax(scale, fabs(v[c]));
+  if (scale == 0 || !(scale < INFINITY)) return scale;
+  for (int64_t c = 0; c < d; ++c) s += (v[c] / scale) * (v[c] / scale);
+  return scale * sqrt(s);
+}
 
 // angle(u, v) in [0, pi] as 2 atan2(|a - b|, |a + b|), a = u/|u|, b = v/|v|: exact at 0 and pi and
 // accurate near them, where acos of a dot product loses half the digits.

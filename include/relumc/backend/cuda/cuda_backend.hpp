@@ -48,7 +48,7 @@ class CudaError : public std::runtime_error {
 // Launch shape. Zero means "pick": the defaults below. Only blocks_per_chunk changes the numbers
 // (it fixes how a chunk is cut into ranges); the others change speed only, so tests vary them freely.
 struct CudaOptions {
-  int device = -1;               // CUDA device ordinal; -1: MPI rank modulo the device count (one process: 0)
+  int device = -1;               // CUDA device ordinal; -1: node-local MPI rank modulo the device count (one process: 0)
   int block_threads = 0;         // threads per block (default 128; any value in 1..1024)
   int blocks_per_chunk = 0;      // G (default kDefaultBlocksPerChunk)
   int tile_samples = 0;          // samples per shared-memory tile (default: fit the shared budget, <= 32)

@@ -298,12 +298,12 @@ struct CaseSpec {
   uint64_t N;
 };
 
-// Odd d (1, 3, 17), K != K*, N tiny (2, 3) and odd (1009: 256 chunks of 3 or 4 samples, so G = 16
-// leaves most ranges empty).
-constexpr CaseSpec kCases[] = {{Quantity::Gating, 1, 1, 1, 2},   {Quantity::Gating, 17, 1, 1, 1009},
-                               {Quantity::Grad, 3, 2, 3, 1009},  {Quantity::Grad, 17, 3, 1, 3},
-                               {Quantity::Grad, 1, 1, 2, 3},     {Quantity::Grad, 17, 2, 5, 1009},
-                               {Quantity::Loss, 3, 3, 1, 2},     {Quantity::Loss, 17, 1, 2, 1009}};
+// Odd d (1, 3, 17), K != K*, N tiny (2, 3), odd (129: as many chunks of one sample) and 1009 (256 chunks
+// of 3 or 4 samples, so G = 16 leaves most ranges empty).
+constexpr CaseSpec kCases[] = {{Quantity::Gating, 1, 1, 1, 2},  {Quantity::Gating, 17, 1, 1, 129},
+                               {Quantity::Grad, 3, 2, 3, 1009}, {Quantity::Grad, 17, 3, 1, 3},
+                               {Quantity::Grad, 1, 1, 2, 3},    {Quantity::Grad, 17, 2, 5, 1009},
+                               {Quantity::Loss, 3, 3, 1, 2},    {Quantity::Loss, 17, 1, 2, 129}};
 
 // Block sizes 1, 7, 33, 128 and G in {1, 2, 3, 16}; tiles picked or forced (coordinate tiles of 4, 8 and 12
 // split d = 17, so x_i is drawn twice); batches of 1 chunk up to all of them; slices of 1, 2, 3 samples

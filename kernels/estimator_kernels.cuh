@@ -17,8 +17,8 @@
 // The block's dynamic shared memory as T* name. The emulator defines it first (the block's poisoned
 // buffer); under nvcc it is the extern __shared__ array.
 #ifndef RELUMC_DYNAMIC_SHARED
-#define RELUMC_DYNAMIC_SHARED(T, name)                                     \
-  extern __shared__ __align__(16) unsigned char relumc_smem_##name[];     \
+#define RELUMC_DYNAMIC_SHARED(T, name)                                \
+  extern __shared__ __align__(16) unsigned char relumc_smem_##name[]; \
   T* name = reinterpret_cast<T*>(relumc_smem_##name)
 #endif
 

@@ -130,8 +130,12 @@ namespace detail {
 class Block {
  public:
   Block(int n, Schedule schedule, size_t shared_bytes, uint64_t first_block)
-      : n_(n), schedule_(schedule), shared_bytes_(shared_bytes), turn_cv_(static_cast<size_t>(n)),
-        shared_(new unsigned char[shared_bytes]), block_(first_block) {
+      : n_(n),
+        schedule_(schedule),
+        shared_bytes_(shared_bytes),
+        turn_cv_(static_cast<size_t>(n)),
+        shared_(new unsigned char[shared_bytes]),
+        block_(first_block) {
     poison();
   }
 
@@ -330,8 +334,8 @@ inline unsigned char* dynamic_shared() {
 template <class... Params>
 void set_max_dynamic_shared(void (*kernel)(Params...), size_t bytes) {
   if (bytes > kSharedOptInMax)
-    throw LaunchError("cudaFuncSetAttribute: " + std::to_string(bytes) + " bytes of dynamic shared memory: the device "
-                      "allows at most " + std::to_string(kSharedOptInMax));
+    throw LaunchError("cudaFuncSetAttribute: " + std::to_string(bytes) +
+                      " bytes of dynamic shared memory: the device allows at most " + std::to_string(kSharedOptInMax));
   std::lock_guard<std::mutex> lock(detail::shared_limits_mutex());
   detail::shared_limits()[reinterpret_cast<void (*)()>(kernel)] = bytes;
 }
@@ -355,9 +359,10 @@ void launch(dim3 grid, dim3 block, size_t shared_bytes, void (*kernel)(Params...
   }
   if (shared_bytes > limit)
     throw LaunchError(std::to_string(shared_bytes) + " bytes of dynamic shared memory: this kernel may use " +
-                      std::to_string(limit) + (limit == kSharedDefault ? " (raise it with set_max_dynamic_shared, "
-                                                                         "cudaFuncAttributeMaxDynamicSharedMemorySize)"
-                                                                       : ""));
+                      std::to_string(limit) +
+                      (limit == kSharedDefault
+                           ? " (raise it with set_max_dynamic_shared: cudaFuncAttributeMaxDynamicSharedMemorySize)"
+                           : ""));
   // The parameters, converted once as a launch does; each thread gets its own copy.
   const std::tuple<std::decay_t<Params>...> params(std::forward<Args>(args)...);
   Config cfg = config();

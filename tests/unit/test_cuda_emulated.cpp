@@ -26,11 +26,11 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -38,6 +38,10 @@
 
 #include "kernels/estimator_kernels.cuh"
 #include "kernels/sample_kernels.cuh"
+
+namespace relumc::emu {
+inline void PrintTo(Schedule s, std::ostream* os) { *os << to_string(s); }
+}  // namespace relumc::emu
 
 namespace {
 
@@ -96,8 +100,13 @@ class SampleTerms {
  public:
   using T = typename C::Real;
   SampleTerms(const Case& c, uint64_t seed)
-      : c_(c), seed_(seed), W_(c.student.begin(), c.student.end()), Ws_(c.teacher.begin(), c.teacher.end()),
-        x_(static_cast<size_t>(c.d)), p_(static_cast<size_t>(c.K)), q_(static_cast<size_t>(c.Kstar)),
+      : c_(c),
+        seed_(seed),
+        W_(c.student.begin(), c.student.end()),
+        Ws_(c.teacher.begin(), c.teacher.end()),
+        x_(static_cast<size_t>(c.d)),
+        p_(static_cast<size_t>(c.K)),
+        q_(static_cast<size_t>(c.Kstar)),
         coef_(static_cast<size_t>(c.K)) {}
 
   void operator()(uint64_t i, std::vector<double>& t) {
@@ -106,7 +115,8 @@ class SampleTerms {
     const relumc::Scalar<T> sd;
     auto project = [&](const std::vector<T>& rows, int64_t u) {
       T s = 0;
-      for (int64_t a = 0; a < d; ++a) s = relumc::MulAdd(rows[static_cast<size_t>(u * d + a)], x_[static_cast<size_t>(a)], s);
+      for (int64_t a = 0; a < d; ++a)
+        s = relumc::MulAdd(rows[static_cast<size_t>(u * d + a)], x_[static_cast<size_t>(a)], s);
       return s;
     };
     for (int64_t j = 0; j < K; ++j) p_[static_cast<size_t>(j)] = project(W_, j);
@@ -114,16 +124,22 @@ class SampleTerms {
     const T r = relumc::Residual(sd, p_.data(), K, q_.data(), Ks, 1);
     t.assign(static_cast<size_t>(relumc::components(c_)), 0.0);
     switch (c_.quantity) {
-      case Quantity::Loss: t[0] = static_cast<double>(relumc::SampleLoss(sd, r)); return;
-      case Quantity::Gating: coef_[0] = relumc::GatingCoefficient(sd, q_[0], p_[0]); break;
+      case Quantity::Loss:
+        t[0] = static_cast<double>(relumc::SampleLoss(sd, r));
+        return;
+      case Quantity::Gating:
+        coef_[0] = relumc::GatingCoefficient(sd, q_[0], p_[0]);
+        break;
       case Quantity::Grad:
-        for (int64_t j = 0; j < K; ++j) coef_[static_cast<size_t>(j)] = relumc::GradientCoefficient(sd, p_[static_cast<size_t>(j)], r);
+        for (int64_t j = 0; j < K; ++j)
+          coef_[static_cast<size_t>(j)] = relumc::GradientCoefficient(sd, p_[static_cast<size_t>(j)], r);
         break;
     }
     const int64_t rows = c_.quantity == Quantity::Grad ? K : 1;
     for (int64_t j = 0; j < rows; ++j)
       for (int64_t a = 0; a < d; ++a)
-        t[static_cast<size_t>(j * d + a)] = static_cast<double>(coef_[static_cast<size_t>(j)] * x_[static_cast<size_t>(a)]);
+        t[static_cast<size_t>(j * d + a)] =
+            static_cast<double>(coef_[static_cast<size_t>(j)] * x_[static_cast<size_t>(a)]);
   }
 
  private:
@@ -184,9 +200,9 @@ struct Launch {
 
 std::string describe(const Launch& l) {
   return "threads " + std::to_string(l.threads) + " G " + std::to_string(l.G) + " tile " +
-         std::to_string(l.tile_samples) + "x" + std::to_string(l.coord_tile) + " resident " + std::to_string(l.resident) +
-         " slice " + std::to_string(l.first_slice) + " " + emu::to_string(l.schedule) + " x" +
-         std::to_string(l.concurrent_blocks);
+         std::to_string(l.tile_samples) + "x" + std::to_string(l.coord_tile) + " resident " +
+         std::to_string(l.resident) + " slice " + std::to_string(l.first_slice) + " " + emu::to_string(l.schedule) +
+         " x" + std::to_string(l.concurrent_blocks);
 }
 
 // The Device of run_batches on the emulator: GpuBatches of kernels/estimator.cu with emu::launch for
@@ -283,8 +299,8 @@ std::string first_difference(const std::vector<double>& got, const std::vector<d
   for (size_t i = 0; i < got.size(); ++i)
     if (std::memcmp(&got[i], &want[i], sizeof(double)) != 0) {
       char buf[160];
-      std::snprintf(buf, sizeof buf, "chunk %zu entry %zu: emulated %.17g, reference %.17g", i / width, i % width, got[i],
-                    want[i]);
+      std::snprintf(buf, sizeof buf, "chunk %zu entry %zu: emulated %.17g, reference %.17g", i / width, i % width,
+                    got[i], want[i]);
       return buf;
     }
   return "none";
@@ -309,10 +325,10 @@ constexpr CaseSpec kCases[] = {{Quantity::Gating, 1, 1, 1, 2},  {Quantity::Gatin
 // split d = 17, so x_i is drawn twice); batches of 1 chunk up to all of them; slices of 1, 2, 3 samples
 // (cutting tiles) up to the default; all three schedules, blocks one or two at a time.
 const Launch kLaunches[] = {
-    {1, 1, 0, 0, 1000, 0, emu::Schedule::Forward, 1},    {7, 3, 5, 4, 13, 3, emu::Schedule::Reverse, 1},
-    {33, 2, 0, 0, 1, 1, emu::Schedule::Forward, 1},      {128, 16, 3, 8, 64, 0, emu::Schedule::Concurrent, 2},
-    {128, 1, 0, 0, 7, 2, emu::Schedule::Reverse, 1},     {7, 16, 1, 4, 1000, 0, emu::Schedule::Forward, 1},
-    {33, 3, 32, 0, 5, 4, emu::Schedule::Concurrent, 1},  {1, 2, 2, 12, 3, 1, emu::Schedule::Reverse, 2},
+    {1, 1, 0, 0, 1000, 0, emu::Schedule::Forward, 1},   {7, 3, 5, 4, 13, 3, emu::Schedule::Reverse, 1},
+    {33, 2, 0, 0, 1, 1, emu::Schedule::Forward, 1},     {128, 16, 3, 8, 64, 0, emu::Schedule::Concurrent, 2},
+    {128, 1, 0, 0, 7, 2, emu::Schedule::Reverse, 1},    {7, 16, 1, 4, 1000, 0, emu::Schedule::Forward, 1},
+    {33, 3, 32, 0, 5, 4, emu::Schedule::Concurrent, 1}, {1, 2, 2, 12, 3, 1, emu::Schedule::Reverse, 2},
 };
 
 // Emulated threads x blocks of a launch over the whole case: above 40000 it takes seconds (thread
@@ -336,9 +352,7 @@ TYPED_TEST(EmulatedEstimator, ChunkSumsAreTheGpuOrderReferenceBitForBit) {
       if (too_costly(c, l)) continue;
       SCOPED_TRACE(C::name() + " " + relumc::testing::describe_case(c) + " " + describe(l));
       const std::vector<double> want = gpu_order_chunk_sums<C>(c, kSeed, l.G);
-      const auto t0 = std::chrono::steady_clock::now();
       const EmulatedRun run = emulate_estimate<C>(c, kSeed, l);
-      if (std::getenv("EMU_TIMES")) std::fprintf(stderr, "TIME %.3f launches %zu %s | %s\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), run.launches, relumc::testing::describe_case(c).c_str(), describe(l).c_str());
       EXPECT_TRUE(same_bits(run.partial, want)) << first_difference(run.partial, want, width);
       const Estimate ref = relumc::combine_chunk_sums(want, relumc::chunk_count(c.samples, relumc::components(c)),
                                                       relumc::components(c), c.samples);
@@ -387,8 +401,9 @@ TYPED_TEST(EmulatedEstimator, RangesAcross2To32AndEndingNear2To64) {
   using C = TypeParam;
   using T = typename C::Real;
   const uint64_t two32 = uint64_t{1} << 32, max = std::numeric_limits<uint64_t>::max();
-  const std::vector<std::vector<uint64_t>> all_bounds = {
-      {two32 - 45, two32 - 7, two32 + 30, two32 + 31}, {max - 80, max - 44, max - 40, max - 1}, {max - 76, max - 33, max - 3, max}};
+  const std::vector<std::vector<uint64_t>> all_bounds = {{two32 - 45, two32 - 7, two32 + 30, two32 + 31},
+                                                         {max - 80, max - 44, max - 40, max - 1},
+                                                         {max - 76, max - 33, max - 3, max}};
   for (const CaseSpec cs : {CaseSpec{Quantity::Grad, 3, 2, 1, 0}, CaseSpec{Quantity::Loss, 17, 1, 2, 0},
                             CaseSpec{Quantity::Gating, 5, 1, 1, 0}})
     for (const std::vector<uint64_t>& b : all_bounds)
@@ -408,8 +423,8 @@ TYPED_TEST(EmulatedEstimator, RangesAcross2To32AndEndingNear2To64) {
         ScopedSchedule schedule(emu::Schedule::Reverse);
         uint64_t offset = 0;
         do {
-          emu::launch(dim3(3), dim3(5), plan.shared_bytes, relumc::detail::estimator_kernel<T>, p, bounds.data(), offset,
-                      slice, acc.data());
+          emu::launch(dim3(3), dim3(5), plan.shared_bytes, relumc::detail::estimator_kernel<T>, p, bounds.data(),
+                      offset, slice, acc.data());
           offset = slice < longest - offset ? offset + slice : longest;
         } while (offset < longest);
         std::vector<double> chunk_want(width, 0.0);
@@ -474,16 +489,19 @@ TYPED_TEST(EmulatedDraws, AgentDrawTileHoldsTheCpusCoordinates) {
       const TilePlan plan = relumc::detail::plan_tiles(c, sizeof(T), 7, coord_tile);
       const EstimatorParams<T> p = relumc::detail::estimator_params<T>(c, 7, plan, static_cast<const T*>(nullptr));
       std::vector<T> x(static_cast<size_t>(plan.samples * c.d));
-      for (int s = 0; s < plan.samples; ++s) C::draw(7, c.stream, first + static_cast<uint64_t>(s), c.d, x.data() + s * c.d);
+      for (int s = 0; s < plan.samples; ++s)
+        C::draw(7, c.stream, first + static_cast<uint64_t>(s), c.d, x.data() + s * c.d);
       for (int64_t ct = 0; ct < plan.coord_tiles; ++ct) {
         const int64_t k0 = ct * plan.coords, nk = std::min<int64_t>(plan.coords, c.d - k0);
         std::vector<T> out = emu::alloc<T>(static_cast<size_t>(plan.samples * nk));
-        emu::launch(dim3(1), dim3(33), plan.shared_bytes, draw_tile_probe<T>, p, first, plan.samples, k0, nk, out.data());
+        emu::launch(dim3(1), dim3(33), plan.shared_bytes, draw_tile_probe<T>, p, first, plan.samples, k0, nk,
+                    out.data());
         for (int s = 0; s < plan.samples; ++s)
           for (int64_t k = 0; k < nk; ++k)
-            ASSERT_EQ(0, std::memcmp(&out[static_cast<size_t>(s * nk + k)], &x[static_cast<size_t>(s * c.d + k0 + k)], sizeof(T)))
-                << C::name() << " coordinate tile " << coord_tile << " first " << first << " sample " << s << " coordinate "
-                << k0 + k;
+            ASSERT_EQ(0, std::memcmp(&out[static_cast<size_t>(s * nk + k)], &x[static_cast<size_t>(s * c.d + k0 + k)],
+                                     sizeof(T)))
+                << C::name() << " coordinate tile " << coord_tile << " first " << first << " sample " << s
+                << " coordinate " << k0 + k;
       }
     }
 }
@@ -626,9 +644,10 @@ class EmulatorDeathTest : public ::testing::TestWithParam<emu::Schedule> {
 
 TEST_P(EmulatorDeathTest, BarriersAtDifferentCallSitesAbort) {
   ScopedSchedule s(GetParam());
-  EXPECT_DEATH(emu::launch(dim3(2), dim3(4), 0, divergent_barrier_kernel),
-               "block 0: threads wait at different __syncthreads\\(\\): thread [0-9] at .*test_cuda_emulated.cpp:[0-9]+, "
-               "thread [0-9] at .*test_cuda_emulated.cpp:[0-9]+");
+  EXPECT_DEATH(
+      emu::launch(dim3(2), dim3(4), 0, divergent_barrier_kernel),
+      "block 0: threads wait at different __syncthreads\\(\\): thread [0-9] at .*test_cuda_emulated.cpp:[0-9]+, "
+      "thread [0-9] at .*test_cuda_emulated.cpp:[0-9]+");
 }
 
 TEST_P(EmulatorDeathTest, ReturningWhileOthersWaitAborts) {
@@ -693,7 +712,8 @@ TEST(Emulator, SharedAndDeviceMemoryArePoisonedWithNaN) {
   for (emu::Schedule s : {emu::Schedule::Forward, emu::Schedule::Concurrent}) {
     ScopedSchedule scope(s);
     emu::launch(dim3(3), dim3(16), 16, poison_probe, f.data(), d.data());
-    for (int b = 0; b < 3; ++b) EXPECT_TRUE(std::isnan(f[static_cast<size_t>(b)]) && std::isnan(d[static_cast<size_t>(b)])) << b;
+    for (int b = 0; b < 3; ++b)
+      EXPECT_TRUE(std::isnan(f[static_cast<size_t>(b)]) && std::isnan(d[static_cast<size_t>(b)])) << b;
   }
 }
 

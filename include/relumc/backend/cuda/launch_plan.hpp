@@ -29,10 +29,10 @@
 
 namespace relumc::detail {
 
-inline constexpr uint64_t kMaxGridY = 65535;                  // CUDA's limit on gridDim.y
-inline constexpr size_t kSharedWithoutOptIn = 48 * 1024;       // dynamic shared memory without the attribute
-inline constexpr double kTargetLaunchSeconds = 0.2;            // one slice's launch, aimed at
-inline constexpr uint64_t kFirstSliceSamples = 256;            // per block, before any launch was timed
+inline constexpr uint64_t kMaxGridY = 65535;              // CUDA's limit on gridDim.y
+inline constexpr size_t kSharedWithoutOptIn = 48 * 1024;  // dynamic shared memory without the attribute
+inline constexpr double kTargetLaunchSeconds = 0.2;       // one slice's launch, aimed at
+inline constexpr uint64_t kFirstSliceSamples = 256;       // per block, before any launch was timed
 inline constexpr uint64_t kMaxSliceSamples = uint64_t{1} << 40;
 
 struct GridShape {
@@ -117,10 +117,10 @@ struct ChunkWork {
   uint64_t chunks = 0;   // chunk_count(N, m)
   uint64_t k_from = 0, k_to = 0;
   int G = 1;
-  size_t width = 0;      // 2 m: sums, then sums of squares
-  uint64_t batch = 1;    // chunks_per_batch(...)
-  uint64_t slice = 0;    // first_slice(tile), or any value >= 1 (tests)
-  int tile = 1;          // samples per shared-memory tile
+  size_t width = 0;    // 2 m: sums, then sums of squares
+  uint64_t batch = 1;  // chunks_per_batch(...)
+  uint64_t slice = 0;  // first_slice(tile), or any value >= 1 (tests)
+  int tile = 1;        // samples per shared-memory tile
 };
 
 // The launch loop, for the GPU (kernels/estimator.cu) and the emulator alike. Device provides:

@@ -54,14 +54,21 @@ using relumc::testing::make_case;
 namespace emu = relumc::emu;
 
 // ---- the sample contracts ----------------------------------------------------------------------------
-// Every contract the kernels implement, as a type: its real type and its draw of x_i on the CPU. Today
-// there is one contract, v1, in two precisions; another (v2) is one more type in kContracts, with its
-// own draw, and the tests below run for it unchanged.
+// Every contract the kernels implement, as a type: its real type, its kernels and parameters, and its
+// draw of x_i on the CPU (the reference). Today there is one contract, v1, in two precisions; another
+// (v2) is one more type in kContracts naming its own kernels and draw, and the tests below run for it
+// unchanged.
 
 template <class T>
 struct V1 {
   using Real = T;
+  using Params = EstimatorParams<T>;
+  static constexpr auto kEstimator = relumc::detail::estimator_kernel<T>;
+  static constexpr auto kDrawSamples = relumc::detail::draw_samples_kernel<T>;
   static std::string name() { return sizeof(T) == 4 ? "v1 float" : "v1 double"; }
+  static Params params(const Case& c, uint64_t seed, const TilePlan& plan, const T* rows) {
+    return relumc::detail::estimator_params<T>(c, seed, plan, rows);
+  }
   static void draw(uint64_t seed, uint32_t stream, uint64_t i, int64_t d, T* x) {
     relumc::draw_sample<T>(seed, stream, i, d, x);
   }
@@ -212,7 +219,7 @@ template <class C>
 class EmulatedBatches {
  public:
   using T = typename C::Real;
-  EmulatedBatches(const EstimatorParams<T>& p, int threads, int G, size_t width, std::vector<double> seconds)
+  EmulatedBatches(const typename C::Params& p, int threads, int G, size_t width, std::vector<double> seconds)
       : p_(p), threads_(threads), G_(G), width_(width), seconds_(std::move(seconds)) {}
 
   void set_bounds(const uint64_t* b, size_t count) {
@@ -221,8 +228,8 @@ class EmulatedBatches {
     acc_ = emu::alloc<double>((count - 1) * width_);  // NaN until the kernel zeroes it
   }
   double run_slice(relumc::detail::GridShape grid, uint64_t offset, uint64_t slice) {
-    emu::launch(dim3(grid.x, grid.y), dim3(static_cast<unsigned>(threads_)), p_.plan.shared_bytes,
-                relumc::detail::estimator_kernel<T>, p_, bounds_.data(), offset, slice, acc_.data());
+    emu::launch(dim3(grid.x, grid.y), dim3(static_cast<unsigned>(threads_)), p_.plan.shared_bytes, C::kEstimator, p_,
+                bounds_.data(), offset, slice, acc_.data());
     ++launches;
     return seconds_[(launches - 1) % seconds_.size()];
   }
@@ -238,7 +245,7 @@ class EmulatedBatches {
   size_t launches = 0;
 
  private:
-  const EstimatorParams<T>& p_;
+  const typename C::Params& p_;
   const int threads_, G_;
   const size_t width_;
   std::vector<double> seconds_;
@@ -262,9 +269,9 @@ EmulatedRun emulate_estimate(const Case& c, uint64_t seed, const Launch& l,
   const TilePlan plan = relumc::detail::plan_tiles(c, sizeof(T), l.tile_samples, l.coord_tile, budget);
   std::vector<T> rows(c.student.begin(), c.student.end());
   rows.insert(rows.end(), c.teacher.begin(), c.teacher.end());
-  const EstimatorParams<T> p = relumc::detail::estimator_params<T>(c, seed, plan, rows.data());
+  const typename C::Params p = C::params(c, seed, plan, rows.data());
   if (relumc::detail::needs_shared_opt_in(plan.shared_bytes))
-    emu::set_max_dynamic_shared(relumc::detail::estimator_kernel<T>, plan.shared_bytes);
+    emu::set_max_dynamic_shared(C::kEstimator, plan.shared_bytes);
   const int64_t m = relumc::components(c);
   relumc::detail::ChunkWork w;
   w.samples = c.samples;
@@ -414,7 +421,7 @@ TYPED_TEST(EmulatedEstimator, RangesAcross2To32AndEndingNear2To64) {
         const TilePlan plan = relumc::detail::plan_tiles(c, sizeof(T), 32, 0);
         std::vector<T> rows(c.student.begin(), c.student.end());
         rows.insert(rows.end(), c.teacher.begin(), c.teacher.end());
-        const EstimatorParams<T> p = relumc::detail::estimator_params<T>(c, kSeed, plan, rows.data());
+        const typename C::Params p = C::params(c, kSeed, plan, rows.data());
         const size_t width = static_cast<size_t>(2 * p.components);
         std::vector<uint64_t> bounds = emu::alloc<uint64_t>(b.size());
         std::copy(b.begin(), b.end(), bounds.begin());
@@ -423,8 +430,7 @@ TYPED_TEST(EmulatedEstimator, RangesAcross2To32AndEndingNear2To64) {
         ScopedSchedule schedule(emu::Schedule::Reverse);
         uint64_t offset = 0;
         do {
-          emu::launch(dim3(3), dim3(5), plan.shared_bytes, relumc::detail::estimator_kernel<T>, p, bounds.data(),
-                      offset, slice, acc.data());
+          emu::launch(dim3(3), dim3(5), plan.shared_bytes, C::kEstimator, p, bounds.data(), offset, slice, acc.data());
           offset = slice < longest - offset ? offset + slice : longest;
         } while (offset < longest);
         std::vector<double> chunk_want(width, 0.0);
@@ -460,8 +466,8 @@ TYPED_TEST(EmulatedDraws, DrawSamplesKernelWritesTheCpusSamples) {
     for (uint64_t first : {uint64_t{0}, (uint64_t{1} << 32) - 3, std::numeric_limits<uint64_t>::max() - 20}) {
       const unsigned threads = std::vector<unsigned>{1, 7, 33, 128}[static_cast<size_t>(round++ % 4)];
       std::vector<T> x = emu::alloc<T>(static_cast<size_t>(count * d));
-      emu::launch(dim3(static_cast<unsigned>((count + threads - 1) / threads)), dim3(threads), 0,
-                  relumc::detail::draw_samples_kernel<T>, uint64_t{7}, uint32_t{3}, first, count, d, x.data());
+      emu::launch(dim3(static_cast<unsigned>((count + threads - 1) / threads)), dim3(threads), 0, C::kDrawSamples,
+                  uint64_t{7}, uint32_t{3}, first, count, d, x.data());
       std::vector<T> cpu(x.size());
       for (uint64_t s = 0; s < count; ++s) C::draw(7, 3, first + s, d, cpu.data() + s * static_cast<uint64_t>(d));
       EXPECT_EQ(0, std::memcmp(x.data(), cpu.data(), x.size() * sizeof(T)))
@@ -471,8 +477,8 @@ TYPED_TEST(EmulatedDraws, DrawSamplesKernelWritesTheCpusSamples) {
 
 // The agent's draw_tile puts the CPU's coordinates [k0, k0 + nk) of x_first .. x_{first+ns-1} into the
 // tile, for every coordinate tile of d = 17 (tiles of 4, 8 and 12 coordinates; the last one partial).
-template <class T>
-__global__ void draw_tile_probe(EstimatorParams<T> p, uint64_t first, int ns, int64_t k0, int64_t nk, T* out) {
+template <class Params, class T>
+__global__ void draw_tile_probe(Params p, uint64_t first, int ns, int64_t k0, int64_t nk, T* out) {
   RELUMC_DYNAMIC_SHARED(T, X);
   relumc::detail::draw_tile(p, first, ns, k0, nk, X);
   __syncthreads();
@@ -487,15 +493,15 @@ TYPED_TEST(EmulatedDraws, AgentDrawTileHoldsTheCpusCoordinates) {
   for (int coord_tile : {4, 8, 12})
     for (uint64_t first : {uint64_t{5}, (uint64_t{1} << 32) - 2, std::numeric_limits<uint64_t>::max() - 6}) {
       const TilePlan plan = relumc::detail::plan_tiles(c, sizeof(T), 7, coord_tile);
-      const EstimatorParams<T> p = relumc::detail::estimator_params<T>(c, 7, plan, static_cast<const T*>(nullptr));
+      const typename C::Params p = C::params(c, 7, plan, nullptr);
       std::vector<T> x(static_cast<size_t>(plan.samples * c.d));
       for (int s = 0; s < plan.samples; ++s)
         C::draw(7, c.stream, first + static_cast<uint64_t>(s), c.d, x.data() + s * c.d);
       for (int64_t ct = 0; ct < plan.coord_tiles; ++ct) {
         const int64_t k0 = ct * plan.coords, nk = std::min<int64_t>(plan.coords, c.d - k0);
         std::vector<T> out = emu::alloc<T>(static_cast<size_t>(plan.samples * nk));
-        emu::launch(dim3(1), dim3(33), plan.shared_bytes, draw_tile_probe<T>, p, first, plan.samples, k0, nk,
-                    out.data());
+        emu::launch(dim3(1), dim3(33), plan.shared_bytes, draw_tile_probe<typename C::Params, T>, p, first,
+                    plan.samples, k0, nk, out.data());
         for (int s = 0; s < plan.samples; ++s)
           for (int64_t k = 0; k < nk; ++k)
             ASSERT_EQ(0, std::memcmp(&out[static_cast<size_t>(s * nk + k)], &x[static_cast<size_t>(s * c.d + k0 + k)],

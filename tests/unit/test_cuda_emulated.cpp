@@ -10,7 +10,8 @@
 //     documented GPU order (relumc/backend/cuda/cuda_backend.hpp): per chunk G contiguous ranges, each a
 //     sequential sum in sample order, range sums added in range order, chunks combined in chunk order;
 //     for odd d, K != K*, tiny and odd N, block sizes 1, 7, 33, 128, G in {1, 2, 3, 16}, several tile
-//     shapes, batch sizes and slices, three thread schedules, in every sample contract;
+//     shapes, batch sizes and slices, three thread schedules, in every sample contract; chunks split
+//     between devices or ranks change no bit either;
 //   - ranges across 2^32 and ending at 2^64 - 1, launched directly;
 //   - the emulated draws (draw_samples_kernel, and the agent's draw_tile) are the CPU's x_i bit for bit;
 //   - the emulator itself says no: divergent barriers, early returns, runaway loops, launch limits,
@@ -263,7 +264,7 @@ struct EmulatedRun {
 // estimate_cuda's run_chunks for one device, on the emulator (same plan, same loop, same kernels).
 template <class C>
 EmulatedRun emulate_estimate(const Case& c, uint64_t seed, const Launch& l,
-                             std::vector<double> seconds = {relumc::detail::kTargetLaunchSeconds}) {
+                             std::vector<double> seconds = {relumc::detail::kTargetLaunchSeconds}, uint64_t parts = 1) {
   using T = typename C::Real;
   const size_t budget = std::min(relumc::detail::kSharedBudget, emu::kSharedOptInMax);
   const TilePlan plan = relumc::detail::plan_tiles(c, sizeof(T), l.tile_samples, l.coord_tile, budget);
@@ -276,23 +277,26 @@ EmulatedRun emulate_estimate(const Case& c, uint64_t seed, const Launch& l,
   relumc::detail::ChunkWork w;
   w.samples = c.samples;
   w.chunks = relumc::chunk_count(c.samples, m);
-  w.k_from = 0;
-  w.k_to = w.chunks;
   w.G = l.G;
   w.width = static_cast<size_t>(2 * m);
-  w.batch = relumc::detail::chunks_per_batch(l.resident, l.G, w.width, w.chunks);
   w.tile = plan.samples;
   w.slice = l.first_slice ? l.first_slice : relumc::detail::first_slice(plan.samples);
 
   ScopedSchedule schedule(l.schedule, l.concurrent_blocks);
-  EmulatedBatches<C> dev(p, l.threads, l.G, w.width, std::move(seconds));
   EmulatedRun run;
   run.partial.assign(static_cast<size_t>(w.chunks) * w.width, std::numeric_limits<double>::quiet_NaN());
   std::atomic<uint64_t> done{0};
-  EXPECT_TRUE(relumc::detail::run_batches(dev, w, nullptr, &done, run.partial.data()));
+  // The chunks in `parts` contiguous ranges, one after another, as devices and MPI ranks take them.
+  for (uint64_t part = 0; part < parts; ++part) {
+    w.k_from = w.chunks * part / parts;
+    w.k_to = w.chunks * (part + 1) / parts;
+    w.batch = relumc::detail::chunks_per_batch(l.resident, l.G, w.width, w.k_to - w.k_from);
+    EmulatedBatches<C> dev(p, l.threads, l.G, w.width, seconds);
+    EXPECT_TRUE(relumc::detail::run_batches(dev, w, nullptr, &done, run.partial.data()));
+    run.launches += dev.launches;
+  }
   run.estimate = relumc::combine_chunk_sums(run.partial, w.chunks, m, c.samples);
   run.samples_done = done.load();
-  run.launches = dev.launches;
   return run;
 }
 
@@ -384,6 +388,19 @@ TYPED_TEST(EmulatedEstimator, SlicesChangeNoBit) {
   EXPECT_GT(many.launches, one.launches + 2) << "the script should have cut the ranges into several slices";
   EXPECT_TRUE(same_bits(one.partial, many.partial));
   EXPECT_EQ(many.samples_done, c.samples);
+}
+
+// Chunks split into contiguous ranges (several devices, MPI ranks) give the bits of one range.
+TYPED_TEST(EmulatedEstimator, ChunkRangesGiveTheBitsOfOne) {
+  using C = TypeParam;
+  const Case c = make_case(Quantity::Grad, 3, 2, 1, 1009, 8);
+  const Launch l{7, 3, 0, 0, 20, 0, emu::Schedule::Reverse, 1};
+  const EmulatedRun one = emulate_estimate<C>(c, kSeed, l);
+  for (uint64_t parts : {2, 3, 7}) {
+    const EmulatedRun split = emulate_estimate<C>(c, kSeed, l, {relumc::detail::kTargetLaunchSeconds}, parts);
+    EXPECT_TRUE(same_bits(one.partial, split.partial)) << parts << " parts";
+    EXPECT_EQ(split.samples_done, c.samples);
+  }
 }
 
 // The emulated GPU and the CPU backend agree to the stated rounding bound (tests/support/cuda_agreement.hpp),

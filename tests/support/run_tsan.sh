@@ -15,8 +15,9 @@ shift || true
 cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRELUMC_ENABLE_CUDA=OFF -DRELUMC_ENABLE_MPI=OFF \
   -DRELUMC_BUILD_BENCH=OFF -DRELUMC_EMULATOR_SANITIZE=thread -DCMAKE_CXX_FLAGS="-fsanitize=thread" \
   -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread" >/dev/null
-cmake --build "$build" -j"$(nproc)" --target test_cuda_emulated
-# Death tests fork; ThreadSanitizer only needs to watch the tests that run kernels.
+cmake --build "$build" -j"$(nproc)" --target test_cuda_emulated test_cuda_emulator
 export RELUMC_EMULATOR_SCHEDULE=concurrent
 export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 ${TSAN_OPTIONS:-}"
-exec "$build/tests/test_cuda_emulated" --gtest_filter='-*DeathTest*' "$@"
+# The emulator's own tests, but its death tests (they fork), then the kernels.
+"$build/tests/test_cuda_emulator" --gtest_filter='-*DeathTest*'
+exec "$build/tests/test_cuda_emulated" "$@"

@@ -14,8 +14,8 @@
 //     between devices or ranks change no bit either;
 //   - ranges across 2^32 and ending at 2^64 - 1, launched directly;
 //   - the emulated draws (draw_samples_kernel, and the agent's draw_tile) are the CPU's x_i bit for bit;
-//   - the emulator itself says no: divergent barriers, early returns, runaway loops, launch limits,
-//     poisoned memory.
+// The reference is tests/support/gpu_order_reference.hpp; the emulator's own checks are tested by
+// test_cuda_emulator.cpp, the launch plan's arithmetic by test_launch_plan.cpp.
 #include "relumc/backend/cpu/cpu_backend.hpp"
 #include "relumc/backend/cuda/cuda_tiles.hpp"
 #include "relumc/backend/cuda/launch_plan.hpp"
@@ -23,6 +23,7 @@
 #include "relumc/math/sample_contract.hpp"
 #include "tests/support/cuda_agreement.hpp"
 #include "tests/support/estimator_cases.hpp"
+#include "tests/support/gpu_order_reference.hpp"
 
 #include <gtest/gtest.h>
 
@@ -31,7 +32,6 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
-#include <ostream>
 #include <string>
 #include <vector>
 
@@ -40,10 +40,6 @@
 #include "kernels/estimator_kernels.cuh"
 #include "kernels/sample_kernels.cuh"
 
-namespace relumc::emu {
-inline void PrintTo(Schedule s, std::ostream* os) { *os << to_string(s); }
-}  // namespace relumc::emu
-
 namespace {
 
 using relumc::Case;
@@ -51,7 +47,9 @@ using relumc::Estimate;
 using relumc::Quantity;
 using relumc::detail::EstimatorParams;
 using relumc::detail::TilePlan;
+using relumc::testing::gpu_order_chunk_sums;
 using relumc::testing::make_case;
+using relumc::testing::range_sums;
 namespace emu = relumc::emu;
 
 // ---- the sample contracts ----------------------------------------------------------------------------
@@ -98,100 +96,6 @@ class ScopedSchedule {
  private:
   emu::Config saved_;
 };
-
-// ---- the reference: the documented GPU order, written plainly ------------------------------------------
-
-// The per-sample terms of case c: the contract's x_i, projections as one fused multiply-add chain in
-// coordinate order from 0, the lane math's coefficients, and t = double(C x) (loss: double(C)).
-template <class C>
-class SampleTerms {
- public:
-  using T = typename C::Real;
-  SampleTerms(const Case& c, uint64_t seed)
-      : c_(c),
-        seed_(seed),
-        W_(c.student.begin(), c.student.end()),
-        Ws_(c.teacher.begin(), c.teacher.end()),
-        x_(static_cast<size_t>(c.d)),
-        p_(static_cast<size_t>(c.K)),
-        q_(static_cast<size_t>(c.Kstar)),
-        coef_(static_cast<size_t>(c.K)) {}
-
-  void operator()(uint64_t i, std::vector<double>& t) {
-    const int64_t d = c_.d, K = c_.K, Ks = c_.Kstar;
-    C::draw(seed_, c_.stream, i, d, x_.data());
-    const relumc::Scalar<T> sd;
-    auto project = [&](const std::vector<T>& rows, int64_t u) {
-      T s = 0;
-      for (int64_t a = 0; a < d; ++a)
-        s = relumc::MulAdd(rows[static_cast<size_t>(u * d + a)], x_[static_cast<size_t>(a)], s);
-      return s;
-    };
-    for (int64_t j = 0; j < K; ++j) p_[static_cast<size_t>(j)] = project(W_, j);
-    for (int64_t k = 0; k < Ks; ++k) q_[static_cast<size_t>(k)] = project(Ws_, k);
-    const T r = relumc::Residual(sd, p_.data(), K, q_.data(), Ks, 1);
-    t.assign(static_cast<size_t>(relumc::components(c_)), 0.0);
-    switch (c_.quantity) {
-      case Quantity::Loss:
-        t[0] = static_cast<double>(relumc::SampleLoss(sd, r));
-        return;
-      case Quantity::Gating:
-        coef_[0] = relumc::GatingCoefficient(sd, q_[0], p_[0]);
-        break;
-      case Quantity::Grad:
-        for (int64_t j = 0; j < K; ++j)
-          coef_[static_cast<size_t>(j)] = relumc::GradientCoefficient(sd, p_[static_cast<size_t>(j)], r);
-        break;
-    }
-    const int64_t rows = c_.quantity == Quantity::Grad ? K : 1;
-    for (int64_t j = 0; j < rows; ++j)
-      for (int64_t a = 0; a < d; ++a)
-        t[static_cast<size_t>(j * d + a)] =
-            static_cast<double>(coef_[static_cast<size_t>(j)] * x_[static_cast<size_t>(a)]);
-  }
-
- private:
-  const Case& c_;
-  uint64_t seed_;
-  std::vector<T> W_, Ws_, x_, p_, q_, coef_;
-};
-
-// One range's sums (m sums, then m sums of squares), each a sequential sum in sample order from 0.
-template <class C>
-std::vector<double> range_sums(const Case& c, uint64_t seed, uint64_t begin, uint64_t end) {
-  const size_t m = static_cast<size_t>(relumc::components(c));
-  std::vector<double> s(2 * m, 0.0), t;
-  SampleTerms<C> terms(c, seed);
-  for (uint64_t i = begin; i != end; ++i) {
-    terms(i, t);
-    for (size_t a = 0; a < m; ++a) {
-      s[a] = s[a] + t[a];
-      s[m + a] = std::fma(t[a], t[a], s[m + a]);
-    }
-  }
-  return s;
-}
-
-// Chunk sums in the documented GPU order: chunk k cut into G ranges [b + n g / G, b + n (g + 1) / G),
-// the range sums added in range order from 0.
-template <class C>
-std::vector<double> gpu_order_chunk_sums(const Case& c, uint64_t seed, int G) {
-  const int64_t m = relumc::components(c);
-  const uint64_t N = c.samples, chunks = relumc::chunk_count(N, m);
-  const size_t width = static_cast<size_t>(2 * m);
-  std::vector<double> partial(static_cast<size_t>(chunks) * width, 0.0);
-  for (uint64_t k = 0; k < chunks; ++k) {
-    const uint64_t b = relumc::chunk_begin(N, chunks, k), n = relumc::chunk_begin(N, chunks, k + 1) - b;
-    double* out = partial.data() + k * width;
-    for (int g = 0; g < G; ++g) {
-      const uint64_t lo = b + static_cast<uint64_t>(static_cast<unsigned __int128>(n) * g / G);
-      const uint64_t hi = b + static_cast<uint64_t>(static_cast<unsigned __int128>(n) * (g + 1) / G);
-      const std::vector<double> r = range_sums<C>(c, seed, lo, hi);
-      for (size_t a = 0; a < width; ++a) out[a] = out[a] + r[a];
-    }
-  }
-  return partial;
-}
 
 // ---- the emulated launcher ----------------------------------------------------------------------------
 
@@ -465,6 +369,12 @@ TYPED_TEST(EmulatedEstimator, RangesAcross2To32AndEndingNear2To64) {
       }
 }
 
+// The estimator's largest tiles fit the hardware: the plan's shared budget is within the opt-in limit.
+TEST(EmulatedEstimatorPlan, SharedBudgetFitsTheDevice) {
+  EXPECT_LE(relumc::detail::kSharedBudget, emu::kSharedOptInMax);
+  EXPECT_GT(relumc::detail::kSharedBudget, relumc::detail::kSharedWithoutOptIn);  // so the launcher raises it
+}
+
 // ---- the draws -----------------------------------------------------------------------------------------
 
 template <class C>
@@ -527,217 +437,6 @@ TYPED_TEST(EmulatedDraws, AgentDrawTileHoldsTheCpusCoordinates) {
                 << " coordinate " << k0 + k;
       }
     }
-}
-
-// ---- the launch plan -----------------------------------------------------------------------------------
-
-// The bounds of every batch cut each chunk into G contiguous ranges that cover it exactly, whatever the
-// batch size; the grid stays within CUDA's limits.
-TEST(LaunchPlan, BatchesCoverEveryChunkInGRanges) {
-  for (uint64_t N : {uint64_t{2}, uint64_t{3}, uint64_t{1009}, (uint64_t{1} << 40) + 7})
-    for (int G : {1, 2, 3, 16})
-      for (uint64_t resident : {uint64_t{1}, uint64_t{7}, uint64_t{1056}, uint64_t{1} << 30}) {
-        const uint64_t chunks = relumc::chunk_count(N, 51);
-        const uint64_t batch = relumc::detail::chunks_per_batch(resident, G, 102, chunks);
-        ASSERT_GE(batch, 1u);
-        ASSERT_LE(batch, std::min<uint64_t>(chunks, relumc::detail::kMaxGridY));
-        if (batch > 1) EXPECT_LE(batch * static_cast<uint64_t>(G), resident) << "more than one wave";
-        std::vector<uint64_t> bounds(batch * static_cast<uint64_t>(G) + 1);
-        for (uint64_t k0 = 0; k0 < chunks; k0 += batch) {
-          const uint64_t nb = std::min(batch, chunks - k0);
-          relumc::detail::range_bounds(N, chunks, k0, nb, G, bounds.data());
-          for (uint64_t y = 0; y < nb; ++y) {
-            const uint64_t b = relumc::chunk_begin(N, chunks, k0 + y), e = relumc::chunk_begin(N, chunks, k0 + y + 1);
-            ASSERT_EQ(bounds[y * static_cast<uint64_t>(G)], b);
-            for (int g = 0; g < G; ++g) {
-              const uint64_t lo = bounds[y * static_cast<uint64_t>(G) + static_cast<uint64_t>(g)];
-              const uint64_t hi = bounds[y * static_cast<uint64_t>(G) + static_cast<uint64_t>(g) + 1];
-              ASSERT_LE(lo, hi);
-              ASSERT_LE(hi - lo, (e - b + static_cast<uint64_t>(G) - 1) / static_cast<uint64_t>(G));
-            }
-          }
-          ASSERT_EQ(bounds[nb * static_cast<uint64_t>(G)], relumc::chunk_begin(N, chunks, k0 + nb));
-        }
-      }
-  // G = 65535 ranges per chunk: one chunk per launch, as the device holds fewer blocks.
-  EXPECT_EQ(relumc::detail::chunks_per_batch(1056, 65535, 2, 256), 1u);
-  // 1 GiB of accumulators at most per batch.
-  EXPECT_EQ(relumc::detail::chunks_per_batch(1u << 20, 16, size_t{1} << 24, 256), 1u);
-}
-
-// Slices partition a range in order, near 2^64 too, and the progress counts add up to its length.
-TEST(LaunchPlan, SlicesPartitionEveryRange) {
-  const uint64_t max = std::numeric_limits<uint64_t>::max();
-  for (auto [b, e] : {std::pair{uint64_t{0}, uint64_t{0}}, std::pair{uint64_t{5}, uint64_t{1009}},
-                      std::pair{(uint64_t{1} << 32) - 9, (uint64_t{1} << 32) + 9}, std::pair{max - 40, max}})
-    for (uint64_t slice : {uint64_t{1}, uint64_t{3}, uint64_t{32}, max}) {
-      uint64_t next = b, offset = 0;
-      do {
-        const relumc::detail::SampleRange r = relumc::detail::slice_of(b, e, offset, slice);
-        ASSERT_EQ(r.begin, next);
-        ASSERT_LE(r.end - r.begin, slice);
-        next = r.end;
-        offset = slice < (e - b) - offset ? offset + slice : e - b;
-      } while (offset < e - b);
-      EXPECT_EQ(next, e);
-      EXPECT_EQ(relumc::detail::slice_of(b, e, max, slice).begin, e);  // past the end: empty
-    }
-  for (int tile : {1, 5, 32})
-    for (uint64_t slice : {uint64_t{1}, uint64_t{37}, uint64_t{1} << 20})
-      for (double seconds : {0.0, 1e-6, 0.2, 5.0}) {
-        const uint64_t s = relumc::detail::next_slice(slice, seconds, tile);
-        EXPECT_EQ(s % static_cast<uint64_t>(tile), 0u);
-        EXPECT_GE(s, static_cast<uint64_t>(tile));
-        EXPECT_LE(s, 2 * slice + static_cast<uint64_t>(tile));
-        EXPECT_GE(4 * s, slice);
-      }
-}
-
-// The launch loop on a huge case (N = 10^13, 256 chunks) with a device whose launch time grows with the
-// slice (1 us per sample per block, a slow GPU at large d): every launch stays under a second, the
-// progress counter counts each sample once, and a stop request ends the loop at the next launch.
-class TimedDevice {
- public:
-  explicit TimedDevice(size_t stop_after, std::atomic<bool>* stop) : stop_after_(stop_after), stop_(stop) {}
-  void set_bounds(const uint64_t*, size_t) {}
-  double run_slice(relumc::detail::GridShape, uint64_t, uint64_t slice) {
-    const double seconds = 1e-6 * static_cast<double>(slice);
-    longest = std::max(longest, seconds);
-    if (++launches == stop_after_ && stop_) *stop_ = true;
-    return seconds;
-  }
-  void finish_batch(uint64_t, double*) { ++batches; }
-  size_t launches = 0, batches = 0;
-  double longest = 0;
-
- private:
-  size_t stop_after_;
-  std::atomic<bool>* stop_;
-};
-
-TEST(LaunchPlan, LaunchesStayUnderASecondAndStopActsAtTheNextOne) {
-  relumc::detail::ChunkWork w;
-  w.samples = 10'000'000'000'000ull;
-  w.chunks = relumc::chunk_count(w.samples, 8);
-  w.k_to = w.chunks;
-  w.G = 16;
-  w.width = 16;
-  w.batch = relumc::detail::chunks_per_batch(1056, w.G, w.width, w.chunks);
-  w.tile = 32;
-  w.slice = relumc::detail::first_slice(w.tile);
-  std::vector<double> partial(w.chunks * w.width);
-  TimedDevice dev(0, nullptr);
-  std::atomic<uint64_t> done{0};
-  EXPECT_TRUE(relumc::detail::run_batches(dev, w, nullptr, &done, partial.data()));
-  EXPECT_EQ(done.load(), w.samples);
-  EXPECT_LT(dev.longest, 1.0);
-  EXPECT_EQ(dev.batches, (w.chunks + w.batch - 1) / w.batch);
-  std::atomic<bool> stop{false};
-  TimedDevice stopping(5, &stop);
-  std::atomic<uint64_t> some{0};
-  EXPECT_FALSE(relumc::detail::run_batches(stopping, w, &stop, &some, partial.data()));
-  EXPECT_EQ(stopping.launches, 5u);
-  EXPECT_GT(some.load(), 0u);
-  EXPECT_LT(some.load(), w.samples);
-}
-
-// ---- the emulator says no ----------------------------------------------------------------------------
-
-__global__ void divergent_barrier_kernel() {
-  if (threadIdx.x % 2 == 0) {
-    __syncthreads();
-  } else {
-    __syncthreads();
-  }
-}
-
-__global__ void early_return_kernel() {
-  if (threadIdx.x == 1) return;
-  __syncthreads();
-}
-
-__global__ void runaway_kernel() {
-  for (;;) __syncthreads();
-}
-
-class EmulatorDeathTest : public ::testing::TestWithParam<emu::Schedule> {
- protected:
-  void SetUp() override { GTEST_FLAG_SET(death_test_style, "threadsafe"); }
-};
-
-TEST_P(EmulatorDeathTest, BarriersAtDifferentCallSitesAbort) {
-  ScopedSchedule s(GetParam());
-  EXPECT_DEATH(
-      emu::launch(dim3(2), dim3(4), 0, divergent_barrier_kernel),
-      "block 0: threads wait at different __syncthreads\\(\\): thread [0-9] at .*test_cuda_emulated.cpp:[0-9]+, "
-      "thread [0-9] at .*test_cuda_emulated.cpp:[0-9]+");
-}
-
-TEST_P(EmulatorDeathTest, ReturningWhileOthersWaitAborts) {
-  ScopedSchedule s(GetParam());
-  EXPECT_DEATH(emu::launch(dim3(1), dim3(3), 0, early_return_kernel),
-               "block 0: thread [0-9] (returned from the kernel while|waits at __syncthreads).*test_cuda_emulated.cpp");
-}
-
-TEST_P(EmulatorDeathTest, RunawayBlocksAbort) {
-  ScopedSchedule s(GetParam());
-  emu::config().max_rounds = 100;
-  EXPECT_DEATH(emu::launch(dim3(1), dim3(2), 0, runaway_kernel), "more than 100 __syncthreads\\(\\) rounds");
-}
-
-INSTANTIATE_TEST_SUITE_P(Schedules, EmulatorDeathTest,
-                         ::testing::Values(emu::Schedule::Forward, emu::Schedule::Reverse, emu::Schedule::Concurrent),
-                         [](const auto& info) { return std::string(emu::to_string(info.param)); });
-
-__global__ void noop_kernel(int) {}
-__global__ void big_shared_kernel(int) {}
-
-TEST(Emulator, LaunchesBeyondTheHardwareLimitsAreRefused) {
-  EXPECT_NO_THROW(emu::launch(dim3(1), dim3(1024), 48 * 1024, noop_kernel, 0));
-  EXPECT_NO_THROW(emu::launch(dim3(1, 65535), dim3(1), 0, noop_kernel, 0));
-  EXPECT_THROW(emu::launch(dim3(1), dim3(1025), 0, noop_kernel, 0), emu::LaunchError);
-  EXPECT_THROW(emu::launch(dim3(1), dim3(32, 32, 2), 0, noop_kernel, 0), emu::LaunchError);
-  EXPECT_THROW(emu::launch(dim3(1), dim3(1, 1, 65), 0, noop_kernel, 0), emu::LaunchError);
-  EXPECT_THROW(emu::launch(dim3(1), dim3(0), 0, noop_kernel, 0), emu::LaunchError);
-  EXPECT_THROW(emu::launch(dim3(1, 65536), dim3(1), 0, noop_kernel, 0), emu::LaunchError);
-  EXPECT_THROW(emu::launch(dim3(1, 1, 65536), dim3(1), 0, noop_kernel, 0), emu::LaunchError);
-  EXPECT_THROW(emu::launch(dim3(0), dim3(1), 0, noop_kernel, 0), emu::LaunchError);
-  // Over 48 KiB only once raised, and never over 227 KiB.
-  EXPECT_THROW(emu::launch(dim3(1), dim3(1), 48 * 1024 + 1, big_shared_kernel, 0), emu::LaunchError);
-  EXPECT_THROW(emu::set_max_dynamic_shared(big_shared_kernel, 227 * 1024 + 1), emu::LaunchError);
-  emu::set_max_dynamic_shared(big_shared_kernel, 100 * 1024);
-  EXPECT_NO_THROW(emu::launch(dim3(1), dim3(1), 100 * 1024, big_shared_kernel, 0));
-  EXPECT_THROW(emu::launch(dim3(1), dim3(1), 100 * 1024 + 1, big_shared_kernel, 0), emu::LaunchError);
-  // The estimator's own largest tiles fit: the plan's budget is within the opt-in limit.
-  EXPECT_LE(relumc::detail::kSharedBudget, emu::kSharedOptInMax);
-}
-
-// Block b reads its shared memory before writing it, then writes it: every block sees NaN, as float and
-// as double (the buffer is poisoned again for each block), and so does device memory from alloc.
-__global__ void poison_probe(float* f, double* d) {
-  RELUMC_DYNAMIC_SHARED(unsigned char, s);
-  if (threadIdx.x == 0) {
-    float fv;
-    double dv;
-    std::memcpy(&fv, s + 4, sizeof fv);
-    std::memcpy(&dv, s + 8, sizeof dv);
-    f[blockIdx.x] = fv;
-    d[blockIdx.x] = dv;
-  }
-  __syncthreads();
-  s[threadIdx.x] = 0;
-}
-
-TEST(Emulator, SharedAndDeviceMemoryArePoisonedWithNaN) {
-  std::vector<float> f = emu::alloc<float>(3);
-  std::vector<double> d = emu::alloc<double>(3);
-  EXPECT_TRUE(std::isnan(f[0]) && std::isnan(d[0]));
-  for (emu::Schedule s : {emu::Schedule::Forward, emu::Schedule::Concurrent}) {
-    ScopedSchedule scope(s);
-    emu::launch(dim3(3), dim3(16), 16, poison_probe, f.data(), d.data());
-    for (int b = 0; b < 3; ++b)
-      EXPECT_TRUE(std::isnan(f[static_cast<size_t>(b)]) && std::isnan(d[static_cast<size_t>(b)])) << b;
-  }
 }
 
 }  // namespace

@@ -6,8 +6,8 @@
 # rebuilt with -fsanitize=thread in its own tree, without CUDA and MPI).
 #
 # Usage: tests/support/run_tsan.sh [BUILD_DIR] [gtest args...]   (default BUILD_DIR: build-tsan)
-# About 5 minutes on 2 cores from scratch (the library's build 3.5, the test 1.3; a rebuild after a kernel
-# change about 1.5 in all); the exit status is the test's.
+# About 5 minutes on 2 cores from scratch (the library's build 3.5, the tests 1.3; after a change to a kernel
+# or a test, under 2 in all); the exit status is the tests'.
 set -euo pipefail
 src="$(cd "$(dirname "$0")/../.." && pwd)"
 build="${1:-$src/build-tsan}"

@@ -2,7 +2,8 @@
 // One CUDA check for every runtime call: RELUMC_CUDA_CHECK(call) throws relumc::CudaError naming the
 // call, file:line and CUDA's reason; RELUMC_CUDA_CHECK_LAUNCH() follows every kernel launch
 // (cudaPeekAtLastError, plus a device synchronisation when RELUMC_CUDA_DEBUG_SYNC is defined, so an
-// asynchronous fault is reported at the launch that caused it). DeviceBuffer owns device memory.
+// asynchronous fault is reported at the launch that caused it). DeviceBuffer owns device memory, Event a
+// CUDA event.
 #pragma once
 
 // Every .cu of the kernels includes this file. The sample contract is bit-exact (relumc/math/sample_contract.hpp):
@@ -51,6 +52,23 @@ class DeviceBuffer {
   size_t n_ = 0;
 };
 
+// A CUDA event, destroyed on scope exit (errors on destroy are not thrown from a destructor).
+class Event {
+ public:
+  Event();
+  ~Event() {
+    if (e_) cudaEventDestroy(e_);
+  }
+  Event(const Event&) = delete;
+  Event& operator=(const Event&) = delete;
+  void record();  // on the default stream
+  // Waits for this event; the milliseconds from `earlier` to it.
+  float elapsed_ms_since(const Event& earlier);
+
+ private:
+  cudaEvent_t e_ = nullptr;
+};
+
 }  // namespace relumc::detail
 
 #define RELUMC_CUDA_CHECK(call) ::relumc::detail::cuda_check((call), #call, __FILE__, __LINE__)
@@ -68,4 +86,13 @@ class DeviceBuffer {
 template <class T>
 relumc::detail::DeviceBuffer<T>::DeviceBuffer(size_t n) : n_(n) {
   if (n > 0) RELUMC_CUDA_CHECK(cudaMalloc(reinterpret_cast<void**>(&p_), n * sizeof(T)));
+}
+
+inline relumc::detail::Event::Event() { RELUMC_CUDA_CHECK(cudaEventCreate(&e_)); }
+inline void relumc::detail::Event::record() { RELUMC_CUDA_CHECK(cudaEventRecord(e_)); }
+inline float relumc::detail::Event::elapsed_ms_since(const Event& earlier) {
+  RELUMC_CUDA_CHECK(cudaEventSynchronize(e_));
+  float ms = 0;
+  RELUMC_CUDA_CHECK(cudaEventElapsedTime(&ms, earlier.e_, e_));
+  return ms;
 }

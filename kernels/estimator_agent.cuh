@@ -48,17 +48,21 @@ __device__ void draw_tile(const EstimatorParams<T>& p, uint64_t first, int ns, i
   }
 }
 
+// fresh: zero the accumulators first (the first slice of the range); else continue their sums.
 template <class T>
-__device__ void estimate_range(const EstimatorParams<T>& p, uint64_t begin, uint64_t end, double* acc, T* smem) {
+__device__ void estimate_range(const EstimatorParams<T>& p, uint64_t begin, uint64_t end, bool fresh, double* acc,
+                               T* smem) {
   const TilePlan& tp = p.plan;
   const int ts = tp.samples;
   const int64_t m = p.components;
   T* X = smem;
   T* P = X + static_cast<size_t>(ts) * tp.x_stride;
   T* C = P + static_cast<size_t>(ts) * tp.units;
-  for (int64_t a = threadIdx.x; a < 2 * m; a += blockDim.x) acc[a] = 0.0;
+  if (fresh)
+    for (int64_t a = threadIdx.x; a < 2 * m; a += blockDim.x) acc[a] = 0.0;
   const Scalar<T> dt;
-  for (uint64_t first = begin; first < end; first += static_cast<uint64_t>(ts)) {
+  // The last tile stops at end: first + ts would wrap past 2^64 for a range ending within ts of it.
+  for (uint64_t first = begin; first < end; first = end - first <= static_cast<uint64_t>(ts) ? end : first + ts) {
     const int ns = end - first < static_cast<uint64_t>(ts) ? static_cast<int>(end - first) : ts;
     // 1. Projections, coordinate tile by coordinate tile.
     for (int64_t ct = 0; ct < tp.coord_tiles; ++ct) {

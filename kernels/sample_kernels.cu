@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 // The sample contract on the device, alone: the rng floor of the benchmarks (draw the estimator's
 // normals and only sum them) and the test-only path that writes a few x_i to memory so tests can
-// compare them with the CPU's bit for bit. Compiled with --fmad=false like the estimator.
+// compare them with the CPU's bit for bit (that kernel is in kernels/sample_kernels.cuh, so the host
+// emulator runs it too). Compiled with --fmad=false like the estimator.
 #include "kernels/cuda_check.cuh"
+#include "kernels/sample_kernels.cuh"
 #include "relumc/backend/cuda/cuda_backend.hpp"
 #include "relumc/math/sample_contract.hpp"
 
@@ -41,37 +43,27 @@ rng_floor_kernel(uint64_t seed, uint32_t stream, int64_t d, const uint64_t* boun
 }
 
 template <class T>
-__global__ void __launch_bounds__(128) draw_samples_kernel(uint64_t seed, uint32_t stream, uint64_t first, uint64_t count, int64_t d, T* x) {
-  const uint64_t s = static_cast<uint64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (s < count) draw_sample<T>(seed, stream, first + s, d, x + s * static_cast<uint64_t>(d));
-}
-
-template <class T>
 double rng_floor_t(uint64_t seed, uint32_t stream, uint64_t samples, int64_t d, const CudaOptions& co, float* ms) {
   const int device = co.device < 0 ? 0 : co.device;
   RELUMC_CUDA_CHECK(cudaSetDevice(device));
-  cudaDeviceProp prop{};
-  RELUMC_CUDA_CHECK(cudaGetDeviceProperties(&prop, device));
-  // A few waves of blocks; the block count only changes the order of the (benchmark-only) sum.
-  const uint64_t blocks = std::max<uint64_t>(1, std::min<uint64_t>(8 * prop.multiProcessorCount, (samples + kFloorThreads - 1) / kFloorThreads));
+  int sms = 0, per_sm = 0;
+  RELUMC_CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
+  RELUMC_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, rng_floor_kernel<T>, kFloorThreads, 0));
+  // One wave of resident blocks; the block count only changes the order of the (benchmark-only) sum.
+  const uint64_t resident = std::max<uint64_t>(1, static_cast<uint64_t>(per_sm) * static_cast<uint64_t>(sms));
+  const uint64_t blocks = std::max<uint64_t>(1, std::min<uint64_t>(resident, (samples + kFloorThreads - 1) / kFloorThreads));
   std::vector<uint64_t> bounds(blocks + 1);
   for (uint64_t b = 0; b <= blocks; ++b)
     bounds[b] = static_cast<uint64_t>(static_cast<unsigned __int128>(samples) * b / blocks);
   DeviceBuffer<uint64_t> d_bounds(bounds.size());
   DeviceBuffer<double> d_sums(blocks);
   RELUMC_CUDA_CHECK(cudaMemcpy(d_bounds.get(), bounds.data(), bounds.size() * sizeof(uint64_t), cudaMemcpyHostToDevice));
-  cudaEvent_t start, stop;
-  RELUMC_CUDA_CHECK(cudaEventCreate(&start));
-  RELUMC_CUDA_CHECK(cudaEventCreate(&stop));
-  RELUMC_CUDA_CHECK(cudaEventRecord(start));
+  detail::Event start, stop;
+  start.record();
   rng_floor_kernel<T><<<static_cast<unsigned>(blocks), kFloorThreads>>>(seed, stream, d, d_bounds.get(), d_sums.get());
   RELUMC_CUDA_CHECK_LAUNCH();
-  RELUMC_CUDA_CHECK(cudaEventRecord(stop));
-  RELUMC_CUDA_CHECK(cudaEventSynchronize(stop));
-  float elapsed = 0;
-  RELUMC_CUDA_CHECK(cudaEventElapsedTime(&elapsed, start, stop));
-  RELUMC_CUDA_CHECK(cudaEventDestroy(start));
-  RELUMC_CUDA_CHECK(cudaEventDestroy(stop));
+  stop.record();
+  const float elapsed = stop.elapsed_ms_since(start);
   if (ms) *ms = elapsed;
   std::vector<double> sums(blocks);
   RELUMC_CUDA_CHECK(cudaMemcpy(sums.data(), d_sums.get(), blocks * sizeof(double), cudaMemcpyDeviceToHost));
@@ -99,7 +91,7 @@ std::vector<T> draw_samples_cuda(uint64_t seed, uint32_t stream, uint64_t first,
   std::vector<T> x(static_cast<size_t>(count * d));
   if (x.empty()) return x;
   DeviceBuffer<T> d_x(x.size());
-  draw_samples_kernel<T><<<static_cast<unsigned>((count + 127) / 128), 128>>>(seed, stream, first, count, d, d_x.get());
+  detail::draw_samples_kernel<T><<<static_cast<unsigned>((count + 127) / 128), 128>>>(seed, stream, first, count, d, d_x.get());
   RELUMC_CUDA_CHECK_LAUNCH();
   RELUMC_CUDA_CHECK(cudaMemcpy(x.data(), d_x.get(), x.size() * sizeof(T), cudaMemcpyDeviceToHost));
   return x;

@@ -36,7 +36,7 @@ bool started_by_mpirun() {
 }  // namespace
 
 const Distribution& Distribution::single() {
-  static const Distribution one(0, 1);
+  static const Distribution one(0, 1, 0);
   return one;
 }
 
@@ -111,7 +111,15 @@ DistributionScope::DistributionScope(int* argc, char*** argv) {
   int rank = 0, size = 1;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &size);
-  g_process = new Distribution(rank, size);
+  // The node-local rank: the rank within the processes that share this node's memory.
+  int local_rank = rank;
+  MPI_Comm node = MPI_COMM_NULL;
+  if (MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &node) == MPI_SUCCESS &&
+      node != MPI_COMM_NULL) {
+    MPI_Comm_rank(node, &local_rank);
+    MPI_Comm_free(&node);
+  }
+  g_process = new Distribution(rank, size, local_rank);
   mpi_ = true;
 }
 

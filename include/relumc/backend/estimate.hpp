@@ -47,7 +47,7 @@ struct EstimateOptions {
   // estimate throws Interrupted (on every rank).
   const std::atomic<bool>* stop = nullptr;
   // cuda backend: the devices this process uses, sharing its chunks in contiguous ranges (results do
-  // not depend on them). Empty: one device (the MPI rank modulo the device count).
+  // not depend on them). Empty: one device (the node-local MPI rank modulo the device count).
   std::vector<int> cuda_devices;
 };
 

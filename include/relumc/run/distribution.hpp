@@ -32,6 +32,8 @@ class Distribution {
 
   int rank() const { return rank_; }
   int size() const { return size_; }
+  // Rank among the processes on this node (MPI_COMM_TYPE_SHARED): picks this process's GPU.
+  int local_rank() const { return local_rank_; }
   bool is_root() const { return rank_ == 0; }
   // "1 process" or "MPI, 3 ranks".
   std::string describe() const;
@@ -55,8 +57,8 @@ class Distribution {
   void abort(int status) const;
 
  private:
-  Distribution(int rank, int size) : rank_(rank), size_(size) {}
-  int rank_ = 0, size_ = 1;
+  Distribution(int rank, int size, int local_rank) : rank_(rank), size_(size), local_rank_(local_rank) {}
+  int rank_ = 0, size_ = 1, local_rank_ = 0;
   friend class DistributionScope;
 };
 

@@ -15,8 +15,15 @@
 // ordered sums keep the numbers independent of it (and of the tile shape, device and device count).
 // CUB's BlockReduce serves the rng floor (kernels/sample_kernels.cu), whose sum is only a benchmark.
 //
+// Launches (relumc/backend/cuda/launch_plan.hpp): one grid holds the chunks whose G blocks are resident at
+// once (occupancy), and each launch advances every block by a slice of its range, sized so a launch
+// takes about 0.2 s: stop requests and the progress counter act between launches, within a second. A
+// block carries its sums from one slice to the next, so neither the batch nor the slices change a bit.
+// tests/unit/test_cuda_emulated.cpp runs these kernels and this launch loop on the CPU, through a checked
+// emulator, against a sequential reference of this order.
+//
 // Determinism: the numbers depend on (seed, case, precision, G) only, never on the block size, tile
-// shape, device or number of devices: every sum is a sequential sum in a fixed order. Same inputs =>
+// shape, batch, slices, device or number of devices: every sum is a sequential sum in a fixed order. Same inputs =>
 // bit-identical results. The per-sample terms are bit-identical to the CPU's (same x_i, same
 // projections, same coefficients); the CPU sums them in another order (eight lane partials), so the
 // two backends agree to the rounding of the sums: per component
@@ -48,7 +55,7 @@ class CudaError : public std::runtime_error {
 // Launch shape. Zero means "pick": the defaults below. Only blocks_per_chunk changes the numbers
 // (it fixes how a chunk is cut into ranges); the others change speed only, so tests vary them freely.
 struct CudaOptions {
-  int device = -1;               // CUDA device ordinal; -1: MPI rank modulo the device count (one process: 0)
+  int device = -1;               // CUDA device ordinal; -1: node-local MPI rank modulo the device count (one process: 0)
   int block_threads = 0;         // threads per block (default 128; any value in 1..1024)
   int blocks_per_chunk = 0;      // G (default kDefaultBlocksPerChunk)
   int tile_samples = 0;          // samples per shared-memory tile (default: fit the shared budget, <= 32)
@@ -65,7 +72,7 @@ bool cuda_usable(std::string* why_not);
 // Mean and standard error of c's quantity on the GPU. The kernels draw Gaussian inputs only: any other
 // c.input is refused (InputError, field input). Throws InputError for a bad case or options and
 // CudaError when CUDA is unusable (no driver, no device, out of memory), naming why. Honours
-// opt.seed, opt.precision, opt.samples_done, opt.stop (checked between chunk batches: Interrupted) and
+// opt.seed, opt.precision, opt.samples_done, opt.stop (both between launches, < 1 s apart: Interrupted) and
 // opt.distribution (MPI ranks split the chunks as on the CPU).
 Estimate estimate_cuda(const Case& c, const EstimateOptions& opt, const CudaOptions& cuda = {});
 

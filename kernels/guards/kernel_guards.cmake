@@ -58,7 +58,9 @@ relumc_kernel_ptx_library(relumc_kernel_ptx kernels/estimator.cu kernels/sample_
 set(RELUMC_KERNEL_GUARD_DIR ${CMAKE_CURRENT_BINARY_DIR}/kernel_guards)
 set(_relumc_guard_script ${CMAKE_CURRENT_SOURCE_DIR}/kernels/guards/check_kernels.py)
 # The launcher picks estimator_kernel's block size at run time, up to 1024 (CudaOptions::block_threads).
-set(_relumc_guard_args --ptxas ${RELUMC_PTXAS} --arch sm_90 --launch-limit estimator_kernel=1024)
+# chunk_sum_kernel launches with detail::kChunkSumThreads = 256 (kernels/estimator_kernels.cuh).
+set(_relumc_guard_args --ptxas ${RELUMC_PTXAS} --arch sm_90 --launch-limit estimator_kernel=1024
+                       --launch-limit chunk_sum_kernel=256)
 add_custom_command(
   OUTPUT ${RELUMC_KERNEL_GUARD_DIR}/checked.txt
   COMMAND ${Python3_EXECUTABLE} ${_relumc_guard_script} ${_relumc_guard_args} --out-dir ${RELUMC_KERNEL_GUARD_DIR}

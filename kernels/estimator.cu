@@ -68,6 +68,7 @@ bool run_chunks(const Case& c, const EstimateOptions& opt, const CudaOptions& co
   p.components = components(c);
   p.seed = opt.seed;
   p.stream = c.stream;
+  p.contract = opt.contract;
   p.plan = detail::plan_tiles(c, sizeof(T), co.tile_samples, co.coord_tile, budget);
   const size_t width = static_cast<size_t>(2 * p.components);
   if (k_from >= k_to) return true;
@@ -191,6 +192,7 @@ Estimate estimate_cuda_t(const Case& c, const EstimateOptions& opt, const CudaOp
 
 Estimate estimate_cuda(const Case& c, const EstimateOptions& opt, const CudaOptions& cuda) {
   detail::check_cuda_case(c);
+  check_contract(opt.contract, opt.precision, c.samples);
   std::string why;
   if (!cuda_usable(&why)) throw CudaError("CUDA backend: " + why);
   return opt.precision == Precision::Float ? estimate_cuda_t<float>(c, opt, cuda) : estimate_cuda_t<double>(c, opt, cuda);

@@ -12,24 +12,25 @@
 // drawn from the case's input distribution (lane math: DrawInputLanes). kGaussian: the caller knows
 // the input is the Gaussian, and the hot loop carries no dispatch at all. The parentheses around the
 // name turn off argument-dependent lookup, which would also find relumc's one-lane DrawInputLanes.
-template <bool kGaussian, class D, class DW, class D64>
+// kContract: the contract's normal transform (v2: float lanes only).
+template <bool kGaussian, Contract kContract, class D, class DW, class D64>
 RELUMC_LANE_FN void DrawLanes(D d, DW dw, D64 d64, const ChunkArgs<TFromD<D>>& a, uint64_t first, TFromD<D>* X,
                               int64_t stride) {
   if constexpr (kGaussian) {
-    (DrawInputLanes<InputKind::Gaussian>)(d, dw, d64, a, first, X, stride);
+    (DrawInputLanes<InputKind::Gaussian, kContract>)(d, dw, d64, a, first, X, stride);
   } else {
     switch (a.input) {
       case InputKind::Gaussian:
-        (DrawInputLanes<InputKind::Gaussian>)(d, dw, d64, a, first, X, stride);
+        (DrawInputLanes<InputKind::Gaussian, kContract>)(d, dw, d64, a, first, X, stride);
         break;
       case InputKind::Sphere:
-        (DrawInputLanes<InputKind::Sphere>)(d, dw, d64, a, first, X, stride);
+        (DrawInputLanes<InputKind::Sphere, kContract>)(d, dw, d64, a, first, X, stride);
         break;
       case InputKind::Ball:
-        (DrawInputLanes<InputKind::Ball>)(d, dw, d64, a, first, X, stride);
+        (DrawInputLanes<InputKind::Ball, kContract>)(d, dw, d64, a, first, X, stride);
         break;
       case InputKind::Cube:
-        (DrawInputLanes<InputKind::Cube>)(d, dw, d64, a, first, X, stride);
+        (DrawInputLanes<InputKind::Cube, kContract>)(d, dw, d64, a, first, X, stride);
         break;
     }
   }
@@ -78,7 +79,8 @@ RELUMC_LANE_FN void ProjectTile(D d, const TFromD<D>* rows, int64_t units, int64
 template <class D>
 RELUMC_LANE_FN int64_t GroupsPerTile(D d, int64_t dim) {
   const int64_t L = static_cast<int64_t>(Lanes(d));
-  const int64_t per_set = static_cast<int64_t>(kPartialLanes) / L;
+  // A group wider than one set of partials (16 float lanes, the wide v2 kernel) spans two sets.
+  const int64_t per_set = L >= static_cast<int64_t>(kPartialLanes) ? 1 : static_cast<int64_t>(kPartialLanes) / L;
   int64_t groups = 131072 / (dim * L * static_cast<int64_t>(sizeof(TFromD<D>)));
   groups = groups < 16 ? groups : 16;
   groups -= groups % per_set;
@@ -113,16 +115,58 @@ RELUMC_LANE_FN void AddRowsToPartials(D d, D64 d64, int64_t G, int64_t per_set, 
   }
 }
 
+// The wide form (kWide: float groups of L = 2 Lanes(d64) lanes, the v2 SIMD kernel): each group is two
+// halves of L64 = Lanes(d64) samples; half h of group g holds samples g L + h L64 + (0 .. L64 - 1) and so
+// goes to partial position (2 g + h) mod (8 / L64). The same order as above: every partial still adds
+// its samples one by one in sample order, in double.
+template <int NB, class D, class D64>
+RELUMC_LANE_FN void AddRowsToPartialsWide(D d, D64 d64, int64_t G, int64_t stride, int64_t jstride,
+                                          const TFromD<D>* c, const TFromD<D>* x, double* S, double* Q) {
+  const int64_t L = static_cast<int64_t>(Lanes(d)), L64 = static_cast<int64_t>(Lanes(d64));
+  const int64_t npos = static_cast<int64_t>(kPartialLanes) / L64;
+  for (int64_t pos = 0; pos < npos; ++pos) {
+    decltype(Zero(d64)) s[NB], q[NB];
+    for (int t = 0; t < NB; ++t) {
+      s[t] = LoadU(d64, S + t * jstride + pos * L64);
+      q[t] = LoadU(d64, Q + t * jstride + pos * L64);
+    }
+    for (int64_t g = 0; g < G; ++g) {
+      const bool lower = (2 * g) % npos == pos, upper = (2 * g + 1) % npos == pos;
+      if (!lower && !upper) continue;
+      const auto xg = x ? LoadU(d, x + g * L) : Set(d, 1.0);
+      for (int t = 0; t < NB; ++t) {
+        const auto v = LoadU(d, c + t * stride + g * L) * xg;
+        if (lower) {
+          const auto h = ToDoubleLower(d64, v);
+          s[t] = s[t] + h;
+          q[t] = MulAdd(h, h, q[t]);
+        }
+        if (upper) {
+          const auto h = ToDoubleUpper(d64, v);
+          s[t] = s[t] + h;
+          q[t] = MulAdd(h, h, q[t]);
+        }
+      }
+    }
+    for (int t = 0; t < NB; ++t) {
+      StoreU(s[t], d64, S + t * jstride + pos * L64);
+      StoreU(q[t], d64, Q + t * jstride + pos * L64);
+    }
+  }
+}
+
 // Adds tiles of samples [begin, end) into the lane partials. A tile is G lane groups; group g holds
 // samples first + g L .. first + g L + L - 1, and sample begin + t goes to partial t mod 8.
-template <bool kGaussian, class D, class DW, class D64>
+// kWide: L = 2 Lanes(d64) float lanes (the v2 SIMD kernel, AddRowsToPartialsWide); otherwise L = Lanes(d64).
+template <bool kGaussian, Contract kContract, bool kWide, class D, class DW, class D64>
 RELUMC_LANE_FN void AccumulateChunkTiles(D d, DW dw, D64 d64, const ChunkArgs<TFromD<D>>& a, uint64_t begin,
                                          uint64_t end, double* S, double* Q, std::atomic<uint64_t>* done) {
   using T = TFromD<D>;
   const int64_t L = static_cast<int64_t>(Lanes(d));
   const int64_t dim = a.d, units = a.K + a.Kstar;
   const int64_t coef_rows = a.quantity == Quantity::Grad ? a.K : 1;
-  const int64_t G = GroupsPerTile(d, dim), stride = G * L, per_set = static_cast<int64_t>(kPartialLanes) / L;
+  const int64_t G = GroupsPerTile(d, dim), stride = G * L;
+  const int64_t per_set = kWide ? 1 : static_cast<int64_t>(kPartialLanes) / L;
   const int64_t kLanes = static_cast<int64_t>(kPartialLanes);
   std::vector<T> X(static_cast<size_t>(dim * stride)), P(static_cast<size_t>(units * stride)),
       C(static_cast<size_t>(coef_rows * stride));
@@ -131,7 +175,7 @@ RELUMC_LANE_FN void AccumulateChunkTiles(D d, DW dw, D64 d64, const ChunkArgs<TF
     // Draw the tile, project it, gate each group; coefficients of samples past `end` are zero.
     for (int64_t g = 0; g < G; ++g) {
       const uint64_t first = tile + static_cast<uint64_t>(g * L);
-      if (first < end) DrawLanes<kGaussian>(d, dw, d64, a, first, X.data() + g * L, stride);
+      if (first < end) DrawLanes<kGaussian, kContract>(d, dw, d64, a, first, X.data() + g * L, stride);
     }
     ProjectTile(d, a.rows, units, dim, X.data(), stride, G, P.data());
     for (int64_t g = 0; g < G; ++g) {
@@ -168,11 +212,20 @@ RELUMC_LANE_FN void AccumulateChunkTiles(D d, DW dw, D64 d64, const ChunkArgs<TF
         double* Sk = S + (j * dim + k) * kLanes + lane0;
         double* Qk = Q + (j * dim + k) * kLanes + lane0;
         const int64_t jstride = dim * kLanes;
-        switch (coef_rows - j < 4 ? coef_rows - j : 4) {
-          case 1: AddRowsToPartials<1>(d, d64, G, per_set, stride, jstride, c, x, Sk, Qk); break;
-          case 2: AddRowsToPartials<2>(d, d64, G, per_set, stride, jstride, c, x, Sk, Qk); break;
-          case 3: AddRowsToPartials<3>(d, d64, G, per_set, stride, jstride, c, x, Sk, Qk); break;
-          default: AddRowsToPartials<4>(d, d64, G, per_set, stride, jstride, c, x, Sk, Qk); break;
+        if constexpr (kWide) {
+          switch (coef_rows - j < 4 ? coef_rows - j : 4) {
+            case 1: AddRowsToPartialsWide<1>(d, d64, G, stride, jstride, c, x, Sk, Qk); break;
+            case 2: AddRowsToPartialsWide<2>(d, d64, G, stride, jstride, c, x, Sk, Qk); break;
+            case 3: AddRowsToPartialsWide<3>(d, d64, G, stride, jstride, c, x, Sk, Qk); break;
+            default: AddRowsToPartialsWide<4>(d, d64, G, stride, jstride, c, x, Sk, Qk); break;
+          }
+        } else {
+          switch (coef_rows - j < 4 ? coef_rows - j : 4) {
+            case 1: AddRowsToPartials<1>(d, d64, G, per_set, stride, jstride, c, x, Sk, Qk); break;
+            case 2: AddRowsToPartials<2>(d, d64, G, per_set, stride, jstride, c, x, Sk, Qk); break;
+            case 3: AddRowsToPartials<3>(d, d64, G, per_set, stride, jstride, c, x, Sk, Qk); break;
+            default: AddRowsToPartials<4>(d, d64, G, per_set, stride, jstride, c, x, Sk, Qk); break;
+          }
         }
       }
     }
@@ -185,32 +238,41 @@ RELUMC_LANE_FN void AccumulateChunkTiles(D d, DW dw, D64 d64, const ChunkArgs<TF
 }
 
 // The non-Gaussian inputs share one instantiation, out of line, that dispatches per lane group.
-template <class D, class DW, class D64>
+template <Contract kContract, class D, class DW, class D64>
 __attribute__((noinline)) void AccumulateChunkOtherInputs(D d, DW dw, D64 d64, const ChunkArgs<TFromD<D>>& a,
                                                           uint64_t begin, uint64_t end, double* S, double* Q,
                                                           std::atomic<uint64_t>* done) {
-  AccumulateChunkTiles<false>(d, dw, d64, a, begin, end, S, Q, done);
+  AccumulateChunkTiles<false, kContract, false>(d, dw, d64, a, begin, end, S, Q, done);
 }
 
 // The kernel for the case's input. The Gaussian, the hot path, is inlined into the caller with no
 // dispatch in its loops (measured: keeping the other inputs out of it keeps it as fast as before).
-template <class D, class DW, class D64>
+template <Contract kContract, class D, class DW, class D64>
 RELUMC_LANE_FN void AccumulateChunkLanes(D d, DW dw, D64 d64, const ChunkArgs<TFromD<D>>& a, uint64_t begin,
                                          uint64_t end, double* S, double* Q, std::atomic<uint64_t>* done) {
-  if (a.input != InputKind::Gaussian) return AccumulateChunkOtherInputs(d, dw, d64, a, begin, end, S, Q, done);
-  AccumulateChunkTiles<true>(d, dw, d64, a, begin, end, S, Q, done);
+  if (a.input != InputKind::Gaussian)
+    return AccumulateChunkOtherInputs<kContract>(d, dw, d64, a, begin, end, S, Q, done);
+  AccumulateChunkTiles<true, kContract, false>(d, dw, d64, a, begin, end, S, Q, done);
 }
 
-// The rng floor (bench/): draws the same lanes as AccumulateChunkLanes and only sums the normals.
-template <class D, class DW, class D64>
+// The rng floor (bench/): draws the same lanes as AccumulateChunkLanes and only sums the normals, in
+// double (kWide: the two halves of each float group widened separately).
+template <Contract kContract, bool kWide, class D, class DW, class D64>
 RELUMC_LANE_FN double SumNormalsLanes(D d, DW dw, D64 d64, const ChunkArgs<TFromD<D>>& a, uint64_t begin,
                                       uint64_t end) {
   const int64_t L = static_cast<int64_t>(Lanes(d));
   std::vector<TFromD<D>> X(static_cast<size_t>(a.d * L));
   auto acc = Zero(d64);
   for (uint64_t first = begin; first < end; first += static_cast<uint64_t>(L)) {
-    DrawLanes<false>(d, dw, d64, a, first, X.data(), L);
-    for (int64_t k = 0; k < a.d; ++k) acc = acc + ToDouble(d64, LoadU(d, X.data() + k * L));
+    DrawLanes</*kGaussian=*/kWide, kContract>(d, dw, d64, a, first, X.data(), L);  // wide: Gaussian only
+    for (int64_t k = 0; k < a.d; ++k) {
+      if constexpr (kWide) {
+        const auto v = LoadU(d, X.data() + k * L);
+        acc = acc + ToDoubleLower(d64, v) + ToDoubleUpper(d64, v);
+      } else {
+        acc = acc + ToDouble(d64, LoadU(d, X.data() + k * L));
+      }
+    }
   }
   double lanes[64];
   StoreU(acc, d64, lanes);

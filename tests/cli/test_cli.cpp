@@ -312,9 +312,10 @@ TEST_F(Cli, DeterministicAcrossThreadsAndReruns) {
 // --contract v2 (docs/sample-contract.md): recorded in results.json (v1 too), float by default, the same bytes
 // for any thread count and CPU kernel; refused with --precision double, past its N and for an unknown name.
 TEST_F(Cli, ContractIsRecordedAndV2IsRefusedWhereItCannotRun) {
-  const auto once = [&](const char* name, std::vector<std::string> extra) {
+  const auto once = [&](const char* name, std::vector<std::string> extra, const char* threads = "2") {
     const fs::path out = root_ / name;
-    const auto args = small(extra, out);
+    auto args = small(extra, out);
+    *(std::find(args.begin(), args.end(), "--threads") + 1) = threads;
     const RunResult r = run(args);
     EXPECT_EQ(r.status, kPass) << describe(args, r);
     ordered_json j = ordered_json::parse(slurp(out / "results.json"));
@@ -327,7 +328,7 @@ TEST_F(Cli, ContractIsRecordedAndV2IsRefusedWhereItCannotRun) {
   const ordered_json v2 = once("v2", {"--contract", "v2"});
   EXPECT_EQ(v2["contract"], "v2");
   EXPECT_EQ(v2["precision"], "float");
-  const ordered_json v2f = once("v2f", {"--contract", "v2", "--precision", "float", "--threads", "1"});
+  const ordered_json v2f = once("v2f", {"--contract", "v2", "--precision", "float"}, "1");
   const ordered_json v2s = once("v2s", {"--contract", "v2", "--cpu-kernel", "scalar"});
   EXPECT_EQ(v2.dump(1), v2f.dump(1)) << "v2 differs between --threads 2 and 1";
   EXPECT_EQ(v2.dump(1), v2s.dump(1)) << "v2 differs between the SIMD and scalar kernels";

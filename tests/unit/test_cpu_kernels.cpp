@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstring>
 #include <random>
 #include <vector>
@@ -105,6 +106,41 @@ TEST_F(CpuKernels, SimdEqualsScalarBitForBitV2) {
     for (const Shape& s : kShapes)
       for (auto [b, e] : {std::pair<uint64_t, uint64_t>{0, 37}, {1001, 1234}})
         expect_same_partials<float>(s, b, e, 17, input, radius, Contract::V2);
+}
+
+// Every SIMD target this CPU has (AVX2's 8 float lanes, AVX-512's 16, ...): v2, v1 float and v1 double return the
+// scalar reference's bits, and v2's known answers come out of the target's own draw.
+TEST_F(CpuKernels, EverySimdTargetEqualsScalarV2) {
+  using relumc::Contract;
+  using relumc::InputKind;
+  const std::vector<std::string> targets = relumc::simd_targets_supported();
+  for (const std::string& t : targets) {
+    ASSERT_TRUE(relumc::use_simd_target_for_test(t)) << t;
+    if (!relumc::simd_kernel_available()) continue;  // a target without FMA does not run the kernel
+    EXPECT_EQ(relumc::simd_target_name(), t);
+    for (const Shape& s : kShapes)
+      for (auto [b, e] : {std::pair<uint64_t, uint64_t>{0, 37}, {5, 64}, {1001, 1234}}) {
+        expect_same_partials<float>(s, b, e, 17, InputKind::Gaussian, 0, Contract::V2);
+        expect_same_partials<float>(s, b, e, 17, InputKind::Gaussian, 0, Contract::V1);
+        expect_same_partials<double>(s, b, e, 17);
+      }
+    expect_same_partials<float>(Shape{Quantity::Grad, 6, 2, 3}, (uint64_t{1} << 32) - 19, (uint64_t{1} << 32) + 29,
+                                0x123456789abcdefull, InputKind::Gaussian, 0, Contract::V2);
+    for (const auto& k : relumc::testing::kV2SampleKats) {
+      relumc::ChunkArgs<float> a;
+      a.d = k.d;
+      a.seed = k.seed;
+      a.stream = k.stream;
+      a.contract = Contract::V2;
+      std::vector<float> x(static_cast<size_t>(17 * k.d));
+      ASSERT_TRUE(relumc::draw_samples_simd(a, k.i - 5, 17, x.data()));
+      for (int64_t c = 0; c < k.d; ++c)
+        EXPECT_EQ(relumc::testing::float_bits(x[static_cast<size_t>(5 * k.d + c)]), k.x[c]) << t << " coordinate " << c;
+    }
+    std::printf("[ target %s ] v2, v1 float and v1 double equal the scalar kernel\n", t.c_str());
+  }
+  relumc::use_simd_target_for_test("");
+  EXPECT_FALSE(relumc::use_simd_target_for_test("NO_SUCH_TARGET"));
 }
 
 // v2's known answers (tests/support/v2_kat.hpp) through the SIMD kernel's own draw (full float vectors), with

@@ -73,5 +73,9 @@ std::string simd_target_name();
 bool simd_kernel_available();
 // Every SIMD target this build has code for and this CPU supports, best first.
 std::vector<std::string> simd_targets_supported();
+// Test-only: makes the dispatcher pick `name` (one of simd_targets_supported()), so that every target's kernel
+// is checked on one machine (AVX2's 8 float lanes on an AVX-512 CPU); "" restores the normal choice. False
+// for a target this CPU or build does not have.
+bool use_simd_target_for_test(const std::string& name);
 
 }  // namespace relumc

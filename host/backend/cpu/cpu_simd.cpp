@@ -6,6 +6,16 @@
 // The SIMD-specific pieces are here: Philox4x32-10 across lanes (one sample counter per 64-bit lane,
 // 32x32->64 products with MulEven), the uniform of a word, and the exponent split of ln. Everything
 // else is the shared lane math and kernel.
+// Every attainable x86 target with fused multiply-add is compiled (AVX2, AVX-512, AVX-512 DL), whatever
+// -march=native is: so a machine with AVX-512 still builds, runs and tests the AVX2 kernel (8 float lanes for
+// v2) that AVX2-only machines pick (tests/unit/test_cpu_kernels.cpp, EverySimdTargetEqualsScalarV2). The
+// targets without FMA never run the kernel (relumc's scalar kernel serves those CPUs).
+#ifndef HWY_COMPILE_ALL_ATTAINABLE
+#define HWY_COMPILE_ALL_ATTAINABLE
+#endif
+#ifndef HWY_DISABLED_TARGETS
+#define HWY_DISABLED_TARGETS (HWY_SSSE3 | HWY_SSE4 | HWY_SCALAR | HWY_EMU128)
+#endif
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "host/backend/cpu/cpu_simd.cpp"
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
@@ -379,6 +389,17 @@ std::vector<std::string> simd_targets_supported() {
   return names;
 }
 std::string simd_target_name() { return HWY_DYNAMIC_DISPATCH(TargetName)(); }
+
+bool use_simd_target_for_test(const std::string& name) {
+  hwy::SetSupportedTargetsForTest(0);  // what the CPU supports, not the last forced target
+  if (name.empty()) return true;
+  for (int64_t targets = hwy::SupportedTargets() & HWY_TARGETS; targets != 0; targets &= targets - 1)
+    if (name == hwy::TargetName(targets & -targets)) {
+      hwy::SetSupportedTargetsForTest(targets & -targets);
+      return true;
+    }
+  return false;
+}
 
 }  // namespace relumc
 #endif  // HWY_ONCE

@@ -115,49 +115,85 @@ RELUMC_LANE_FN void AddRowsToPartials(D d, D64 d64, int64_t G, int64_t per_set, 
   }
 }
 
-// The wide form (kWide: float groups of L = 2 Lanes(d64) lanes, the v2 SIMD kernel): each group is two
-// halves of L64 = Lanes(d64) samples; half h of group g holds samples g L + h L64 + (0 .. L64 - 1) and so
-// goes to partial position (2 g + h) mod (8 / L64). The same order as above: every partial still adds
-// its samples one by one in sample order, in double.
-template <int NB, class D, class D64>
-RELUMC_LANE_FN void AddRowsToPartialsWide(D d, D64 d64, int64_t G, int64_t stride, int64_t jstride,
-                                          const TFromD<D>* c, const TFromD<D>* x, double* S, double* Q) {
-  const int64_t L = static_cast<int64_t>(Lanes(d)), L64 = static_cast<int64_t>(Lanes(d64));
-  const int64_t npos = static_cast<int64_t>(kPartialLanes) / L64;
-  for (int64_t pos = 0; pos < npos; ++pos) {
-    decltype(Zero(d64)) s[NB], q[NB];
+// ---- Contract v2's sums (host/backend/cpu/cpu_kernel.hpp): float partials flushed to double.
+// Lane groups per tile under v2: a power of two, the tile (G L samples) between 16 samples and one flush block
+// of kV2FlushSamples, so that tiles never straddle a block and every tile starts at float partial 0; X within
+// 128 KiB where that allows.
+template <class D>
+RELUMC_LANE_FN int64_t GroupsPerTileV2(D d, int64_t dim) {
+  const int64_t L = static_cast<int64_t>(Lanes(d));
+  const int64_t lo = L >= static_cast<int64_t>(kV2FloatPartialLanes) ? 1 : static_cast<int64_t>(kV2FloatPartialLanes) / L;
+  const int64_t hi = static_cast<int64_t>(kV2FlushSamples) / L;
+  const int64_t fit = 131072 / (dim * L * static_cast<int64_t>(sizeof(TFromD<D>)));
+  int64_t g = lo;
+  while (2 * g <= hi && 2 * g <= fit) g *= 2;
+  return g;
+}
+
+// For NB rows of coefficients c times one coordinate row x (null: the coefficients themselves), adds each
+// lane group's products to the float partials at S + t * jstride, Q + t * jstride (16 per component, sample
+// t of the block to partial t mod 16), position by position, groups in sample order. No widening here.
+template <int NB, class D>
+RELUMC_LANE_FN void AddRowsToFloatPartials(D d, int64_t G, int64_t per_set, int64_t stride, int64_t jstride,
+                                           const TFromD<D>* c, const TFromD<D>* x, TFromD<D>* S, TFromD<D>* Q) {
+  const int64_t L = static_cast<int64_t>(Lanes(d));
+  for (int64_t pos = 0; pos < per_set; ++pos) {
+    decltype(Zero(d)) s[NB], q[NB];
     for (int t = 0; t < NB; ++t) {
-      s[t] = LoadU(d64, S + t * jstride + pos * L64);
-      q[t] = LoadU(d64, Q + t * jstride + pos * L64);
+      s[t] = LoadU(d, S + t * jstride + pos * L);
+      q[t] = LoadU(d, Q + t * jstride + pos * L);
     }
-    for (int64_t g = 0; g < G; ++g) {
-      const bool lower = (2 * g) % npos == pos, upper = (2 * g + 1) % npos == pos;
-      if (!lower && !upper) continue;
+    for (int64_t g = pos; g < G; g += per_set) {
       const auto xg = x ? LoadU(d, x + g * L) : Set(d, 1.0);
       for (int t = 0; t < NB; ++t) {
         const auto v = LoadU(d, c + t * stride + g * L) * xg;
-        if (lower) {
-          const auto h = ToDoubleLower(d64, v);
-          s[t] = s[t] + h;
-          q[t] = MulAdd(h, h, q[t]);
-        }
-        if (upper) {
-          const auto h = ToDoubleUpper(d64, v);
-          s[t] = s[t] + h;
-          q[t] = MulAdd(h, h, q[t]);
-        }
+        s[t] = s[t] + v;
+        q[t] = MulAdd(v, v, q[t]);
       }
     }
     for (int t = 0; t < NB; ++t) {
-      StoreU(s[t], d64, S + t * jstride + pos * L64);
-      StoreU(q[t], d64, Q + t * jstride + pos * L64);
+      StoreU(s[t], d, S + t * jstride + pos * L);
+      StoreU(q[t], d, Q + t * jstride + pos * L);
+    }
+  }
+}
+
+// The end of a flush block: for each of the m components, float partial p (0..15) is widened and added to
+// double partial p mod 8, p in increasing order (double partial k takes float partial k, then k + 8); the
+// float partials restart from 0. kWide: a float vector is two halves of Lanes(d64) lanes.
+template <bool kWide, class D, class D64>
+RELUMC_LANE_FN void FlushFloatPartials(D d, D64 d64, int64_t m, TFromD<D>* SF, TFromD<D>* QF, double* S, double* Q) {
+  const int64_t L = static_cast<int64_t>(Lanes(d)), L64 = static_cast<int64_t>(Lanes(d64));
+  const int64_t F = static_cast<int64_t>(kV2FloatPartialLanes), P = static_cast<int64_t>(kPartialLanes);
+  for (int64_t a = 0; a < m; ++a) {
+    TFromD<D>* sf = SF + a * F;
+    TFromD<D>* qf = QF + a * F;
+    double* sd = S + a * P;
+    double* qd = Q + a * P;
+    for (int64_t f = 0; f < F; f += L) {
+      const auto vs = LoadU(d, sf + f), vq = LoadU(d, qf + f);
+      if constexpr (kWide) {
+        const int64_t lo = f % P, hi = (f + L64) % P;
+        StoreU(LoadU(d64, sd + lo) + ToDoubleLower(d64, vs), d64, sd + lo);
+        StoreU(LoadU(d64, qd + lo) + ToDoubleLower(d64, vq), d64, qd + lo);
+        StoreU(LoadU(d64, sd + hi) + ToDoubleUpper(d64, vs), d64, sd + hi);
+        StoreU(LoadU(d64, qd + hi) + ToDoubleUpper(d64, vq), d64, qd + hi);
+      } else {
+        const int64_t at = f % P;
+        StoreU(LoadU(d64, sd + at) + ToDouble(d64, vs), d64, sd + at);
+        StoreU(LoadU(d64, qd + at) + ToDouble(d64, vq), d64, qd + at);
+      }
+      StoreU(Zero(d), d, sf + f);
+      StoreU(Zero(d), d, qf + f);
     }
   }
 }
 
 // Adds tiles of samples [begin, end) into the lane partials. A tile is G lane groups; group g holds
 // samples first + g L .. first + g L + L - 1, and sample begin + t goes to partial t mod 8.
-// kWide: L = 2 Lanes(d64) float lanes (the v2 SIMD kernel, AddRowsToPartialsWide); otherwise L = Lanes(d64).
+// kWide: L = 2 Lanes(d64) float lanes (the v2 SIMD kernel); otherwise L = Lanes(d64). Contract v2 sums through
+// float partials flushed to double every kV2FlushSamples samples (FlushFloatPartials); v1 adds into the double
+// partials directly.
 template <bool kGaussian, Contract kContract, bool kWide, class D, class DW, class D64>
 RELUMC_LANE_FN void AccumulateChunkTiles(D d, DW dw, D64 d64, const ChunkArgs<TFromD<D>>& a, uint64_t begin,
                                          uint64_t end, double* S, double* Q, std::atomic<uint64_t>* done) {
@@ -165,8 +201,12 @@ RELUMC_LANE_FN void AccumulateChunkTiles(D d, DW dw, D64 d64, const ChunkArgs<TF
   const int64_t L = static_cast<int64_t>(Lanes(d));
   const int64_t dim = a.d, units = a.K + a.Kstar;
   const int64_t coef_rows = a.quantity == Quantity::Grad ? a.K : 1;
-  const int64_t G = GroupsPerTile(d, dim), stride = G * L;
-  const int64_t per_set = kWide ? 1 : static_cast<int64_t>(kPartialLanes) / L;
+  constexpr bool kFloatSums = kContract == Contract::V2;
+  static_assert(!kWide || kFloatSums, "the wide kernel is v2's");
+  const int64_t G = kFloatSums ? GroupsPerTileV2(d, dim) : GroupsPerTile(d, dim), stride = G * L;
+  const int64_t per_set = static_cast<int64_t>(kFloatSums ? kV2FloatPartialLanes : kPartialLanes) / L;
+  const int64_t m = coef_rows * (a.quantity == Quantity::Loss ? 1 : dim);
+  std::vector<T> SF(kFloatSums ? static_cast<size_t>(m) * kV2FloatPartialLanes : 0, T(0)), QF(SF.size(), T(0));
   const int64_t kLanes = static_cast<int64_t>(kPartialLanes);
   std::vector<T> X(static_cast<size_t>(dim * stride)), P(static_cast<size_t>(units * stride)),
       C(static_cast<size_t>(coef_rows * stride));
@@ -212,12 +252,16 @@ RELUMC_LANE_FN void AccumulateChunkTiles(D d, DW dw, D64 d64, const ChunkArgs<TF
         double* Sk = S + (j * dim + k) * kLanes + lane0;
         double* Qk = Q + (j * dim + k) * kLanes + lane0;
         const int64_t jstride = dim * kLanes;
-        if constexpr (kWide) {
+        if constexpr (kFloatSums) {
+          // Tiles start at float partial 0 (GroupsPerTileV2): the block's sample t goes to partial t mod 16.
+          const int64_t fstride = dim * static_cast<int64_t>(kV2FloatPartialLanes);
+          T* SFk = SF.data() + (j * dim + k) * static_cast<int64_t>(kV2FloatPartialLanes);
+          T* QFk = QF.data() + (j * dim + k) * static_cast<int64_t>(kV2FloatPartialLanes);
           switch (coef_rows - j < 4 ? coef_rows - j : 4) {
-            case 1: AddRowsToPartialsWide<1>(d, d64, G, stride, jstride, c, x, Sk, Qk); break;
-            case 2: AddRowsToPartialsWide<2>(d, d64, G, stride, jstride, c, x, Sk, Qk); break;
-            case 3: AddRowsToPartialsWide<3>(d, d64, G, stride, jstride, c, x, Sk, Qk); break;
-            default: AddRowsToPartialsWide<4>(d, d64, G, stride, jstride, c, x, Sk, Qk); break;
+            case 1: AddRowsToFloatPartials<1>(d, G, per_set, stride, fstride, c, x, SFk, QFk); break;
+            case 2: AddRowsToFloatPartials<2>(d, G, per_set, stride, fstride, c, x, SFk, QFk); break;
+            case 3: AddRowsToFloatPartials<3>(d, G, per_set, stride, fstride, c, x, SFk, QFk); break;
+            default: AddRowsToFloatPartials<4>(d, G, per_set, stride, fstride, c, x, SFk, QFk); break;
           }
         } else {
           switch (coef_rows - j < 4 ? coef_rows - j : 4) {
@@ -228,6 +272,11 @@ RELUMC_LANE_FN void AccumulateChunkTiles(D d, DW dw, D64 d64, const ChunkArgs<TF
           }
         }
       }
+    }
+    if constexpr (kFloatSums) {
+      const uint64_t tile_end = tile + static_cast<uint64_t>(stride) < end ? tile + static_cast<uint64_t>(stride) : end;
+      if ((tile_end - begin) % kV2FlushSamples == 0 || tile_end == end)
+        FlushFloatPartials<kWide>(d, d64, m, SF.data(), QF.data(), S, Q);
     }
     if (done && since_report >= (uint64_t{1} << 16)) {
       done->fetch_add(since_report, std::memory_order_relaxed);

@@ -6,9 +6,9 @@
 //   SIMD:   Google Highway, Lanes samples at a time, target picked at run time (host/backend/cpu/cpu_simd.cpp):
 //           as many float as double lanes for v1, twice as many (8 on AVX2, 16 on AVX-512) for v2's Gaussian.
 // Summation order, fixed by the kernel and not by the vector width: sample begin + t of a chunk goes
-// to lane partial t mod 8; each partial sums its samples in order; the caller combines the eight
-// partials of a component as ((p0+p1)+(p2+p3))+((p4+p5)+(p6+p7)). The scalar and SIMD paths, AVX2 or
-// AVX-512, therefore return the same bits (tests/unit/test_cpu_kernels.cpp).
+// to lane partial t mod 8; each partial sums its samples in order (v2: its float block sums, below); the
+// caller combines the eight partials of a component as ((p0+p1)+(p2+p3))+((p4+p5)+(p6+p7)). The scalar and
+// SIMD paths, AVX2 or AVX-512, therefore return the same bits (tests/unit/test_cpu_kernels.cpp).
 #pragma once
 
 #include "relumc/core/case.hpp"
@@ -23,6 +23,13 @@
 namespace relumc {
 
 inline constexpr size_t kPartialLanes = 8;
+// Contract v2's sums: within each block of kV2FlushSamples consecutive samples of a chunk (counted from the
+// chunk's start; the last block may be shorter), sample t of the block goes to float partial t mod 16, which
+// sums its terms (16 at most) in order in float, from 0; at the end of the block float partial p is widened
+// and added to double partial p mod 8, p in increasing order. The worst-case rounding of a float partial is
+// gamma_15 = 15 u / (1 - 15 u), u = 2^-24 (9e-7) of the sum of |t| it holds; typical, sqrt(15) u / 2.
+inline constexpr size_t kV2FloatPartialLanes = 16;
+inline constexpr uint64_t kV2FlushSamples = 256;
 
 template <class T>
 struct ChunkArgs {

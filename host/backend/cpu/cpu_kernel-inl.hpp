@@ -206,7 +206,11 @@ RELUMC_LANE_FN void AccumulateChunkTiles(D d, DW dw, D64 d64, const ChunkArgs<TF
   const int64_t G = kFloatSums ? GroupsPerTileV2(d, dim) : GroupsPerTile(d, dim), stride = G * L;
   const int64_t per_set = static_cast<int64_t>(kFloatSums ? kV2FloatPartialLanes : kPartialLanes) / L;
   const int64_t m = coef_rows * (a.quantity == Quantity::Loss ? 1 : dim);
-  std::vector<T> SF(kFloatSums ? static_cast<size_t>(m) * kV2FloatPartialLanes : 0, T(0)), QF(SF.size(), T(0));
+  // v2's float partials, sums then sums of squares (zero-initialised).
+  const size_t nf = kFloatSums ? static_cast<size_t>(m) * kV2FloatPartialLanes : 0;
+  const std::unique_ptr<T[]> FP(kFloatSums ? new T[2 * nf]() : nullptr);
+  T* const SF = FP.get();
+  T* const QF = kFloatSums ? SF + nf : nullptr;
   const int64_t kLanes = static_cast<int64_t>(kPartialLanes);
   std::vector<T> X(static_cast<size_t>(dim * stride)), P(static_cast<size_t>(units * stride)),
       C(static_cast<size_t>(coef_rows * stride));
@@ -255,8 +259,8 @@ RELUMC_LANE_FN void AccumulateChunkTiles(D d, DW dw, D64 d64, const ChunkArgs<TF
         if constexpr (kFloatSums) {
           // Tiles start at float partial 0 (GroupsPerTileV2): the block's sample t goes to partial t mod 16.
           const int64_t fstride = dim * static_cast<int64_t>(kV2FloatPartialLanes);
-          T* SFk = SF.data() + (j * dim + k) * static_cast<int64_t>(kV2FloatPartialLanes);
-          T* QFk = QF.data() + (j * dim + k) * static_cast<int64_t>(kV2FloatPartialLanes);
+          T* SFk = SF + (j * dim + k) * static_cast<int64_t>(kV2FloatPartialLanes);
+          T* QFk = QF + (j * dim + k) * static_cast<int64_t>(kV2FloatPartialLanes);
           switch (coef_rows - j < 4 ? coef_rows - j : 4) {
             case 1: AddRowsToFloatPartials<1>(d, G, per_set, stride, fstride, c, x, SFk, QFk); break;
             case 2: AddRowsToFloatPartials<2>(d, G, per_set, stride, fstride, c, x, SFk, QFk); break;
@@ -276,7 +280,7 @@ RELUMC_LANE_FN void AccumulateChunkTiles(D d, DW dw, D64 d64, const ChunkArgs<TF
     if constexpr (kFloatSums) {
       const uint64_t tile_end = tile + static_cast<uint64_t>(stride) < end ? tile + static_cast<uint64_t>(stride) : end;
       if ((tile_end - begin) % kV2FlushSamples == 0 || tile_end == end)
-        FlushFloatPartials<kWide>(d, d64, m, SF.data(), QF.data(), S, Q);
+        FlushFloatPartials<kWide>(d, d64, m, SF, QF, S, Q);
     }
     if (done && since_report >= (uint64_t{1} << 16)) {
       done->fetch_add(since_report, std::memory_order_relaxed);

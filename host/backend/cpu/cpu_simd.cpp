@@ -25,6 +25,7 @@
 #include "host/backend/cpu/cpu_kernel.hpp"
 #include "relumc/math/sample_contract.hpp"
 
+#include <memory>
 #include <vector>
 
 HWY_BEFORE_NAMESPACE();

@@ -84,10 +84,12 @@ HWY_INLINE void PhiloxLanes(D32 d32, uint64_t seed, uint32_t stream, uint64_t fi
     const VW key0 = hn::Set(dw, k0), key1 = hn::Set(dw, k1);
     const VW pa0 = hn::MulEven(hn::BitCast(d32, a0), m0), pb0 = hn::MulEven(hn::BitCast(d32, b0), m0);
     const VW pa1 = hn::MulEven(hn::BitCast(d32, a2), m1), pb1 = hn::MulEven(hn::BitCast(d32, b2), m1);
-    a0 = hn::Xor3(hn::ShiftRight<32>(pa1), a1, key0);
-    b0 = hn::Xor3(hn::ShiftRight<32>(pb1), b1, key0);
-    a2 = hn::Xor3(hn::ShiftRight<32>(pa0), a3, key1);
-    b2 = hn::Xor3(hn::ShiftRight<32>(pb0), b3, key1);
+    // hi(p) into the low half by swapping the 32-bit halves (a shuffle, off the multiplier's port) rather
+    // than shifting: the high half then holds lo(p), which no later step reads.
+    a0 = hn::Xor3(hn::BitCast(dw, hn::Shuffle2301(hn::BitCast(d32, pa1))), a1, key0);
+    b0 = hn::Xor3(hn::BitCast(dw, hn::Shuffle2301(hn::BitCast(d32, pb1))), b1, key0);
+    a2 = hn::Xor3(hn::BitCast(dw, hn::Shuffle2301(hn::BitCast(d32, pa0))), a3, key1);
+    b2 = hn::Xor3(hn::BitCast(dw, hn::Shuffle2301(hn::BitCast(d32, pb0))), b3, key1);
     a1 = pa1;
     b1 = pb1;
     a3 = pa0;

@@ -174,6 +174,7 @@ ThroughputCheck parse_check(const json& j, const std::string& where, size_t t, c
   if (contract) f.get("contract", false);  // replaced: counted as known
   c.precision = choice<Precision>(f, "precision", c.contract == s.contract ? s.precision : default_precision(c.contract),
                                   parse_precision, "float, double");
+  if (contract == Contract::V2) c.precision = Precision::Float;  // replaced by v2: the file's precision is v1's
   check_contract_at(f, j, "contract", c.contract, c.precision, c.samples);
   c.repetitions = static_cast<int>(f.integer("repetitions", false, 3, 1, 1000));
   c.statistic = choice<ThroughputStatistic>(
@@ -214,6 +215,7 @@ Suite parse_suite(const std::string& text, const std::string& where, std::option
   s.contract = contract ? *contract : choice<Contract>(f, "contract", Contract::V1, parse_contract, "v1, v2");
   if (contract) f.get("contract", false);  // replaced: counted as known
   s.precision = choice<Precision>(f, "precision", default_precision(s.contract), parse_precision, "float, double");
+  if (contract == Contract::V2) s.precision = Precision::Float;  // replaced by v2: the file's precision is v1's
   s.cpu_kernel = choice<CpuKernel>(f, "cpu_kernel", CpuKernel::Auto, parse_cpu_kernel, "auto, simd, scalar");
   s.threads = static_cast<int>(f.integer("threads", false, 0, 0, 4096));
   s.throughput_tolerance = f.number("throughput_tolerance", false, 0.25);

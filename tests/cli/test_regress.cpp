@@ -152,6 +152,11 @@ TEST(SuiteParse, ContractDefaultsOverrideAndRefusals) {
   EXPECT_EQ(over.precision, relumc::Precision::Float);
   EXPECT_EQ(over.throughput.at(0).contract, relumc::Contract::V2);
   EXPECT_EQ(over.digest, v1.digest);
+  // Replaced by v2, a suite that says double (v1's precision) runs in float, as the shipped smoke suite does.
+  const relumc::Suite over_double = relumc::parse_suite(
+      tiny_with("\"seed\": 7", "\"seed\": 7, \"precision\": \"double\""), "s.json", relumc::Contract::V2);
+  EXPECT_EQ(over_double.precision, relumc::Precision::Float);
+  EXPECT_EQ(over_double.throughput.at(0).precision, relumc::Precision::Float);
   const relumc::Suite check = relumc::parse_suite(
       tiny_with("\"repetitions\": 3", "\"repetitions\": 3, \"contract\": \"v2\""), "s.json");
   EXPECT_EQ(check.contract, relumc::Contract::V1);

@@ -79,9 +79,10 @@ struct Suite {
 // Parses and validates a suite strictly: unknown keys, wrong types and out-of-range values throw
 // InputError "<where>: <key path> = <value>: <why>". Every group's grid is built once here, so a suite
 // that loads is a suite that runs. `where` names the source in messages (usually the file name).
-// `contract` (when given) replaces the suite's "contract" and that of every check, as if the file said so
-// (the digest stays the file's; results and baselines record the contract that ran). Under v2 every case and
-// check must pass check_contract: float, N <= kV2MaxSamples.
+// `contract` (when given) replaces the suite's "contract" and that of every check (the digest stays the file's;
+// results and baselines record the contract that ran); replaced by v2, every precision is float (a suite's
+// "precision" is a v1 setting). Under v2 every case and check must pass check_contract: float (a file that
+// says "contract": "v2" with "precision": "double" is refused), N <= kV2MaxSamples.
 Suite parse_suite(const std::string& text, const std::string& where, std::optional<Contract> contract = std::nullopt);
 Suite load_suite(const std::string& path, std::optional<Contract> contract = std::nullopt);
 

@@ -31,7 +31,7 @@ struct EstimatorParams {
   uint64_t seed;
   uint32_t stream;
   TilePlan plan;
-  Contract contract;  // the sample contract's version (v2: T = float)
+  Contract contract = Contract::V1;  // the sample contract's version (v2: T = float)
 };
 
 // Draws coordinates [k0, k0 + nk) of samples first .. first + ns - 1 into X (whole Philox blocks).

@@ -9,12 +9,13 @@
 // Every attainable x86 target with fused multiply-add is compiled (AVX2, AVX-512, AVX-512 DL), whatever
 // -march=native is: so a machine with AVX-512 still builds, runs and tests the AVX2 kernel (8 float lanes for
 // v2) that AVX2-only machines pick (tests/unit/test_cpu_kernels.cpp, EverySimdTargetEqualsScalarV2). The
-// targets without FMA never run the kernel (relumc's scalar kernel serves those CPUs).
+// targets without FMA never run the kernel (relumc's scalar kernel serves those CPUs): SSSE3 and SSE4 are
+// left out; the portable baseline (EMU128) stays, as Highway needs one when -march=native is off.
 #ifndef HWY_COMPILE_ALL_ATTAINABLE
 #define HWY_COMPILE_ALL_ATTAINABLE
 #endif
 #ifndef HWY_DISABLED_TARGETS
-#define HWY_DISABLED_TARGETS (HWY_SSSE3 | HWY_SSE4 | HWY_SCALAR | HWY_EMU128)
+#define HWY_DISABLED_TARGETS (HWY_SSSE3 | HWY_SSE4)
 #endif
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "host/backend/cpu/cpu_simd.cpp"

@@ -104,6 +104,58 @@ HWY_INLINE void PhiloxLanes(D32 d32, uint64_t seed, uint32_t stream, uint64_t fi
   r3 = hn::ConcatEven(d32, hn::BitCast(d32, b3), hn::BitCast(d32, a3));
 }
 
+// Blocks j and j + 1 (v2's Gaussian draws two blocks at a time). 64-bit lanes: two runs, which the compiler
+// interleaves. 32-bit lanes: four chains of 64-bit lanes in flight (two sample halves times two blocks), the
+// same arithmetic as the one-block version above.
+template <class DW, class VW, hwy::EnableIf<sizeof(hn::TFromD<DW>) == 8>* = nullptr>
+HWY_INLINE void PhiloxLanesPair(DW dw, uint64_t seed, uint32_t stream, uint64_t first, uint32_t j, VW& a0, VW& a1,
+                                VW& a2, VW& a3, VW& b0, VW& b1, VW& b2, VW& b3) {
+  PhiloxLanes(dw, seed, stream, first, j, a0, a1, a2, a3);
+  PhiloxLanes(dw, seed, stream, first, j + 1, b0, b1, b2, b3);
+}
+
+template <class D32, class V32, hwy::EnableIf<sizeof(hn::TFromD<D32>) == 4>* = nullptr>
+HWY_INLINE void PhiloxLanesPair(D32 d32, uint64_t seed, uint32_t stream, uint64_t first, uint32_t j, V32& a0,
+                                V32& a1, V32& a2, V32& a3, V32& b0, V32& b1, V32& b2, V32& b3) {
+  const hn::Repartition<uint64_t, D32> dw;
+  using VW = hn::Vec<decltype(dw)>;
+  const auto m0 = hn::BitCast(d32, hn::Set(dw, 0xD2511F53ull));
+  const auto m1 = hn::BitCast(d32, hn::Set(dw, 0xCD9E8D57ull));
+  const VW ilo = hn::Iota(dw, first), ihi = hn::Iota(dw, first + hn::Lanes(dw));
+  // Chain s: sample half s % 2, block j + s / 2.
+  VW c0[4], c1[4], c2[4], c3[4];
+  for (int s = 0; s < 4; ++s) {
+    const VW i = s % 2 == 0 ? ilo : ihi;
+    c0[s] = hn::Set(dw, static_cast<uint64_t>(j + static_cast<uint32_t>(s / 2)));
+    c1[s] = i;
+    c2[s] = hn::ShiftRight<32>(i);
+    c3[s] = hn::Set(dw, stream);
+  }
+  uint32_t k0 = static_cast<uint32_t>(seed), k1 = static_cast<uint32_t>(seed >> 32);
+  for (int round = 0; round < 10; ++round) {
+    const VW key0 = hn::Set(dw, k0), key1 = hn::Set(dw, k1);
+    for (int s = 0; s < 4; ++s) {
+      const VW p0 = hn::MulEven(hn::BitCast(d32, c0[s]), m0);
+      const VW p1 = hn::MulEven(hn::BitCast(d32, c2[s]), m1);
+      c0[s] = hn::Xor3(hn::BitCast(dw, hn::Shuffle2301(hn::BitCast(d32, p1))), c1[s], key0);
+      c2[s] = hn::Xor3(hn::BitCast(dw, hn::Shuffle2301(hn::BitCast(d32, p0))), c3[s], key1);
+      c1[s] = p1;
+      c3[s] = p0;
+    }
+    k0 += 0x9E3779B9u;
+    k1 += 0xBB67AE85u;
+  }
+  auto pack = [&](const VW& lo, const VW& hi) { return hn::ConcatEven(d32, hn::BitCast(d32, hi), hn::BitCast(d32, lo)); };
+  a0 = pack(c0[0], c0[1]);
+  a1 = pack(c1[0], c1[1]);
+  a2 = pack(c2[0], c2[1]);
+  a3 = pack(c3[0], c3[1]);
+  b0 = pack(c0[2], c0[3]);
+  b1 = pack(c1[2], c1[3]);
+  b2 = pack(c2[2], c2[3]);
+  b3 = pack(c3[2], c3[3]);
+}
+
 // 2^52 + w from the bits, minus (2^52 - 1/2): w + 1/2 exactly, for w < 2^32.
 template <class VW>
 HWY_INLINE auto HalfPlusWord(VW w) {

@@ -87,6 +87,14 @@ RELUMC_HD inline void PhiloxLanes(Scalar<uint64_t>, uint64_t seed, uint32_t stre
   r3 = w.r[3];
 }
 
+// The scalar lane piece for two blocks: the words of blocks j and j + 1 of sample `first`.
+RELUMC_HD inline void PhiloxLanesPair(Scalar<uint64_t> dw, uint64_t seed, uint32_t stream, uint64_t first, uint32_t j,
+                                      uint64_t& a0, uint64_t& a1, uint64_t& a2, uint64_t& a3, uint64_t& b0,
+                                      uint64_t& b1, uint64_t& b2, uint64_t& b3) {
+  PhiloxLanes(dw, seed, stream, first, j, a0, a1, a2, a3);
+  PhiloxLanes(dw, seed, stream, first, j + 1, b0, b1, b2, b3);
+}
+
 #define RELUMC_LANE_FN RELUMC_HD inline
 #include "relumc/math/detail/lane_math-inl.hpp"
 #undef RELUMC_LANE_FN

@@ -2,6 +2,8 @@
 // CPU throughput: the rng floor (the same normals, drawn by the same code, only summed) and the
 // estimators, at d in {10, 100, 1000}, K = K* in {1, 4, 16}, threads 1 and 2, for the SIMD kernel
 // (kernel:0, auto) and the scalar reference (kernel:2). Counters: samples/s and normals/s.
+// BM_RngFloorV2 and BM_EstimatorV2: the same under sample contract v2 (float normals, full float vectors:
+// docs/sample-contract.md), the v1 ones being the double reference.
 //   ./build/bench/bench_cpu --benchmark_counters_tabular=true
 //   bench/compare_cpu.sh    (the same, beside NumPy and PyTorch, as a table of ratios)
 #include "bench/bench_support.hpp"
@@ -48,6 +50,32 @@ void BM_RngFloor(benchmark::State& state) {
   set_rate_counters(state, n, d);
 }
 
+// Contract v2's floor: its float normals, drawn exactly as its estimator draws them, only summed.
+void BM_RngFloorV2(benchmark::State& state) {
+  const int64_t d = state.range(0);
+  const int threads = static_cast<int>(state.range(1));
+  const relumc::CpuKernel kernel = kernel_arg(state, 2);
+  const bool simd = kernel != relumc::CpuKernel::Scalar;
+  state.SetLabel(relumc::cpu_kernel_name(kernel) + " v2");
+  const uint64_t n = samples_for(d);
+  const uint64_t chunks = relumc::chunk_count(n, d);
+  relumc::ChunkArgs<float> a;
+  a.d = d;
+  a.seed = 1;
+  a.contract = relumc::Contract::V2;
+  for (auto _ : state) {
+    std::vector<double> partial(chunks, 0.0);
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+    for (int64_t k = 0; k < static_cast<int64_t>(chunks); ++k) {
+      const uint64_t begin = relumc::chunk_begin(n, chunks, k), end = relumc::chunk_begin(n, chunks, k + 1);
+      if (!simd || !relumc::rng_floor_simd(a, begin, end, &partial[k]))
+        partial[k] = relumc::rng_floor_scalar(a, begin, end);
+    }
+    benchmark::DoNotOptimize(partial.data());
+  }
+  set_rate_counters(state, n, d);
+}
+
 void BM_Estimator(benchmark::State& state) {
   const auto q = static_cast<relumc::Quantity>(state.range(0));
   const int64_t d = state.range(1), K = state.range(2);
@@ -57,6 +85,20 @@ void BM_Estimator(benchmark::State& state) {
   opt.cpu_kernel = kernel_arg(state, 4);
   for (auto _ : state) benchmark::DoNotOptimize(relumc::estimate_cpu(c, opt).mean.data());
   state.SetLabel(std::string(relumc::to_string(q)) + " " + relumc::cpu_kernel_name(opt.cpu_kernel));
+  set_rate_counters(state, c.samples, d);
+}
+
+void BM_EstimatorV2(benchmark::State& state) {
+  const auto q = static_cast<relumc::Quantity>(state.range(0));
+  const int64_t d = state.range(1), K = state.range(2);
+  const relumc::Case c = relumc::bench::bench_case(q, d, K, samples_for(d));
+  relumc::EstimateOptions opt;
+  opt.threads = static_cast<int>(state.range(3));
+  opt.cpu_kernel = kernel_arg(state, 4);
+  opt.contract = relumc::Contract::V2;
+  opt.precision = relumc::Precision::Float;
+  for (auto _ : state) benchmark::DoNotOptimize(relumc::estimate_cpu(c, opt).mean.data());
+  state.SetLabel(std::string(relumc::to_string(q)) + " " + relumc::cpu_kernel_name(opt.cpu_kernel) + " v2");
   set_rate_counters(state, c.samples, d);
 }
 
@@ -76,6 +118,17 @@ BENCHMARK(BM_Estimator)
     ->ArgsProduct({{kGrad}, {10, 100, 1000}, {1, 4, 16}, {1, 2}, {kAuto, kScalar}})
     ->ArgsProduct({{static_cast<int>(relumc::Quantity::Gating), static_cast<int>(relumc::Quantity::Loss)},
                    {10, 100, 1000}, {1}, {1, 2}, {kAuto, kScalar}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+BENCHMARK(BM_RngFloorV2)
+    ->ArgNames({"d", "threads", "kernel"})
+    ->ArgsProduct({{10, 100, 1000}, {1, 2}, {kAuto, kScalar}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(BM_EstimatorV2)
+    ->ArgNames({"quantity", "d", "K", "threads", "kernel"})
+    ->ArgsProduct({{kGrad}, {10, 100, 1000}, {1, 4, 16}, {1, 2}, {kAuto, kScalar}})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 

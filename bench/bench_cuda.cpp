@@ -5,6 +5,7 @@
 //                     gating and loss at the same d (K = 1 and 4).
 // Both at the same number of normals per run (2^33 / precision: N = 2^33 / d samples), arg
 // precision 1 = double, 0 = float. Counters samples/s and normals/s (SetItemsProcessed = samples).
+// BM_CudaRngFloorV2, BM_CudaEstimatorV2: the same under sample contract v2 (float; docs/sample-contract.md).
 // Without a usable device every benchmark reports an error (SkipWithError) naming why.
 //   ./build/bench/bench_cuda --benchmark_counters_tabular=true
 //   bench/compare_gpu.sh   (beside PyTorch, JAX and CuPy, as a table of ratios)
@@ -75,6 +76,41 @@ void BM_CudaEstimator(benchmark::State& state) {
   set_counters(state, c.samples, d);
 }
 
+void BM_CudaRngFloorV2(benchmark::State& state) {
+  if (skip_without_device(state)) return;
+  const int64_t d = state.range(0);
+  const uint64_t n = samples_for(d);
+  const relumc::Precision p = relumc::Precision::Float;
+  relumc::rng_floor_cuda(1, 0, n / 64, d, p, {}, nullptr, relumc::Contract::V2);
+  for (auto _ : state) {
+    float ms = 0;
+    benchmark::DoNotOptimize(relumc::rng_floor_cuda(1, 0, n, d, p, {}, &ms, relumc::Contract::V2));
+    state.SetIterationTime(ms / 1e3);
+  }
+  set_counters(state, n, d);
+}
+
+void BM_CudaEstimatorV2(benchmark::State& state) {
+  if (skip_without_device(state)) return;
+  const int64_t d = state.range(0), K = state.range(1);
+  const relumc::Case c = relumc::bench::bench_case(relumc::Quantity::Grad, d, K, samples_for(d));
+  relumc::EstimateOptions opt;
+  opt.precision = relumc::Precision::Float;
+  opt.contract = relumc::Contract::V2;
+  float ms = 0;
+  relumc::CudaOptions co;
+  co.gpu_ms = &ms;
+  relumc::Case warm = c;
+  warm.samples = c.samples / 64 + 2;
+  relumc::estimate_cuda(warm, opt, co);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(relumc::estimate_cuda(c, opt, co).mean.data());
+    state.SetIterationTime(ms / 1e3);
+  }
+  state.SetLabel("grad v2");
+  set_counters(state, c.samples, d);
+}
+
 constexpr int kGrad = static_cast<int>(relumc::Quantity::Grad);
 constexpr int kGating = static_cast<int>(relumc::Quantity::Gating);
 constexpr int kLoss = static_cast<int>(relumc::Quantity::Loss);
@@ -91,6 +127,13 @@ BENCHMARK(BM_CudaEstimator)
     ->ArgsProduct({{kGrad}, {16, 128, 1024}, {1, 4, 16}, {1, 0}})
     ->ArgsProduct({{kGating}, {16, 128, 1024}, {1}, {1, 0}})
     ->ArgsProduct({{kLoss}, {16, 128, 1024}, {1, 4}, {1, 0}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime();
+
+BENCHMARK(BM_CudaRngFloorV2)->ArgNames({"d"})->Args({16})->Args({128})->Args({1024})->Unit(benchmark::kMillisecond)->UseManualTime();
+BENCHMARK(BM_CudaEstimatorV2)
+    ->ArgNames({"d", "K"})
+    ->ArgsProduct({{16, 128, 1024}, {1, 4, 16}})
     ->Unit(benchmark::kMillisecond)
     ->UseManualTime();
 

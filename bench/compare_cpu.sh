@@ -4,7 +4,8 @@
 # measured by bench_cpu) against NumPy and PyTorch on the CPU (bench/peers_cpu.py), for the grad
 # estimate at the same N = floor(4e7 / d), d, K = K* and threads. Prints one table of ratios with
 # PASS/MISS against issue 4's targets and writes the raw JSON, logs and the table under the output
-# folder.
+# folder. A second table does the same for sample contract v2 (float normals, docs/sample-contract.md):
+# relumc v2 (its floor, its SIMD estimator) against a NumPy float32 user and against relumc's own v1.
 #
 #   bench/compare_cpu.sh                       # default configurations
 #   bench/compare_cpu.sh 100:4:2 10:1:1        # d:K:threads, as many as wanted
@@ -82,7 +83,7 @@ bench_list="$("$bench" --benchmark_list_tests)" || die "$bench --benchmark_list_
 # ---- (c) runs -------------------------------------------------------------------------------------
 mkdir -p "$out" || die "cannot create the output folder '$out'"
 [ -w "$out" ] || die "the output folder '$out' is not writable"
-rm -f "$out"/bench_*.json "$out"/bench_*.log "$out"/peers_*.json "$out"/peers_*.txt \
+rm -f "$out"/bench_*.json "$out"/bench_*.log "$out"/peers_*.json "$out"/peers_*.txt "$out"/peers32_* \
       "$out"/manifest.txt "$out"/table.md "$out"/summary.json
 manifest="$out/manifest.txt"
 : > "$manifest"
@@ -95,7 +96,9 @@ for c in "${configs[@]}"; do
   tag="d${d}_K${K}_t${t}"
   names=("BM_RngFloor/d:$d/threads:$t/kernel:0/real_time"
          "BM_Estimator/quantity:1/d:$d/K:$K/threads:$t/kernel:0/real_time"
-         "BM_Estimator/quantity:1/d:$d/K:$K/threads:$t/kernel:2/real_time")
+         "BM_Estimator/quantity:1/d:$d/K:$K/threads:$t/kernel:2/real_time"
+         "BM_RngFloorV2/d:$d/threads:$t/kernel:0/real_time"
+         "BM_EstimatorV2/quantity:1/d:$d/K:$K/threads:$t/kernel:0/real_time")
   present=()
   for nm in "${names[@]}"; do
     if has "$nm"; then present+=("$nm"); else echo "compare_cpu: warning: bench_cpu has no $nm (shown as n/a)" >&2; fi
@@ -119,6 +122,17 @@ for c in "${configs[@]}"; do
     1) sanity_failed=1; echo "compare_cpu: [$c] peer sanity check FAILED" >&2 ;;
     *) die "bench/peers_cpu.py failed for $c (exit $rc)" ;;
   esac
+  echo "compare_cpu: [$c] peer numpy float32 (median of $repeat)"
+  rc=0
+  "$PY" bench/peers_cpu.py --d "$d" --K "$K" --threads "$t" --samples "$n" --seed "$seed" \
+        --repeat "$repeat" --peers numpy --dtype float32 --json "$out/peers32_$tag.json" \
+        > "$out/peers32_$tag.txt" || rc=$?
+  sed 's/^/    /' "$out/peers32_$tag.txt"
+  case $rc in
+    0) ;;
+    1) sanity_failed=1; echo "compare_cpu: [$c] float32 peer sanity check FAILED" >&2 ;;
+    *) die "bench/peers_cpu.py --dtype float32 failed for $c (exit $rc)" ;;
+  esac
   echo "$d $K $t $n $tag" >> "$manifest"
 done
 
@@ -129,6 +143,7 @@ import json, os, platform, subprocess, sys
 
 out, min_time, repeat = sys.argv[1], sys.argv[2], sys.argv[3]
 NUMPY_TARGET, TORCH_TARGET, FLOOR_TARGET = 10.0, 5.0, 1.5
+V2_NUMPY32_TARGET, V2_OVER_V1_TARGET = 10.0, 1.8
 TARGET_CONFIG = (100, 4, 2)  # d, K, threads for the peer targets
 
 
@@ -164,7 +179,7 @@ def ratio(a, b):
     return None if a is None or b is None or b == 0 else a / b
 
 
-rows, notes, misses, context = [], [], [], None
+rows, rows_v2, notes, misses, context = [], [], [], [], None
 with open(os.path.join(out, "manifest.txt")) as f:
     manifest = [line.split() for line in f if line.strip()]
 for d, K, t, n, tag in manifest:
@@ -202,6 +217,28 @@ for d, K, t, n, tag in manifest:
             verdicts.append(f"floor<={FLOOR_TARGET:g} {'PASS' if ok else 'MISS'}")
             if not ok:
                 misses.append(f"{d}:{K}:{t} time/floor = {time_over_floor:.2f} > {FLOOR_TARGET:g}")
+    # Contract v2: its floor and SIMD estimator against NumPy float32 and against relumc v1 (same run).
+    floor2 = bench_entry(bdoc, f"BM_RngFloorV2/d:{d}/threads:{t}/kernel:0/real_time")
+    simd2 = bench_entry(bdoc, f"BM_EstimatorV2/quantity:1/d:{d}/K:{K}/threads:{t}/kernel:0/real_time")
+    p32 = load(os.path.join(out, f"peers32_{tag}.json"))
+    np32 = ((p32 or {}).get("peers", {}).get("numpy", {}) or {}).get("samples_per_s")
+    s2 = simd2["samples_per_s"] if simd2 else None
+    f2 = floor2["samples_per_s"] if floor2 else None
+    v2_floor, v2_np32, v2_v1 = ratio(f2, s2), ratio(s2, np32), ratio(s2, s)
+    v2_verdicts = []
+    if (d, K, t) == TARGET_CONFIG:
+        for name, r, goal, le in (("NumPy-f32", v2_np32, V2_NUMPY32_TARGET, False), ("v1", v2_v1, V2_OVER_V1_TARGET, False),
+                                  ("floor", v2_floor, FLOOR_TARGET, True)):
+            ok = r is not None and (r <= goal if le else r >= goal)
+            v2_verdicts.append(f"{name}{'<=' if le else '>='}{goal:g}{'' if le else 'x'} {'PASS' if ok else 'MISS'}")
+            if not ok:
+                misses.append(f"{d}:{K}:{t} v2 {name} = {fmt(r, '.2f')} (target {'<=' if le else '>='} {goal:g})")
+    if p32 and not p32.get("pass", False):
+        v2_verdicts.append("peer check FAIL")
+    rows_v2.append({"d": d, "K": K, "threads": t, "N": n, "relumc_v2_simd": s2, "relumc_v2_floor": f2,
+                    "v2_time_over_floor": v2_floor, "numpy_float32": np32, "v2_over_numpy_float32": v2_np32,
+                    "relumc_v1_simd": s, "v2_over_v1": v2_v1, "verdicts": v2_verdicts,
+                    "peer_checks_max_abs_z": {k: v["max_abs_z"] for k, v in (p32 or {}).get("checks", {}).items()}})
     checks = (pdoc or {}).get("checks", {})
     zs = "; ".join(f"{k} {v['max_abs_z']:.2f}" for k, v in checks.items())
     if pdoc and not pdoc.get("pass", False):
@@ -256,7 +293,20 @@ head = [
     f"peers median of {repeat}; relumc kernel {', '.join(labels) or 'n/a'}; peer BLAS {', '.join(sorted(libs)) or 'n/a'}.",
     "Targets: >= 10x NumPy and >= 5x PyTorch at d=100, K=4, 2 threads; time/floor <= 1.5 for K <= 4.",
 ]
-text = "\n".join(head) + "\n\n" + "\n".join(lines) + "\n"
+hdr2 = ["d", "K", "thr", "N", "v2 SIMD", "v2 floor", "v2 time/floor", "NumPy f32", "x NumPy f32", "v1 SIMD",
+        "v2 / v1", "targets"]
+lines2 = ["| " + " | ".join(hdr2) + " |", "|" + "|".join("---" for _ in hdr2) + "|"]
+for r in rows_v2:
+    lines2.append("| " + " | ".join([str(r["d"]), str(r["K"]), str(r["threads"]), str(r["N"]), fmt(r["relumc_v2_simd"]),
+                                    fmt(r["relumc_v2_floor"]), fmt(r["v2_time_over_floor"], ".2f"), fmt(r["numpy_float32"]),
+                                    fmt(r["v2_over_numpy_float32"], ".1f"), fmt(r["relumc_v1_simd"]),
+                                    fmt(r["v2_over_v1"], ".2f"), ", ".join(r["verdicts"]) or "-"]) + " |")
+head2 = ["Contract v2 (float normals, float per-sample math, double sums; docs/sample-contract.md), same run and N:",
+         "v2 floor = its normals only summed; NumPy f32 = Generator.standard_normal(dtype=float32) + float32 matmuls + "
+         "masks, chunked, float64 chunk sums; v1 = relumc's double estimator above.",
+         f"Targets at d=100, K=4, 2 threads: v2 >= {V2_NUMPY32_TARGET:g}x NumPy f32, v2 >= {V2_OVER_V1_TARGET:g}x v1, "
+         f"v2 time/floor <= {FLOOR_TARGET:g}."]
+text = "\n".join(head) + "\n\n" + "\n".join(lines) + "\n\n" + "\n".join(head2) + "\n\n" + "\n".join(lines2) + "\n"
 if notes:
     text += "\nWarnings:\n" + "\n".join("- " + s for s in notes) + "\n"
 text += "\n" + ("Targets missed: " + "; ".join(misses) if misses else "All targets met.") + "\n"
@@ -265,7 +315,7 @@ print(text, end="")
 with open(os.path.join(out, "table.md"), "w") as f:
     f.write(text)
 with open(os.path.join(out, "summary.json"), "w") as f:
-    json.dump({"rows": rows, "misses": misses, "warnings": notes, "commit": commit, "cpu": cpu,
+    json.dump({"rows": rows, "rows_v2": rows_v2, "misses": misses, "warnings": notes, "commit": commit, "cpu": cpu,
                "bench_context": ctx, "min_time_s": float(min_time), "peer_repeat": int(repeat)}, f, indent=1)
 sys.exit(3 if misses else 0)
 PY

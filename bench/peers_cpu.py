@@ -62,6 +62,9 @@ def parse_args(argv):
                     help="samples per chunk; default max(1024, 2^20 // d)")
     ap.add_argument("--repeat", type=int, default=3,
                     help="timed runs per peer (the median is reported), default 3")
+    ap.add_argument("--dtype", type=str, default="float64", choices=("float64", "float32"),
+                    help="the peers' sample and matmul dtype (float32: Generator.standard_normal(dtype=float32), "
+                         "float32 BLAS; the chunk sums are still added in float64), default float64")
     ap.add_argument("--json", type=str, default=None, help="write the results here")
     ap.add_argument("--worker", type=str, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -162,24 +165,26 @@ def run_numpy(args, W, Ws):
     import numpy as np
 
     d, K, N, chunk = args.d, args.K, args.samples, args.chunk
-    WW = np.ascontiguousarray(np.concatenate([W, Ws]).T)  # d x 2K: one matmul for p and q
-    xbuf = np.empty((min(chunk, N), d))
+    dt = np.dtype(args.dtype)
+    WW = np.ascontiguousarray(np.concatenate([W, Ws]).T.astype(dt))  # d x 2K: one matmul for p and q
+    xbuf = np.empty((min(chunk, N), d), dtype=dt)
     x2buf = np.empty_like(xbuf)
+    zero = dt.type(0)
 
     def estimate(n_total, seed):
         rng = np.random.default_rng(seed)
-        s1 = np.zeros((K, d))
+        s1 = np.zeros((K, d))                              # float64 accumulators whatever dt is
         s2 = np.zeros((K, d))
         done = 0
         while done < n_total:
             m = min(chunk, n_total - done)
             X = xbuf[:m]
-            rng.standard_normal(out=X)
+            rng.standard_normal(out=X, dtype=dt)
             PQ = X @ WW                                   # m x 2K
             P = PQ[:, :K]
-            R = np.maximum(PQ, 0.0)
+            R = np.maximum(PQ, zero)
             r = R[:, :K].sum(axis=1) - R[:, K:].sum(axis=1)
-            C = (P > 0) * r[:, None]                       # m x K
+            C = (P > zero) * r[:, None]                    # m x K
             s1 += C.T @ X
             X2 = np.multiply(X, X, out=x2buf[:m])
             s2 += (C * C).T @ X2
@@ -192,7 +197,7 @@ def run_numpy(args, W, Ws):
         t0 = time.perf_counter()
         s1, s2 = estimate(N, args.seed)
         times.append(time.perf_counter() - t0)
-    return s1, s2, times, {"numpy": np.__version__}
+    return s1, s2, times, {"numpy": np.__version__, "dtype": args.dtype}
 
 
 def run_torch(args, W, Ws):
@@ -200,15 +205,15 @@ def run_torch(args, W, Ws):
 
     torch.set_num_threads(args.threads)
     d, K, N, chunk = args.d, args.K, args.samples, args.chunk
-    f64 = torch.float64
-    WW = torch.cat([torch.from_numpy(W), torch.from_numpy(Ws)]).T.contiguous()  # d x 2K
+    f64 = torch.float64 if args.dtype == "float64" else torch.float32
+    WW = torch.cat([torch.from_numpy(W), torch.from_numpy(Ws)]).T.contiguous().to(f64)  # d x 2K
     xbuf = torch.empty((min(chunk, N), d), dtype=f64)
     x2buf = torch.empty_like(xbuf)
 
     def estimate(n_total, seed):
         g = torch.Generator().manual_seed(seed)
-        s1 = torch.zeros((K, d), dtype=f64)
-        s2 = torch.zeros((K, d), dtype=f64)
+        s1 = torch.zeros((K, d), dtype=torch.float64)     # float64 accumulators whatever the dtype
+        s2 = torch.zeros((K, d), dtype=torch.float64)
         done = 0
         while done < n_total:
             m = min(chunk, n_total - done)
@@ -279,7 +284,7 @@ def main(argv):
         cmd = [sys.executable, os.path.abspath(__file__), "--worker", peer,
                "--d", str(args.d), "--K", str(args.K), "--threads", str(args.threads),
                "--samples", str(args.samples), "--seed", str(args.seed),
-               "--chunk", str(args.chunk), "--repeat", str(args.repeat)]
+               "--chunk", str(args.chunk), "--repeat", str(args.repeat), "--dtype", args.dtype]
         proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                               env=os.environ.copy())
         if proc.returncode != 0:
@@ -311,7 +316,7 @@ def main(argv):
         ok &= z <= limit
 
     print(f"peers: grad, d = {args.d}, K = K* = {args.K}, threads = {args.threads}, "
-          f"N = {args.samples}, chunk = {min(args.chunk, args.samples)} samples, float64, "
+          f"N = {args.samples}, chunk = {min(args.chunk, args.samples)} samples, {args.dtype}, "
           f"median of {args.repeat} timed runs")
     print(f"{'peer':<7} {'samples/s':>11} {'normals/s':>11} {'wall s':>9}  version")
     for peer, r in results.items():
@@ -325,7 +330,7 @@ def main(argv):
               f"(limit {limit:.3g}): {'PASS' if c['pass'] else 'FAIL'}")
 
     if args.json is not None:
-        doc = {"d": args.d, "K": args.K, "threads": args.threads, "samples": args.samples,
+        doc = {"d": args.d, "K": args.K, "threads": args.threads, "samples": args.samples, "dtype": args.dtype,
                "seed": args.seed, "chunk": min(args.chunk, args.samples), "repeat": args.repeat,
                "z_limit": limit, "checks": checks, "pass": bool(ok), "peers": results}
         with open(args.json, "w") as f:

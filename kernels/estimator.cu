@@ -91,7 +91,7 @@ bool run_chunks(const Case& c, const EstimateOptions& opt, const CudaOptions& co
   rows.insert(rows.end(), c.teacher.begin(), c.teacher.end());
   DeviceBuffer<T> d_rows(rows.size());
   RELUMC_CUDA_CHECK(cudaMemcpy(d_rows.get(), rows.data(), rows.size() * sizeof(T), cudaMemcpyHostToDevice));
-  const EstimatorParams<T> p = detail::estimator_params<T>(c, opt.seed, plan, d_rows.get());
+  const EstimatorParams<T> p = detail::estimator_params<T>(c, opt.seed, plan, d_rows.get(), opt.contract);
   if (detail::needs_shared_opt_in(plan.shared_bytes))
     RELUMC_CUDA_CHECK(cudaFuncSetAttribute(detail::estimator_kernel<T>, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                            static_cast<int>(plan.shared_bytes)));
@@ -186,6 +186,7 @@ Estimate estimate_cuda_t(const Case& c, const EstimateOptions& opt, const CudaOp
 
 Estimate estimate_cuda(const Case& c, const EstimateOptions& opt, const CudaOptions& cuda) {
   detail::check_cuda_case(c);
+  check_contract(opt.contract, opt.precision, c.samples);
   std::string why;
   if (!cuda_usable(&why)) throw CudaError("CUDA backend: " + why);
   return opt.precision == Precision::Float ? estimate_cuda_t<float>(c, opt, cuda) : estimate_cuda_t<double>(c, opt, cuda);

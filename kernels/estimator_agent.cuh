@@ -31,6 +31,7 @@ struct EstimatorParams {
   uint64_t seed;
   uint32_t stream;
   TilePlan plan;
+  Contract contract = Contract::V1;  // the sample contract's version (v2: T = float)
 };
 
 // Draws coordinates [k0, k0 + nk) of samples first .. first + ns - 1 into X (whole Philox blocks).
@@ -43,8 +44,7 @@ __device__ void draw_tile(const EstimatorParams<T>& p, uint64_t first, int ns, i
     const int64_t jb = item % nb;
     const PhiloxWords w = philox_block(p.seed, p.stream, first + static_cast<uint64_t>(s), static_cast<uint32_t>(jb0 + jb));
     T* x = X + static_cast<size_t>(s) * p.plan.x_stride + 4 * jb;
-    box_muller<T>(w.r[0], w.r[1], x[0], x[1]);
-    box_muller<T>(w.r[2], w.r[3], x[2], x[3]);
+    block_normals<T>(p.contract, w, x);  // v1's box_muller<T>, or v2's float transform
   }
 }
 

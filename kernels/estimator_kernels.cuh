@@ -58,7 +58,8 @@ inline constexpr int kChunkSumThreads = 256;
 
 // The kernel parameters of case c (rows: the K + K* rows in T, already on the device).
 template <class T>
-EstimatorParams<T> estimator_params(const Case& c, uint64_t seed, const TilePlan& plan, const T* rows) {
+EstimatorParams<T> estimator_params(const Case& c, uint64_t seed, const TilePlan& plan, const T* rows,
+                                    Contract contract = Contract::V1) {
   EstimatorParams<T> p{};
   p.quantity = c.quantity;
   p.d = c.d;
@@ -69,6 +70,7 @@ EstimatorParams<T> estimator_params(const Case& c, uint64_t seed, const TilePlan
   p.seed = seed;
   p.stream = c.stream;
   p.plan = plan;
+  p.contract = contract;
   return p;
 }
 

@@ -24,7 +24,8 @@ constexpr int kFloorThreads = 256;
 // (each sample's d coordinates in order); the threads' sums meet in CUB's fixed reduction tree.
 template <class T>
 __global__ void __launch_bounds__(kFloorThreads)
-rng_floor_kernel(uint64_t seed, uint32_t stream, int64_t d, const uint64_t* bounds, double* block_sums) {
+rng_floor_kernel(uint64_t seed, uint32_t stream, int64_t d, Contract contract, const uint64_t* bounds,
+                 double* block_sums) {
   using Reduce = cub::BlockReduce<double, kFloorThreads>;
   __shared__ typename Reduce::TempStorage temp;
   double acc = 0.0;
@@ -32,8 +33,7 @@ rng_floor_kernel(uint64_t seed, uint32_t stream, int64_t d, const uint64_t* boun
     for (int64_t j = 0; 4 * j < d; ++j) {
       const PhiloxWords w = philox_block(seed, stream, i, static_cast<uint32_t>(j));
       T z[4];
-      box_muller<T>(w.r[0], w.r[1], z[0], z[1]);
-      box_muller<T>(w.r[2], w.r[3], z[2], z[3]);
+      block_normals<T>(contract, w, z);
       const int64_t n = d - 4 * j < 4 ? d - 4 * j : 4;
       for (int64_t t = 0; t < n; ++t) acc = acc + static_cast<double>(z[t]);
     }
@@ -43,7 +43,8 @@ rng_floor_kernel(uint64_t seed, uint32_t stream, int64_t d, const uint64_t* boun
 }
 
 template <class T>
-double rng_floor_t(uint64_t seed, uint32_t stream, uint64_t samples, int64_t d, const CudaOptions& co, float* ms) {
+double rng_floor_t(uint64_t seed, uint32_t stream, uint64_t samples, int64_t d, Contract contract, const CudaOptions& co,
+                   float* ms) {
   const int device = co.device < 0 ? 0 : co.device;
   RELUMC_CUDA_CHECK(cudaSetDevice(device));
   int sms = 0, per_sm = 0;
@@ -60,7 +61,8 @@ double rng_floor_t(uint64_t seed, uint32_t stream, uint64_t samples, int64_t d, 
   RELUMC_CUDA_CHECK(cudaMemcpy(d_bounds.get(), bounds.data(), bounds.size() * sizeof(uint64_t), cudaMemcpyHostToDevice));
   detail::Event start, stop;
   start.record();
-  rng_floor_kernel<T><<<static_cast<unsigned>(blocks), kFloorThreads>>>(seed, stream, d, d_bounds.get(), d_sums.get());
+  rng_floor_kernel<T><<<static_cast<unsigned>(blocks), kFloorThreads>>>(seed, stream, d, contract, d_bounds.get(),
+                                                                        d_sums.get());
   RELUMC_CUDA_CHECK_LAUNCH();
   stop.record();
   const float elapsed = stop.elapsed_ms_since(start);
@@ -75,29 +77,32 @@ double rng_floor_t(uint64_t seed, uint32_t stream, uint64_t samples, int64_t d, 
 }  // namespace
 
 double rng_floor_cuda(uint64_t seed, uint32_t stream, uint64_t samples, int64_t d, Precision precision,
-                      const CudaOptions& cuda, float* gpu_ms) {
+                      const CudaOptions& cuda, float* gpu_ms, Contract contract) {
   if (d < 1) throw InputError("rng floor: d must be at least 1");
+  check_contract(contract, precision, 0);
   std::string why;
   if (!cuda_usable(&why)) throw CudaError("CUDA backend: " + why);
-  return precision == Precision::Float ? rng_floor_t<float>(seed, stream, samples, d, cuda, gpu_ms)
-                                       : rng_floor_t<double>(seed, stream, samples, d, cuda, gpu_ms);
+  return precision == Precision::Float ? rng_floor_t<float>(seed, stream, samples, d, contract, cuda, gpu_ms)
+                                       : rng_floor_t<double>(seed, stream, samples, d, contract, cuda, gpu_ms);
 }
 
 template <class T>
-std::vector<T> draw_samples_cuda(uint64_t seed, uint32_t stream, uint64_t first, uint64_t count, int64_t d, int device) {
+std::vector<T> draw_samples_cuda(uint64_t seed, uint32_t stream, uint64_t first, uint64_t count, int64_t d, int device,
+                                 Contract contract) {
   std::string why;
   if (!cuda_usable(&why)) throw CudaError("CUDA backend: " + why);
   RELUMC_CUDA_CHECK(cudaSetDevice(device));
   std::vector<T> x(static_cast<size_t>(count * d));
   if (x.empty()) return x;
   DeviceBuffer<T> d_x(x.size());
-  detail::draw_samples_kernel<T><<<static_cast<unsigned>((count + 127) / 128), 128>>>(seed, stream, first, count, d, d_x.get());
+  detail::draw_samples_kernel<T><<<static_cast<unsigned>((count + 127) / 128), 128>>>(contract, seed, stream, first, count,
+                                                                                      d, d_x.get());
   RELUMC_CUDA_CHECK_LAUNCH();
   RELUMC_CUDA_CHECK(cudaMemcpy(x.data(), d_x.get(), x.size() * sizeof(T), cudaMemcpyDeviceToHost));
   return x;
 }
 
-template std::vector<float> draw_samples_cuda<float>(uint64_t, uint32_t, uint64_t, uint64_t, int64_t, int);
-template std::vector<double> draw_samples_cuda<double>(uint64_t, uint32_t, uint64_t, uint64_t, int64_t, int);
+template std::vector<float> draw_samples_cuda<float>(uint64_t, uint32_t, uint64_t, uint64_t, int64_t, int, Contract);
+template std::vector<double> draw_samples_cuda<double>(uint64_t, uint32_t, uint64_t, uint64_t, int64_t, int, Contract);
 
 }  // namespace relumc

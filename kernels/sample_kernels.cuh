@@ -12,9 +12,10 @@ namespace relumc::detail {
 namespace {  // private to the translation unit that launches it (see kernels/estimator_kernels.cuh)
 
 template <class T>
-__global__ void __launch_bounds__(128) draw_samples_kernel(uint64_t seed, uint32_t stream, uint64_t first, uint64_t count, int64_t d, T* x) {
+__global__ void __launch_bounds__(128) draw_samples_kernel(Contract contract, uint64_t seed, uint32_t stream,
+                                                          uint64_t first, uint64_t count, int64_t d, T* x) {
   const uint64_t s = static_cast<uint64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (s < count) draw_sample<T>(seed, stream, first + s, d, x + s * static_cast<uint64_t>(d));
+  if (s < count) draw_sample<T>(contract, seed, stream, first + s, d, x + s * static_cast<uint64_t>(d));
 }
 
 }  // namespace

@@ -93,6 +93,7 @@ Backend resolve_backend(Backend requested, std::string* note, InputKind input) {
 }
 
 Estimate estimate(const Case& c, const EstimateOptions& opt, Backend backend) {
+  check_contract(opt.contract, opt.precision, c.samples);
   switch (backend) {
     case Backend::Cpu: return estimate_cpu(c, opt);
     case Backend::Cuda: return estimate_cuda(c, opt);  // refuses non-Gaussian inputs; without CUDA it throws, saying why

@@ -20,7 +20,7 @@ struct DynamicsFlags {
   std::vector<int64_t> record;
   double lr = 0.1, recover_tol = 1e-4, stall_tol = 1e-6;
   bool compare_population = false, quiet = false, plot = false;
-  std::string formula = "tian", out = "dynamics-out";
+  std::string formula = "tian", out = "dynamics-out", contract = "v1";
   uint64_t seed = 1;
   int threads = 0;
   CLI::Option *K_opt = nullptr, *Kstar_opt = nullptr, *d_opt = nullptr, *runs_opt = nullptr;
@@ -29,7 +29,7 @@ struct DynamicsFlags {
 void add_dynamics_flags(CLI::App& cmd, DynamicsFlags& f) {
   cmd.add_option("--experiment", f.experiment,
                  "run a shipped experiment instead: one-relu-radius | symmetry-breaking | batch-gap "
-                 "(uses --seed, --threads, --runs, --out, --quiet)");
+                 "(uses --seed, --threads, --runs, --out, --quiet, --contract)");
   f.K_opt = cmd.add_option("--units,-K", f.K, "student units K")->check(kUnits)->capture_default_str();
   f.Kstar_opt = cmd.add_option("--teacher-units", f.Kstar, "teacher units K* (default: K)")->check(kUnits);
   f.d_opt = cmd.add_option("--dim,-d", f.d, "input dimension d")->check(kDim)->capture_default_str();
@@ -49,6 +49,8 @@ void add_dynamics_flags(CLI::App& cmd, DynamicsFlags& f) {
   cmd.add_flag("--compare-population", f.compare_population, "with --batch > 0: also run population GD from each start");
   f.runs_opt = cmd.add_option("--runs", f.runs, "independent runs (stream = run index)")->check(integer_in(1, 2147483647))->capture_default_str();
   cmd.add_option("--seed", f.seed, "seed of the sample contract")->check(kSeed)->capture_default_str();
+  cmd.add_option("--contract", f.contract, "sample contract of sampled gradients: v1 (the reference) | v2 (float normals)")
+      ->capture_default_str();
   cmd.add_option("--record", f.record, "steps to record (comma list; overrides --record-every)")->delimiter(',')
       ->check(integer_in(0, 1e12));
   cmd.add_option("--record-every", f.record_every, "record every n steps and the last (default: steps/100)")
@@ -114,6 +116,7 @@ DynamicsSpec spec_from_flags(const DynamicsFlags& f) {
   s.stall_tol = f.stall_tol;
   s.formula = parse_or_throw<Formula>(f.formula, "--formula", parse_formula, "tian, sin-sign, theta-swap, lost-half, norm-swap");
   s.threads = f.threads;
+  s.contract = parse_or_throw<Contract>(f.contract, "contract", parse_contract, "v1, v2");
   if (!f.record.empty()) {
     s.record_steps = f.record;
   } else {
@@ -140,6 +143,7 @@ int run_dynamics_only(const DynamicsFlags& f) {
     o.threads = f.threads;
     o.runs = f.runs_opt->count() > 0 ? f.runs : 0;  // 0: the experiment's default
     o.quiet = f.quiet;
+    o.contract = parse_or_throw<Contract>(f.contract, "contract", parse_contract, "v1, v2");
     return run_experiment(f.experiment, o) ? kExitPass : kExitFail;
   }
   const DynamicsSpec s = spec_from_flags(f);

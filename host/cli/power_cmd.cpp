@@ -14,6 +14,7 @@ struct PowerFlags {
   int64_t dim = 5;
   double angle = 1.2, norm = 1.0, ratio = 1.5, alpha = 0.01;
   std::string max_samples = "1e7";
+  std::string contract = "v1";
   uint64_t seed = 1;
   int threads = 0;
 };
@@ -27,6 +28,8 @@ void add_power_flags(CLI::App& cmd, PowerFlags& f) {
   cmd.add_option("--max-samples", f.max_samples, "top of the ladder 1e3, 1e4, ...")->capture_default_str();
   cmd.add_option("--alpha", f.alpha, "level of each test")->check(kFinite)->capture_default_str();
   cmd.add_option("--seed", f.seed, "seed")->check(kSeed)->capture_default_str();
+  cmd.add_option("--contract", f.contract, "sample contract: v1 (the reference) | v2 (fast float normals)")
+      ->capture_default_str();
   cmd.add_option("--threads", f.threads, "CPU threads (0: all)")->check(kThreads)->capture_default_str();
 }
 
@@ -45,6 +48,7 @@ int run_power(const PowerFlags& f) {
   spec.max_samples = parse_samples(f.max_samples, "max_samples");
   spec.seed = f.seed;
   spec.threads = f.threads;
+  spec.contract = parse_or_throw<Contract>(f.contract, "contract", parse_contract, "v1, v2");
   fmt::print("{:<7} {:<11} {}\n", "qty", "formula", "smallest N rejected at alpha");
   const PowerReport rep = power_analysis(spec);
   const double top = static_cast<double>(rep.ladder.back());
@@ -56,6 +60,7 @@ int run_power(const PowerFlags& f) {
                : n ? fmt::format("{:.0e}{}", static_cast<double>(n), right ? "  (the correct formula: a false rejection)" : "")
                    : fmt::format("not rejected up to {:.0e}{}", top, right ? " (correct formula)" : "  LOW POWER"));
   }
+  if (spec.contract != Contract::V1) fmt::print("contract: {}\n", to_string(spec.contract));
   fmt::print("POWER: {}\n", rep.passed ? "every wrong formula rejected, the correct one kept" : "FAIL");
   return rep.passed ? kExitPass : kExitFail;
 }

@@ -9,18 +9,21 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <optional>
 
 namespace relumc::cli {
 namespace {
 
 struct RegressFlags {
-  std::string suite, record, baseline, out = "relumc-regress-out", gate;
+  std::string suite, record, baseline, out = "relumc-regress-out", gate, contract;
   bool quiet = false;
 };
 
 int run_regress(const RegressFlags& f) {
   require_one_process("regress");
-  const Suite suite = load_suite(f.suite);
+  std::optional<Contract> contract;
+  if (!f.contract.empty()) contract = parse_or_throw<Contract>(f.contract, "contract", parse_contract, "v1, v2");
+  const Suite suite = load_suite(f.suite, contract);
   const ThroughputGate gate =
       f.gate.empty() ? suite.throughput_gate
                      : parse_or_throw<ThroughputGate>(f.gate, "--throughput-gate", parse_throughput_gate,
@@ -74,6 +77,8 @@ Command add_regress_command(CLI::App& app) {
       ->type_name("DIR")->check(kPath)->capture_default_str();
   cmd->add_option("--throughput-gate", flags->gate,
                   "when a throughput drop fails the comparison: same-machine | always | never (default: the suite's)");
+  cmd->add_option("--contract", flags->contract,
+                  "sample contract of every case and check: v1 | v2 (default: the suite's, else v1)");
   cmd->add_flag("--quiet", flags->quiet, "no table on stdout, no progress line");
   cmd->footer(examples({{"relumc regress suites/cpu-smoke.json --record base.json", "run it and keep a baseline"},
                         {"relumc regress suites/cpu-smoke.json --baseline base.json", "later: compare with it"}}));

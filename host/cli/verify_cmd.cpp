@@ -28,6 +28,8 @@ struct VerifyFlags {
   int threads = 0;
   double alpha = 0.01;
   std::string precision = "double", backend = "auto", cpu_kernel = "auto", formula = "tian", out = "relumc-out";
+  std::string contract = "v1";
+  CLI::Option* precision_opt = nullptr;  // given or not: under v2 the default precision is float
   std::string input = "gaussian";
   std::optional<double> radius;  // not given: sphere and ball default to kDefaultRadius
   bool quiet = false, plot = false;
@@ -58,7 +60,11 @@ void add_verify_flags(CLI::App& cmd, VerifyFlags& f) {
   cmd.add_option("--seed", f.seed, "seed of the sample contract")->check(kSeed)->capture_default_str();
   cmd.add_option("--threads", f.threads, "CPU threads (0: all)")->check(kThreads)->capture_default_str();
   cmd.add_option("--alpha", f.alpha, "family-wise level of the verdict (Holm)")->check(kFinite)->capture_default_str();
-  cmd.add_option("--precision", f.precision, "sample precision: float | double")->capture_default_str();
+  f.precision_opt = cmd.add_option("--precision", f.precision, "sample precision: float | double (v2: float)")
+                       ->capture_default_str();
+  cmd.add_option("--contract", f.contract,
+                 "sample contract: v1 (the reference) | v2 (fast float normals; N <= 1.3e12; docs/sample-contract.md)")
+      ->capture_default_str();
   cmd.add_option("--backend", f.backend, "auto | cpu | cuda")->capture_default_str();
   cmd.add_option("--devices", f.devices,
                  "cuda backend: CUDA devices sharing each case's chunks, e.g. 0,1 (default: one device; the numbers "
@@ -118,7 +124,10 @@ int run_verify(const VerifyFlags& f) {
   opt.seed = f.seed;
   opt.threads = f.threads;
   opt.alpha = f.alpha;
-  opt.precision = parse_or_throw<Precision>(f.precision, "precision", parse_precision, "float, double");
+  opt.contract = parse_or_throw<Contract>(f.contract, "contract", parse_contract, "v1, v2");
+  opt.precision = f.precision_opt->count() > 0
+                      ? parse_or_throw<Precision>(f.precision, "precision", parse_precision, "float, double")
+                      : default_precision(opt.contract);
   opt.formula = parse_or_throw<Formula>(f.formula, "formula", parse_formula,
                                         "tian, sin-sign, theta-swap, lost-half, norm-swap, unscaled");
   const InputKind input = parse_or_throw<InputKind>(f.input, "input", parse_input, "gaussian, sphere, ball, cube");

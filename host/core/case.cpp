@@ -49,6 +49,20 @@ std::optional<Precision> parse_precision(std::string_view s) {
   return std::nullopt;
 }
 
+void check_contract(Contract contract, Precision precision, uint64_t samples) {
+  if (contract != Contract::V2) return;
+  if (precision != Precision::Float)
+    throw InputError("precision", fmt::format("{}: contract v2 draws and computes in float (double is v1's); use float, "
+                                              "or `contract` v1",
+                                              to_string(precision)));
+  if (samples > kV2MaxSamples)
+    throw InputError("contract", fmt::format("v2 at N = {:.4g}: its moment bias bound (|E x^2 - 1| <= {:.3g}, "
+                                             "|E x^4 - 3| <= {:.3g}) stays within 0.1 standard error only up to "
+                                             "N = {:.3g}; use v1, the reference for deep runs",
+                                             static_cast<double>(samples), kV2SecondMomentBias, kV2FourthMomentBias,
+                                             static_cast<double>(kV2MaxSamples)));
+}
+
 int64_t components(const Case& c) {
   switch (c.quantity) {
     case Quantity::Gating: return c.d;

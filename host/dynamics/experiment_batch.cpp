@@ -37,6 +37,7 @@ DynamicsSpec batch_spec(int64_t B, int64_t runs, const ExperimentOptions& o) {
   s.lr = 0.1;
   s.steps = 500;
   s.batch = B;
+  s.contract = o.contract;
   s.compare_population = B > 0;
   s.stop_tol = 0;  // the population reference runs the whole budget, like the sampled run
   s.runs = runs;
@@ -118,7 +119,7 @@ bool experiment_batch_gap(const ExperimentOptions& o) {
   j["schema_version"] = kSchemaVersion;
   j["experiment"] = "batch-gap";
   j["setting"] = {{"K", 2}, {"K_star", 2}, {"d", 10}, {"teacher", "orthonormal"}, {"init", "gaussian std 0.3"},
-                  {"lr", 0.1}, {"steps", 500}, {"seed", o.seed}, {"runs_per_batch", runs},
+                  {"lr", 0.1}, {"steps", 500}, {"seed", o.seed}, {"contract", std::string(to_string(o.contract))}, {"runs_per_batch", runs},
                   {"streams", "run r draws samples t*B .. t*B+B-1 of stream r at step t"}};
   j["rows"] = rows;
   j["population_recovered"] = pop_recovered;

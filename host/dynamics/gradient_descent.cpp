@@ -88,7 +88,7 @@ RunResult run_one(const DynamicsSpec& s, int64_t run, const std::vector<int64_t>
       if (frobenius(g) <= s.stop_tol * scale) break;  // a fixed point to rounding: later steps change nothing
     } else {
       sampled_gradient(W.data(), K, s.teacher.data(), Ks, d, s.seed, static_cast<uint32_t>(run),
-                       static_cast<uint64_t>(t) * static_cast<uint64_t>(s.batch), s.batch, g.data());
+                       static_cast<uint64_t>(t) * static_cast<uint64_t>(s.batch), s.batch, g.data(), s.contract);
     }
     descend(W, g, s.lr);
     if (compare && !has_zero_row(Wpop, K, d)) {
@@ -107,12 +107,12 @@ RunResult run_one(const DynamicsSpec& s, int64_t run, const std::vector<int64_t>
 }  // namespace
 
 void sampled_gradient(const double* W, int64_t K, const double* Wstar, int64_t Kstar, int64_t d, uint64_t seed,
-                      uint32_t stream, uint64_t first, int64_t B, double* out) {
+                      uint32_t stream, uint64_t first, int64_t B, double* out, Contract contract) {
   const Scalar<double> lane;
   std::vector<double> x(static_cast<size_t>(d)), p(static_cast<size_t>(K)), q(static_cast<size_t>(Kstar));
   std::fill(out, out + K * d, 0.0);
   for (int64_t b = 0; b < B; ++b) {
-    draw_sample<double>(seed, stream, first + static_cast<uint64_t>(b), d, x.data());
+    draw_sample<double>(contract, seed, stream, first + static_cast<uint64_t>(b), d, x.data());
     for (int64_t j = 0; j < K; ++j) p[j] = dot(W + j * d, x.data(), d);
     for (int64_t k = 0; k < Kstar; ++k) q[k] = dot(Wstar + k * d, x.data(), d);
     const double r = Residual(lane, p.data(), K, q.data(), Kstar, 1);  // the engine's per-sample code

@@ -101,6 +101,7 @@ void validate(const DynamicsSpec& s) {
   check_matrix(s.teacher, s.Kstar, s.d, "teacher");
   if (!(s.lr > 0) || !std::isfinite(s.lr)) throw InputError("lr", fmt::format("{} must be a finite number > 0", s.lr));
   if (s.steps < 0) throw InputError("steps", fmt::format("{} must be >= 0", s.steps));
+  check_contract(s.contract, default_precision(s.contract), static_cast<uint64_t>(std::max<int64_t>(s.batch, 0)));
   if (s.batch < 0) throw InputError("batch", fmt::format("{} must be >= 0 (0: population gradient)", s.batch));
   if (s.batch > 0 && static_cast<double>(s.batch) * static_cast<double>(s.steps) >= 0x1p64)
     throw InputError("batch", fmt::format("{} x `steps` {} exceeds the 2^64 samples of a stream", s.batch, s.steps));

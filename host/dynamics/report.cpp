@@ -85,6 +85,7 @@ ordered_json spec_json(const DynamicsSpec& s) {
   j["formula"] = std::string(to_string(s.formula));
   j["runs"] = s.runs;
   j["seed"] = s.seed;
+  j["contract"] = std::string(to_string(s.contract));
   j["record_steps"] = s.record_steps;
   j["recover_tol"] = s.recover_tol;
   j["stall_tol"] = s.stall_tol;
@@ -185,7 +186,10 @@ void print_dynamics_summary(const DynamicsSpec& s, const std::vector<RunResult>&
   const auto ci = wilson_interval(counts[0], static_cast<int64_t>(runs.size()));
   fmt::print(out, "dynamics: K = {}, K* = {}, d = {}, init {}, lr {}, steps {}, {} gradient, {} runs, seed {}\n", s.K,
              s.Kstar, s.d, to_string(s.init.kind), s.lr, s.steps,
-             s.batch == 0 ? std::string("population") : fmt::format("sampled (B = {})", s.batch), s.runs, s.seed);
+             s.batch == 0 ? std::string("population")
+                          : fmt::format("sampled (B = {}{})", s.batch,
+                                        s.contract == Contract::V1 ? "" : ", contract " + std::string(to_string(s.contract))),
+             s.runs, s.seed);
   for (int o = 0; o < 4; ++o)
     fmt::print(out, "  {:<14} {:>8}  ({:.4f})\n", to_string(static_cast<Outcome>(o)), counts[o],
                static_cast<double>(counts[o]) / static_cast<double>(runs.size()));

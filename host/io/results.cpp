@@ -95,6 +95,7 @@ std::string results_json(const VerifyReport& rep, const std::string& backend_not
   j["backend"] = std::string(to_string(o.backend));
   j["backend_note"] = backend_note;
   j["precision"] = std::string(to_string(o.precision));
+  j["contract"] = std::string(to_string(o.contract));
   j["seed"] = o.seed;
   j["alpha"] = o.alpha;
   j["formula"] = std::string(to_string(o.formula));
@@ -233,9 +234,9 @@ void print_table(const VerifyReport& rep, const std::string& backend_note, std::
       fmt::print(out, "{}: relative error ~ N^{:.3f} over {} sample counts (theory: N^-0.5{})\n", to_string(q),
                  fit.slope, fit.points, std::fabs(fit.slope + 0.5) > 0.25 ? "; FAR FROM IT: look for a bias" : "");
   }
-  fmt::print(out, "backend: {}{}; precision {}; seed {}; {} thread(s){}; {:.1f} s\n", backend_note,
+  fmt::print(out, "backend: {}{}; precision {}; contract {}; seed {}; {} thread(s){}; {:.1f} s\n", backend_note,
              rep.cpu_kernel.empty() ? "" : "; kernel " + rep.cpu_kernel, to_string(rep.options.precision),
-             rep.options.seed, rep.threads, rep.ranks > 1 ? fmt::format(" x {} MPI ranks", rep.ranks) : "", rep.seconds);
+             to_string(rep.options.contract), rep.options.seed, rep.threads, rep.ranks > 1 ? fmt::format(" x {} MPI ranks", rep.ranks) : "", rep.seconds);
   if (rep.resumed_cases > 0)
     fmt::print(out, "resumed: {} of {} cases taken from the journal\n", rep.resumed_cases, rep.cases.size());
   if (rep.plan.used)

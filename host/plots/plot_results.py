@@ -174,7 +174,7 @@ def fit_slope(ns, gmeans):
 def subtitle(doc, cases):
     failed = sum(1 for c in cases if c["passed"] is False)
     bits = []
-    for key in ("backend", "precision"):
+    for key in ("backend", "precision", "contract"):
         if isinstance(doc.get(key), str):
             bits.append(f"{key} {doc[key]}")
     if _is_int(doc.get("seed")):

@@ -60,6 +60,7 @@ std::string baseline_json(const SuiteRun& run) {
   j["seed"] = run.suite.seed;
   j["backend"] = std::string(to_string(run.backend));
   j["precision"] = std::string(to_string(run.suite.precision));
+  j["contract"] = std::string(to_string(run.suite.contract));
   j["threads"] = run.threads;
   j["machine"] = {{"cpu_model", m.cpu_model},
                   {"hostname", m.hostname},
@@ -114,6 +115,9 @@ Baseline parse_baseline(const std::string& text, const std::string& where, const
   }
   b.backend = f.string("backend", true);
   b.precision = f.string("precision", true);
+  // Baselines recorded before the contract had versions drew under v1.
+  b.contract = f.has("contract") ? f.string("contract", true) : std::string(to_string(Contract::V1));
+  if (!parse_contract(b.contract)) f.fail("contract", j["contract"], "expected one of: v1, v2");
   b.threads = static_cast<int>(f.integer("threads", true, 0, 1, 1 << 20));
   f.boolean("passed", true);
   {
@@ -181,6 +185,7 @@ Comparison compare(const SuiteRun& run, const Baseline& base, ThroughputGate gat
   numbers_comparable &= !differs("seed", std::to_string(base.seed), std::to_string(run.suite.seed));
   numbers_comparable &= !differs("backend", base.backend, std::string(to_string(run.backend)));
   numbers_comparable &= !differs("precision", base.precision, std::string(to_string(run.suite.precision)));
+  numbers_comparable &= !differs("contract", base.contract, std::string(to_string(run.suite.contract)));
   if (!numbers_comparable) cmp.notes.push_back("so p-values and relative errors are expected to differ");
 
   const MachineIdentity m = this_machine();

@@ -61,6 +61,7 @@ std::string suite_results_json(const SuiteRun& run, const Comparison* cmp, const
   j["backend"] = std::string(to_string(run.backend));
   j["backend_note"] = run.backend_note;
   j["precision"] = std::string(to_string(s.precision));
+  j["contract"] = std::string(to_string(s.contract));
   j["seed"] = s.seed;
   j["alpha"] = s.alpha;
   j["passed"] = run.passed;
@@ -106,6 +107,7 @@ std::string suite_results_json(const SuiteRun& run, const Comparison* cmp, const
                   {"K_star", t.check.Kstar},
                   {"samples", t.check.samples},
                   {"precision", std::string(to_string(t.check.precision))},
+                  {"contract", std::string(to_string(t.check.contract))},
                   {"repetitions", t.check.repetitions},
                   {"statistic", std::string(to_string(t.check.statistic))},
                   {"seconds", t.seconds},
@@ -185,8 +187,9 @@ void print_suite_table(const SuiteRun& run, std::FILE* out) {
   for (const ThroughputResult& t : run.throughput)
     fmt::print(out, "throughput {}: {:.4g} samples/s, {:.4g} normals/s ({} of {} repetitions)\n", t.id, t.samples_per_s,
                t.normals_per_s, to_string(t.check.statistic), t.check.repetitions);
-  fmt::print(out, "backend: {}{}; precision {}; seed {}; {} thread(s); {:.1f} s\n", run.backend_note,
-             run.cpu_kernel.empty() ? "" : "; kernel " + run.cpu_kernel, to_string(s.precision), s.seed, run.threads,
+  fmt::print(out, "backend: {}{}; precision {}; contract {}; seed {}; {} thread(s); {:.1f} s\n", run.backend_note,
+             run.cpu_kernel.empty() ? "" : "; kernel " + run.cpu_kernel, to_string(s.precision), to_string(s.contract),
+             s.seed, run.threads,
              run.seconds);
   fmt::print(out, "SUITE {}: {} ({} of {} cases rejected at alpha = {}, Holm across the whole suite)\n", s.name,
              run.passed ? "PASS" : "FAIL", failed, run.cases.size(), s.alpha);

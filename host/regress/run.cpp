@@ -43,8 +43,9 @@ std::vector<std::string> case_ids(const std::vector<Case>& cases, size_t group) 
 }
 
 std::string throughput_id(const ThroughputCheck& t, size_t index) {
-  return fmt::format("t{}:{}:d={}:K={}:K*={}:N={}:{}", index, to_string(t.quantity), t.d, t.K, t.Kstar, t.samples,
-                     to_string(t.precision));
+  // Only a contract other than v1 is named, so the ids of v1 checks are those of earlier versions.
+  return fmt::format("t{}:{}:d={}:K={}:K*={}:N={}:{}{}", index, to_string(t.quantity), t.d, t.K, t.Kstar, t.samples,
+                     to_string(t.precision), t.contract == Contract::V1 ? "" : ":" + std::string(to_string(t.contract)));
 }
 
 ThroughputResult measure_throughput(const ThroughputCheck& t, size_t index, const Suite& s, Backend backend) {
@@ -62,6 +63,7 @@ ThroughputResult measure_throughput(const ThroughputCheck& t, size_t index, cons
   eo.seed = s.seed;
   eo.threads = s.threads;
   eo.precision = t.precision;
+  eo.contract = t.contract;
   eo.cpu_kernel = s.cpu_kernel;
 
   // Warm-up (threads started, pages touched), untimed and smaller.
@@ -119,6 +121,7 @@ SuiteRun run_suite(const Suite& s, Backend backend, const std::string& backend_n
   opt.seed = s.seed;
   opt.threads = s.threads;
   opt.precision = s.precision;
+  opt.contract = s.contract;
   opt.backend = backend;
   opt.cpu_kernel = s.cpu_kernel;
   opt.alpha = s.alpha;

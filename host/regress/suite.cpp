@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -146,7 +147,19 @@ CaseGroup parse_group(const json& j, const std::string& where, size_t g, const S
   return grp;
 }
 
-ThroughputCheck parse_check(const json& j, const std::string& where, size_t t, const Suite& s) {
+// Refuses (InputError naming the key) a contract that cannot run these settings (check_contract).
+void check_contract_at(Fields& f, const json& j, const char* key, Contract contract, Precision precision,
+                       uint64_t samples) {
+  try {
+    check_contract(contract, precision, samples);
+  } catch (const InputError& e) {
+    const std::string k = e.field() == "precision" && j.contains("precision") ? "precision" : key;
+    f.fail(f.at(k), j.contains(k) ? j[k] : json(std::string(to_string(contract))), e.detail());
+  }
+}
+
+ThroughputCheck parse_check(const json& j, const std::string& where, size_t t, const Suite& s,
+                            std::optional<Contract> contract) {
   Fields f(j, where, fmt::format("throughput[{}]", t));
   ThroughputCheck c;
   c.name = f.string("name", false);
@@ -159,7 +172,12 @@ ThroughputCheck parse_check(const json& j, const std::string& where, size_t t, c
     f.fail(f.at(c.K != 1 ? "K" : "K_star"), j[c.K != 1 ? "K" : "K_star"], "gating has K = K* = 1");
   const json* n = f.get("samples", true);
   c.samples = sample_count(f, *n, f.at("samples"));
-  c.precision = choice<Precision>(f, "precision", s.precision, parse_precision, "float, double");
+  c.contract = contract ? *contract : choice<Contract>(f, "contract", s.contract, parse_contract, "v1, v2");
+  if (contract) f.get("contract", false);  // replaced: counted as known
+  c.precision = choice<Precision>(f, "precision", c.contract == s.contract ? s.precision : default_precision(c.contract),
+                                  parse_precision, "float, double");
+  if (contract == Contract::V2) c.precision = Precision::Float;  // replaced by v2: the file's precision is v1's
+  check_contract_at(f, j, "contract", c.contract, c.precision, c.samples);
   c.repetitions = static_cast<int>(f.integer("repetitions", false, 3, 1, 1000));
   c.statistic = choice<ThroughputStatistic>(
       f, "statistic", ThroughputStatistic::Best,
@@ -175,7 +193,7 @@ ThroughputCheck parse_check(const json& j, const std::string& where, size_t t, c
 
 }  // namespace
 
-Suite parse_suite(const std::string& text, const std::string& where) {
+Suite parse_suite(const std::string& text, const std::string& where, std::optional<Contract> contract) {
   const json j = parse_json_strict(text, where, /*comments=*/true);
   Fields f(j, where, "");
   Suite s;
@@ -191,7 +209,10 @@ Suite parse_suite(const std::string& text, const std::string& where) {
   s.alpha = f.number("alpha", false, 0.01);
   if (!(s.alpha > 0 && s.alpha < 1)) f.fail("alpha", j["alpha"], "must be in (0, 1)");
   s.backend = choice<Backend>(f, "backend", Backend::Auto, parse_backend, "auto, cpu, cuda");
-  s.precision = choice<Precision>(f, "precision", Precision::Double, parse_precision, "float, double");
+  s.contract = contract ? *contract : choice<Contract>(f, "contract", Contract::V1, parse_contract, "v1, v2");
+  if (contract) f.get("contract", false);  // replaced: counted as known
+  s.precision = choice<Precision>(f, "precision", default_precision(s.contract), parse_precision, "float, double");
+  if (contract == Contract::V2) s.precision = Precision::Float;  // replaced by v2: the file's precision is v1's
   s.cpu_kernel = choice<CpuKernel>(f, "cpu_kernel", CpuKernel::Auto, parse_cpu_kernel, "auto, simd, scalar");
   s.threads = static_cast<int>(f.integer("threads", false, 0, 0, 4096));
   s.throughput_tolerance = f.number("throughput_tolerance", false, 0.25);
@@ -206,14 +227,20 @@ Suite parse_suite(const std::string& text, const std::string& where) {
   if (groups && groups->size() > kMaxSuiteGroups)
     f.fail("groups", *groups, fmt::format("at most {} groups", kMaxSuiteGroups));
   f.reject_unknown();
-  for (size_t g = 0; groups && g < groups->size(); ++g) s.groups.push_back(parse_group((*groups)[g], where, g, s));
-  for (size_t t = 0; checks && t < checks->size(); ++t) s.throughput.push_back(parse_check((*checks)[t], where, t, s));
+  for (size_t g = 0; groups && g < groups->size(); ++g) {
+    s.groups.push_back(parse_group((*groups)[g], where, g, s));
+    uint64_t largest = 0;
+    for (uint64_t n : s.groups.back().grid.samples) largest = std::max(largest, n);
+    check_contract_at(f, j, "contract", s.contract, s.precision, largest);
+  }
+  for (size_t t = 0; checks && t < checks->size(); ++t)
+    s.throughput.push_back(parse_check((*checks)[t], where, t, s, contract));
   s.digest = fmt::format("{:016x}", fnv1a(j.dump()));
   return s;
 }
 
-Suite load_suite(const std::string& path) {
-  return parse_suite(read_input_file(path, "suite file"), path);
+Suite load_suite(const std::string& path, std::optional<Contract> contract) {
+  return parse_suite(read_input_file(path, "suite file"), path, contract);
 }
 
 std::vector<Case> group_cases(const Suite& s, size_t g) {

@@ -66,6 +66,7 @@ ordered_json journal_config(const VerifyOptions& opt, const std::vector<Case>& c
   ordered_json c;
   c["relumc_version"] = kVersion;
   c["seed"] = opt.seed;
+  c["contract"] = std::string(to_string(opt.contract));  // before precision: under v2 both differ, the contract first
   c["precision"] = std::string(to_string(opt.precision));
   c["backend"] = std::string(to_string(opt.backend));
   c["formula"] = std::string(to_string(opt.formula));
@@ -143,7 +144,9 @@ Journal::Journal(std::string dir, ordered_json config, bool resume, bool restart
     if (root_) std::fprintf(stderr, "relumc: resume: no journal in %s yet; starting from the first case\n", path_.c_str());
     kept = 0;
   } else {
-    const ordered_json& old = header["config"];
+    ordered_json old = header["config"];
+    // Journals written before the contract had versions drew under v1.
+    if (old.is_object() && !old.contains("contract")) old["contract"] = std::string(to_string(Contract::V1));
     for (const auto& [key, value] : config.items())
       if (!old.contains(key) || old[key] != value)
         throw InputError(fmt::format(

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 
@@ -25,6 +26,7 @@ EstimateOptions estimate_options(const VerifyOptions& opt, std::atomic<uint64_t>
   eo.seed = opt.seed;
   eo.threads = opt.threads;
   eo.precision = opt.precision;
+  eo.contract = opt.contract;
   eo.cpu_kernel = opt.cpu_kernel;
   eo.cuda_devices = opt.cuda_devices;
   eo.samples_done = counter;
@@ -55,11 +57,20 @@ void check_verify_options(const VerifyOptions& opt) {
     }
   }
   check_sample_plan(opt);
+  const bool planned = opt.target_rel_error > 0 || opt.time_budget > 0;
+  check_contract(opt.contract, opt.precision, planned ? opt.max_samples : 0);
+}
+
+void check_contract_cases(const VerifyOptions& opt, const std::vector<Case>& cases) {
+  uint64_t largest = 0;
+  for (const Case& c : cases) largest = std::max(largest, c.samples);
+  check_contract(opt.contract, opt.precision, largest);
 }
 
 VerifyReport run_verification(std::vector<Case> cases, const VerifyOptions& opt) {
   const auto start = std::chrono::steady_clock::now();
   const Distribution& dist = opt.distribution ? *opt.distribution : Distribution::single();
+  check_contract_cases(opt, cases);  // before any estimate
   VerifyReport rep;
   rep.options = opt;
   rep.cases = std::move(cases);
@@ -126,6 +137,7 @@ VerifyReport run_verification(std::vector<Case> cases, const VerifyOptions& opt)
 VerifyReport verify_to_directory(std::vector<Case> cases, const VerifyOptions& opt, const VerifyOutput& out) {
   check_verify_options(opt);  // before the journal is created: bad input writes nothing
   for (const Case& c : cases) validate(c);
+  check_contract_cases(opt, cases);
   const Distribution& dist = opt.distribution ? *opt.distribution : Distribution::single();
   // Only rank 0 touches DIR, but every rank must learn that it cannot be used, or the others would wait
   // for a run that never starts: the refusal is broadcast and thrown on every rank.

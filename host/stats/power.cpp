@@ -38,7 +38,10 @@ PowerReport power_analysis(const PowerSpec& spec) {
   opt.threads = spec.threads;
   opt.alpha = spec.alpha;
   opt.backend = spec.backend;
+  opt.contract = spec.contract;
+  opt.precision = default_precision(spec.contract);
   check_verify_options(opt);
+  check_contract(opt.contract, opt.precision, rep.ladder.back());  // the top of the ladder, before any work
   for (const Case& c : cases) {
     const std::vector<double> truth = closed_form(c);
     for (Formula f : {Formula::Tian, Formula::SinSign, Formula::ThetaSwap, Formula::LostHalf, Formula::NormSwap}) {

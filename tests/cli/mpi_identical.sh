@@ -3,7 +3,7 @@
 # MPI distribution (relumc/run/distribution.hpp): `mpirun -np R relumc verify ...` for R = 1, 2, 3 writes
 # results.csv and results.json byte-identical to a plain single-process run (the JSON's "run" object,
 # which holds timings, thread and rank counts, excepted), for a fixed-N grid and for a planned
-# (--target-rel-error) one, whose N every rank must agree on.
+# (--target-rel-error) one, whose N every rank must agree on, and under contract v2.
 #   tests/cli/mpi_identical.sh RELUMC MPIEXEC
 set -euo pipefail
 relumc=$1
@@ -49,4 +49,6 @@ resume() {
 
 check grid --dims 3,17 --units 1,3 --teacher-units 2 --angle-steps 3 --norms 1 --samples 3001,70001
 check planned --dims 5 --angle-steps 3 --norms 1 --target-rel-error 0.05 --pilot-samples 2000
+# Contract v2 (float partials flushed every 256 samples, per chunk): ranks split chunks, so the same bytes.
+check v2 --contract v2 --dims 3,17 --units 1,3 --teacher-units 2 --angle-steps 3 --norms 1 --samples 3001,70001
 resume

@@ -309,6 +309,36 @@ TEST_F(Cli, DeterministicAcrossThreadsAndReruns) {
   EXPECT_EQ(t2.csv, again.csv) << "results.csv differs between reruns";
 }
 
+// --contract v2 (docs/sample-contract.md): recorded in results.json (v1 too), float by default, the same bytes
+// for any thread count and CPU kernel; refused with --precision double, past its N and for an unknown name.
+TEST_F(Cli, ContractIsRecordedAndV2IsRefusedWhereItCannotRun) {
+  const auto once = [&](const char* name, std::vector<std::string> extra, const char* threads = "2") {
+    const fs::path out = root_ / name;
+    auto args = small(extra, out);
+    *(std::find(args.begin(), args.end(), "--threads") + 1) = threads;
+    const RunResult r = run(args);
+    EXPECT_EQ(r.status, kPass) << describe(args, r);
+    ordered_json j = ordered_json::parse(slurp(out / "results.json"));
+    j.erase("run");
+    return j;
+  };
+  const ordered_json v1 = once("v1", {});
+  EXPECT_EQ(v1["contract"], "v1");
+  EXPECT_EQ(v1["precision"], "double");
+  const ordered_json v2 = once("v2", {"--contract", "v2"});
+  EXPECT_EQ(v2["contract"], "v2");
+  EXPECT_EQ(v2["precision"], "float");
+  const ordered_json v2f = once("v2f", {"--contract", "v2", "--precision", "float"}, "1");
+  const ordered_json v2s = once("v2s", {"--contract", "v2", "--cpu-kernel", "scalar"});
+  EXPECT_EQ(v2.dump(1), v2f.dump(1)) << "v2 differs between --threads 2 and 1";
+  EXPECT_EQ(v2.dump(1), v2s.dump(1)) << "v2 differs between the SIMD and scalar kernels";
+  const ordered_json v1f = once("v1f", {"--precision", "float"});
+  EXPECT_NE(v1f["cases"][0]["estimate"], v2["cases"][0]["estimate"]) << "v2 draws other normals than v1 float";
+  expect_bad_input(small({"--contract", "v2", "--precision", "double"}), {"--precision", "double", "v2"});
+  expect_bad_input(small({"--contract", "v2", "--samples", "2e12"}), {"--contract", "0.1 standard error", "v1"});
+  expect_bad_input(small({"--contract", "v3"}), {"--contract", "v3", "v1, v2"});
+}
+
 TEST_F(Cli, HelpAndVersionExitZero) {
   EXPECT_EQ(run({"--help"}).status, kPass);
   EXPECT_EQ(run({"verify", "--help"}).status, kPass);

@@ -48,6 +48,7 @@ TEST_F(DynamicsCli, WritesRunsTrajectoriesAndSummary) {
   EXPECT_EQ(j["runs"].size(), 5u);
   EXPECT_EQ(j["spec"]["K"], 2);
   EXPECT_EQ(j["spec"]["batch"], 4);
+  EXPECT_EQ(j["spec"]["contract"], "v1");
   int64_t total = 0;
   for (const auto& [k, v] : j["outcomes"].items()) total += v.get<int64_t>();
   EXPECT_EQ(total, 5);

@@ -132,6 +132,46 @@ static nlohmann::ordered_json minimal_baseline() {
     "throughput": {}})");
 }
 
+// "contract" (docs/sample-contract.md): v1 by default; v2 makes the precision float by default, refuses double and
+// an N past its bound, naming the key; a check may have its own; parse_suite's override replaces both and
+// leaves the digest the file's.
+TEST(SuiteParse, ContractDefaultsOverrideAndRefusals) {
+  const relumc::Suite v1 = relumc::parse_suite(tiny_suite(), "s.json");
+  EXPECT_EQ(v1.contract, relumc::Contract::V1);
+  EXPECT_EQ(v1.precision, relumc::Precision::Double);
+  EXPECT_EQ(v1.throughput.at(0).contract, relumc::Contract::V1);
+  EXPECT_EQ(relumc::throughput_id(v1.throughput[0], 0), "t0:grad:d=8:K=1:K*=1:N=500000:double");
+  const relumc::Suite v2 = relumc::parse_suite(tiny_with("\"seed\": 7", "\"seed\": 7, \"contract\": \"v2\""), "s.json");
+  EXPECT_EQ(v2.contract, relumc::Contract::V2);
+  EXPECT_EQ(v2.precision, relumc::Precision::Float);
+  EXPECT_EQ(v2.throughput.at(0).contract, relumc::Contract::V2);
+  EXPECT_EQ(v2.throughput[0].precision, relumc::Precision::Float);
+  EXPECT_EQ(relumc::throughput_id(v2.throughput[0], 0), "t0:grad:d=8:K=1:K*=1:N=500000:float:v2");
+  const relumc::Suite over = relumc::parse_suite(tiny_suite(), "s.json", relumc::Contract::V2);
+  EXPECT_EQ(over.contract, relumc::Contract::V2);
+  EXPECT_EQ(over.precision, relumc::Precision::Float);
+  EXPECT_EQ(over.throughput.at(0).contract, relumc::Contract::V2);
+  EXPECT_EQ(over.digest, v1.digest);
+  // Replaced by v2, a suite that says double (v1's precision) runs in float, as the shipped smoke suite does.
+  const relumc::Suite over_double = relumc::parse_suite(
+      tiny_with("\"seed\": 7", "\"seed\": 7, \"precision\": \"double\""), "s.json", relumc::Contract::V2);
+  EXPECT_EQ(over_double.precision, relumc::Precision::Float);
+  EXPECT_EQ(over_double.throughput.at(0).precision, relumc::Precision::Float);
+  const relumc::Suite check = relumc::parse_suite(
+      tiny_with("\"repetitions\": 3", "\"repetitions\": 3, \"contract\": \"v2\""), "s.json");
+  EXPECT_EQ(check.contract, relumc::Contract::V1);
+  EXPECT_EQ(check.throughput.at(0).contract, relumc::Contract::V2);
+  EXPECT_EQ(check.throughput[0].precision, relumc::Precision::Float);
+  expect_suite_error(tiny_with("\"seed\": 7", "\"seed\": 7, \"contract\": \"v9\""), {"contract", "v9", "v1, v2"});
+  expect_suite_error(tiny_with("\"seed\": 7", "\"seed\": 7, \"contract\": \"v2\", \"precision\": \"double\""),
+                     {"precision", "double", "v2"});
+  std::string deep = tiny_with("\"samples\": [20000]", "\"samples\": [\"2e12\"]");
+  deep.replace(deep.find("\"seed\": 7"), 9, "\"seed\": 7, \"contract\": \"v2\"");
+  expect_suite_error(deep, {"contract", "0.1 standard error"});
+  expect_suite_error(tiny_with("\"repetitions\": 3", "\"repetitions\": 3, \"contract\": \"v2\", \"precision\": \"double\""),
+                     {"throughput[0].precision", "v2"});
+}
+
 TEST(BaselineParse, SchemaVersionOneOrAbsentIsReadANewerOneIsRefused) {
   const relumc::Suite suite = relumc::parse_suite(tiny_suite(), "s.json");
   nlohmann::ordered_json j = minimal_baseline();
@@ -284,6 +324,30 @@ TEST_F(Regress, WrongFormulaFailsWithExitOneAndAgainstItsBaselineNamesTheFlip) {
   EXPECT_NE(r.out.find("was pass, now FAILS"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("COMPARISON: FAIL"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("note: the suite file changed"), std::string::npos) << r.out;
+}
+
+// The contract is recorded in results.json and the baseline; --contract v2 replaces the suite's, and against a
+// v1 baseline the comparison notes the change (numbers are expected to differ) while the verdicts still pass.
+TEST_F(Regress, ContractRecordedAndComparedAcrossVersions) {
+  const fs::path suite = file("tiny.json", tiny_suite()), base = root_ / "base.json";
+  auto args = regress(suite, "o1", {"--record", base.string()});
+  RunResult r = run(args);
+  ASSERT_EQ(r.status, kPass) << describe(args, r);
+  EXPECT_EQ(json::parse(slurp(base))["contract"], "v1");
+  EXPECT_EQ(json::parse(slurp(root_ / "o1" / "results.json"))["contract"], "v1");
+  args = regress(suite, "o2", {"--contract", "v2", "--baseline", base.string(), "--throughput-gate=never"});
+  args.erase(std::find(args.begin(), args.end(), "--quiet"));
+  r = run(args);
+  EXPECT_EQ(r.status, kPass) << describe(args, r);
+  const json res = json::parse(slurp(root_ / "o2" / "results.json"));
+  EXPECT_EQ(res["contract"], "v2");
+  EXPECT_EQ(res["precision"], "float");
+  EXPECT_EQ(res["throughput"][0]["contract"], "v2");
+  EXPECT_NE(r.out.find("contract: v1 -> v2"), std::string::npos) << r.out;
+  args = regress(suite, "o3", {"--contract", "v7"});
+  r = run(args);
+  EXPECT_EQ(r.status, kUsage) << describe(args, r);
+  EXPECT_NE(r.err.find("--contract"), std::string::npos) << r.err;
 }
 
 TEST_F(Regress, DoctoredBaselinesAreCaughtAndNamed) {

@@ -132,7 +132,7 @@ TEST_F(Resume, JournalOfAnotherConfigurationIsRefusedNamingTheDifference) {
     std::string named;
   };
   for (const Change& c : {Change{{"--seed", "7"}, "seed"}, Change{{"--precision", "float"}, "precision"},
-                          Change{{"--formula", "lost-half"}, "formula"}}) {
+                          Change{{"--contract", "v2"}, "contract"}, Change{{"--formula", "lost-half"}, "formula"}}) {
     const RunResult r = run_cli(sweep(out, [&] {
                                   std::vector<std::string> f = c.flags;
                                   f.push_back("--resume");
@@ -151,6 +151,27 @@ TEST_F(Resume, JournalOfAnotherConfigurationIsRefusedNamingTheDifference) {
   EXPECT_EQ(slurp(out / "journal.jsonl"), before) << "a refused resume must leave the journal as it was";
   // --restart discards it and runs anew.
   EXPECT_EQ(run_cli(sweep(out, {"--restart"}), root_).status, kPass);
+}
+
+// A journal written before the contract had versions (no "contract" in its header) drew under v1: it
+// resumes under v1 and is refused under v2, naming the contract.
+TEST_F(Resume, JournalWithoutContractIsV1) {
+  const fs::path out = root_ / "out";
+  ASSERT_EQ(interrupt(out, SIGKILL, 3).status, 128 + SIGKILL);
+  std::string text = slurp(out / "journal.jsonl");
+  const size_t nl = text.find('\n');
+  json header = json::parse(text.substr(0, nl));
+  ASSERT_EQ(header["config"]["contract"], "v1");
+  header["config"].erase("contract");
+  text = header.dump() + text.substr(nl);
+  write_text(out / "journal.jsonl", text);
+  const RunResult v2 = run_cli(sweep(out, {"--contract", "v2", "--resume"}), root_);
+  EXPECT_EQ(v2.status, kUsage) << v2.err;
+  EXPECT_NE(v2.err.find("contract"), std::string::npos) << v2.err;
+  EXPECT_EQ(slurp(out / "journal.jsonl"), text) << "a refused resume must leave the journal as it was";
+  const RunResult v1 = run_cli(sweep(out, {"--resume"}), root_);
+  EXPECT_EQ(v1.status, kPass) << v1.err;
+  EXPECT_EQ(json::parse(slurp(out / "results.json"))["contract"], "v1");
 }
 
 TEST_F(Resume, CorruptOrForeignJournalIsRefused) {

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 # The JSON Schemas in docs/schema/ against real outputs: runs relumc (verify with gating, grad and loss
-# at small N, a sphere input, a cube input (measured cases), a --target-rel-error run; a plain dynamics
+# at small N, a sphere input, a cube input (measured cases), a --target-rel-error run, a --contract v2 run; a plain dynamics
 # run with and without a batch; the three experiments; regress of the smoke suite with --record, and
-# again against that baseline), validates every JSON file it wrote against its schema, checks that
+# again against that baseline, under v1 and --contract v2), validates every JSON file it wrote against its schema, checks that
 # "schema_version": 1 is each file's first key and that arrays have the case's shape, and shows that
 # each schema says no: a document with a required key removed, one with a wrong type and one with
 # schema_version 2 must each raise ValidationError.
@@ -142,6 +142,8 @@ def main():
         run(["verify", "--quiet", "-o", out("cube"), "-q", "gating,loss", "-d", "3", "-n", "4e3", "--input", "cube"], verdict)
         run(["verify", "--quiet", "-o", out("planned"), "-q", "grad,loss", "-d", "3", "--target-rel-error", "0.1",
              "--pilot-samples", "2e3"], verdict)
+        run(["verify", "--quiet", "-o", out("v2"), "-q", "gating,grad,loss", "-d", "3", "-n", "4e3", "--contract", "v2"],
+            verdict)
         run(["dynamics", "--quiet", "-o", out("dyn"), "--steps", "200", "--runs", "4", "-K", "2", "-d", "4"])
         run(["dynamics", "--quiet", "-o", out("dynb"), "--steps", "100", "--runs", "3", "-K", "3", "--teacher-units", "2",
              "-d", "3", "--batch", "8", "--compare-population"])
@@ -150,9 +152,11 @@ def main():
         run(["regress", SUITE, "--quiet", "-o", out("regress"), "--record", out("base.json")], verdict)
         run(["regress", SUITE, "--quiet", "-o", out("regress2"), "--baseline", out("base.json"), "--throughput-gate", "never"],
             verdict)
+        run(["regress", SUITE, "--quiet", "-o", out("regress3"), "--contract", "v2", "--baseline", out("base.json"),
+             "--throughput-gate", "never"], verdict)
 
         docs = {}
-        for d in ("verify", "sphere", "cube", "planned"):
+        for d in ("verify", "sphere", "cube", "planned", "v2"):
             p = out(d + "/results.json")
             docs[d] = validate(schemas["results"], p, "results.schema.json")
             if docs[d]:
@@ -163,7 +167,7 @@ def main():
             if docs[d]:
                 check_summary_shapes(p, docs[d])
         docs["base"] = validate(schemas["baseline"], out("base.json"), "baseline.schema.json")
-        for d in ("regress", "regress2"):
+        for d in ("regress", "regress2", "regress3"):
             p = out(d + "/results.json")
             docs[d] = validate(schemas["regress-results"], p, "regress-results.schema.json")
             if docs[d]:
@@ -185,6 +189,12 @@ def main():
             fail("the --target-rel-error run has no sample_plan")
         if docs.get("regress2") and docs["regress2"]["comparison"] is None:
             fail("the regress run against a baseline has no comparison")
+        # The contract is recorded (docs/sample-contract.md): v1 by default, v2 with float when asked for.
+        for d, want in (("verify", "v1"), ("v2", "v2"), ("regress", "v1"), ("regress3", "v2")):
+            if docs.get(d) and docs[d].get("contract") != want:
+                fail("{}: contract {!r}, expected {!r}".format(d, docs[d].get("contract"), want))
+        if docs.get("v2") and docs["v2"].get("precision") != "float":
+            fail("the v2 run's precision is {!r}, not float".format(docs["v2"].get("precision")))
 
         # Each schema says no.
         broken = [
@@ -198,6 +208,8 @@ def main():
             ("baseline", "base", lambda j: j.update(threads="2"), "threads a string"),
             ("regress-results", "regress2", lambda j: j["comparison"].pop("changes"), "comparison.changes removed"),
             ("regress-results", "regress", lambda j: j.update(passed="yes"), "passed a string"),
+            ("results", "v2", lambda j: j.update(contract="v3"), "contract v3"),
+            ("baseline", "base", lambda j: j.update(contract=2), "contract a number"),
         ] + [(s, d, lambda j: j.update(schema_version=2), "schema_version 2")
              for s, d in (("results", "verify"), ("summary", "dyn"), ("baseline", "base"), ("regress-results", "regress"))]
         for schema, d, spoil, what in broken:

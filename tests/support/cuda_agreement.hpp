@@ -10,6 +10,8 @@
 // sum|t_i| is bounded by Cauchy-Schwarz, sqrt(N sum t_i^2), and sum t_i^2 is rebuilt from the
 // reference estimate: N (N - 1) se^2 + N mean^2 (1% slack covers that reconstruction's rounding).
 // The same argument bounds the variance numerators sumsq - sum * mean, hence se.
+// Contract v2's CPU sums go through float partials of at most 16 terms (host/backend/cpu/cpu_kernel.hpp):
+// float_terms = 16 adds gamma_15 in float (u = 2^-24) to the bound.
 #pragma once
 
 #include "relumc/backend/estimate.hpp"
@@ -27,8 +29,9 @@ inline double gamma_n(double n) {
 
 // Empty when a and b agree within the bound for every component; else which component and by how much.
 // L: the longest chain of additions (see above).
-inline std::string rounding_disagreement(const Estimate& ref, const Estimate& other, double L) {
-  const double u = std::ldexp(1.0, -53), g = gamma_n(L + 2);
+inline std::string rounding_disagreement(const Estimate& ref, const Estimate& other, double L, int float_terms = 0) {
+  const double uf = std::ldexp(1.0, -24), nf = float_terms > 1 ? float_terms - 1 : 0;
+  const double u = std::ldexp(1.0, -53), g = gamma_n(L + 2) + nf * uf / (1 - nf * uf);
   const double N = static_cast<double>(ref.samples);
   std::ostringstream why;
   if (ref.mean.size() != other.mean.size() || ref.samples != other.samples) return "shapes or sample counts differ";

@@ -39,6 +39,13 @@ inline EstimateOptions options(Precision p, int threads = kThreads, uint64_t see
   return o;
 }
 
+// Contract v2 (relumc/math/contract.hpp): float, v2's normals.
+inline EstimateOptions options_v2(int threads = kThreads, uint64_t seed = kSeed) {
+  EstimateOptions o = options(Precision::Float, threads, seed);
+  o.contract = Contract::V2;
+  return o;
+}
+
 inline double eps_of(Precision p) {
   return p == Precision::Float ? std::numeric_limits<float>::epsilon() : std::numeric_limits<double>::epsilon();
 }

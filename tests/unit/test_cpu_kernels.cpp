@@ -2,15 +2,17 @@
 // The CPU chunk kernels (host/backend/cpu/cpu_kernel.hpp): the SIMD instantiation returns the scalar reference's
 // bits, lane partial for lane partial, on shapes that are not multiples of the vector width or of the
 // Philox block, on chunks that start anywhere (also across the 2^32 boundary of the sample index),
-// in both precisions, for every quantity; and whole estimates agree bit for bit across kernels.
+// in both precisions and both contracts, for every quantity; and whole estimates agree bit for bit across kernels.
 #include "host/backend/cpu/cpu_kernel.hpp"
 #include "relumc/backend/cpu/cpu_backend.hpp"
 #include "relumc/math/sample_contract.hpp"
 #include "relumc/plan/sweep.hpp"
 #include "tests/support/philox_kat.hpp"
+#include "tests/support/v2_kat.hpp"
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstring>
 #include <random>
 #include <vector>
@@ -27,7 +29,8 @@ struct Shape {
 
 template <class T>
 void expect_same_partials(const Shape& s, uint64_t begin, uint64_t end, uint64_t seed,
-                          relumc::InputKind input = relumc::InputKind::Gaussian, double radius = 0) {
+                          relumc::InputKind input = relumc::InputKind::Gaussian, double radius = 0,
+                          relumc::Contract contract = relumc::Contract::V1) {
   const int64_t rows = s.K + s.Kstar;
   std::mt19937_64 gen(seed ^ static_cast<uint64_t>(s.d * 131 + s.K * 7 + s.Kstar));
   std::normal_distribution<double> normal;
@@ -43,6 +46,7 @@ void expect_same_partials(const Shape& s, uint64_t begin, uint64_t end, uint64_t
   a.stream = 3;
   a.input = input;
   a.radius = radius;
+  a.contract = contract;
   const int64_t m = s.q == Quantity::Loss ? 1 : (s.q == Quantity::Gating ? 1 : s.K) * s.d;
   const size_t n = static_cast<size_t>(m) * relumc::kPartialLanes;
   std::vector<double> S0(n, 0.0), Q0(n, 0.0), S1(n, 0.0), Q1(n, 0.0);
@@ -52,8 +56,8 @@ void expect_same_partials(const Shape& s, uint64_t begin, uint64_t end, uint64_t
   for (size_t t = 0; t < n; ++t) nonzero += S0[t] != 0.0;
   if (end - begin >= 16) EXPECT_GT(nonzero, 0u) << "nothing was summed: the comparison would be empty";
   EXPECT_EQ(0, std::memcmp(S0.data(), S1.data(), n * sizeof(double)))
-      << to_string(s.q) << " " << to_string(input) << " d " << s.d << " K " << s.K << " K* " << s.Kstar << " ["
-      << begin << ", " << end << ")";
+      << to_string(s.q) << " " << to_string(input) << " " << to_string(contract) << " d " << s.d << " K " << s.K
+      << " K* " << s.Kstar << " [" << begin << ", " << end << ")";
   EXPECT_EQ(0, std::memcmp(Q0.data(), Q1.data(), n * sizeof(double)))
       << to_string(s.q) << " " << to_string(input) << " d " << s.d << " K " << s.K << " K* " << s.Kstar << " ["
       << begin << ", " << end << ")";
@@ -83,6 +87,87 @@ TEST_F(CpuKernels, SimdEqualsScalarBitForBitFloat) {
   for (const Shape& s : kShapes)
     for (auto [b, e] : {std::pair<uint64_t, uint64_t>{0, 1}, {0, 37}, {5, 64}, {1001, 1234}})
       expect_same_partials<float>(s, b, e, 17);
+}
+
+// Contract v2 (float only): the SIMD kernel runs its Gaussian in full float vectors (8 lanes on AVX2, 16 on
+// AVX-512) with the words packed into 32-bit lanes, and must still return the scalar reference's bits,
+// partial for partial, also for tails shorter than a vector and across the high counter word.
+TEST_F(CpuKernels, SimdEqualsScalarBitForBitV2) {
+  using relumc::Contract;
+  using relumc::InputKind;
+  for (const Shape& s : kShapes)
+    for (auto [b, e] : {std::pair<uint64_t, uint64_t>{0, 1}, {0, 37}, {5, 64}, {1001, 1234}, {3, 300}, {17, 1000}})
+      expect_same_partials<float>(s, b, e, 17, InputKind::Gaussian, 0, Contract::V2);
+  const uint64_t two32 = uint64_t{1} << 32;
+  for (const Shape& s : {Shape{Quantity::Grad, 6, 2, 3}, Shape{Quantity::Loss, 3, 2, 2}, Shape{Quantity::Gating, 5, 1, 1}})
+    expect_same_partials<float>(s, two32 - 19, two32 + 29, 0x123456789abcdefull, InputKind::Gaussian, 0, Contract::V2);
+  for (auto [input, radius] : {std::pair{InputKind::Sphere, 1.7}, std::pair{InputKind::Ball, 0.3},
+                               std::pair{InputKind::Cube, 0.0}})
+    for (const Shape& s : kShapes)
+      for (auto [b, e] : {std::pair<uint64_t, uint64_t>{0, 37}, {1001, 1234}})
+        expect_same_partials<float>(s, b, e, 17, input, radius, Contract::V2);
+}
+
+// Every SIMD target this CPU has (AVX2's 8 float lanes, AVX-512's 16, ...): v2, v1 float and v1 double return the
+// scalar reference's bits, and v2's known answers come out of the target's own draw.
+TEST_F(CpuKernels, EverySimdTargetEqualsScalarV2) {
+  using relumc::Contract;
+  using relumc::InputKind;
+  const std::vector<std::string> targets = relumc::simd_targets_supported();
+  for (const std::string& t : targets) {
+    ASSERT_TRUE(relumc::use_simd_target_for_test(t)) << t;
+    if (!relumc::simd_kernel_available()) continue;  // a target without FMA does not run the kernel
+    EXPECT_EQ(relumc::simd_target_name(), t);
+    for (const Shape& s : kShapes)
+      for (auto [b, e] : {std::pair<uint64_t, uint64_t>{0, 37}, {5, 64}, {1001, 1234}}) {
+        expect_same_partials<float>(s, b, e, 17, InputKind::Gaussian, 0, Contract::V2);
+        expect_same_partials<float>(s, b, e, 17, InputKind::Gaussian, 0, Contract::V1);
+        expect_same_partials<double>(s, b, e, 17);
+      }
+    expect_same_partials<float>(Shape{Quantity::Grad, 6, 2, 3}, (uint64_t{1} << 32) - 19, (uint64_t{1} << 32) + 29,
+                                0x123456789abcdefull, InputKind::Gaussian, 0, Contract::V2);
+    for (const auto& k : relumc::testing::kV2SampleKats) {
+      relumc::ChunkArgs<float> a;
+      a.d = k.d;
+      a.seed = k.seed;
+      a.stream = k.stream;
+      a.contract = Contract::V2;
+      std::vector<float> x(static_cast<size_t>(17 * k.d));
+      ASSERT_TRUE(relumc::draw_samples_simd(a, k.i - 5, 17, x.data()));
+      for (int64_t c = 0; c < k.d; ++c)
+        EXPECT_EQ(relumc::testing::float_bits(x[static_cast<size_t>(5 * k.d + c)]), k.x[c]) << t << " coordinate " << c;
+    }
+    std::printf("[ target %s ] v2, v1 float and v1 double equal the scalar kernel\n", t.c_str());
+  }
+  relumc::use_simd_target_for_test("");
+  EXPECT_FALSE(relumc::use_simd_target_for_test("NO_SUCH_TARGET"));
+}
+
+// v2's known answers (tests/support/v2_kat.hpp) through the SIMD kernel's own draw (full float vectors), with
+// the answer's sample in every lane position; the other samples of each run equal the scalar draw_sample.
+TEST_F(CpuKernels, SimdV2KnownAnswersInEveryLane) {
+  for (const auto& k : relumc::testing::kV2SampleKats) {
+    relumc::ChunkArgs<float> a;
+    a.d = k.d;
+    a.seed = k.seed;
+    a.stream = k.stream;
+    a.contract = relumc::Contract::V2;
+    for (int s = 0; s < 2 * relumc::testing::kKatLaneOffsets; ++s) {
+      const uint64_t first = k.i - static_cast<uint64_t>(s);
+      const size_t count = static_cast<size_t>(s) + 5;
+      std::vector<float> x(count * static_cast<size_t>(k.d));
+      ASSERT_TRUE(relumc::draw_samples_simd(a, first, count, x.data()));
+      for (int64_t c = 0; c < k.d; ++c)
+        EXPECT_EQ(relumc::testing::float_bits(x[static_cast<size_t>(s * k.d + c)]), k.x[c])
+            << "lane offset " << s << " coordinate " << c;
+      std::vector<float> ref(static_cast<size_t>(k.d));
+      for (size_t row = 0; row < count; ++row) {
+        relumc::draw_sample<float>(relumc::Contract::V2, k.seed, k.stream, first + row, k.d, ref.data());
+        EXPECT_EQ(0, std::memcmp(ref.data(), x.data() + row * static_cast<size_t>(k.d), ref.size() * sizeof(float)))
+            << "row " << row;
+      }
+    }
+  }
 }
 
 // Every input distribution (relumc/math/input.hpp): sphere and ball (radius != 1, so the scale factor is
@@ -130,11 +215,14 @@ TEST_F(CpuKernels, EstimatesAreIdenticalAcrossKernelsAndThreads) {
       cases.push_back(c);
     }
   for (const relumc::Case& c : cases) {
-    for (relumc::Precision p : {relumc::Precision::Double, relumc::Precision::Float}) {
+    for (auto [p, contract] : {std::pair{relumc::Precision::Double, relumc::Contract::V1},
+                               std::pair{relumc::Precision::Float, relumc::Contract::V1},
+                               std::pair{relumc::Precision::Float, relumc::Contract::V2}}) {
       relumc::EstimateOptions ref;
       ref.seed = 9;
       ref.threads = 1;
       ref.precision = p;
+      ref.contract = contract;
       ref.cpu_kernel = relumc::CpuKernel::Scalar;
       const relumc::Estimate e0 = relumc::estimate_cpu(c, ref);
       for (relumc::CpuKernel k : {relumc::CpuKernel::Auto, relumc::CpuKernel::Simd}) {
@@ -145,7 +233,8 @@ TEST_F(CpuKernels, EstimatesAreIdenticalAcrossKernelsAndThreads) {
           const relumc::Estimate e1 = relumc::estimate_cpu(c, o);
           ASSERT_EQ(e0.mean.size(), e1.mean.size());
           EXPECT_EQ(0, std::memcmp(e0.mean.data(), e1.mean.data(), e0.mean.size() * sizeof(double)))
-              << to_string(c.quantity) << " " << to_string(c.input) << " kernel " << to_string(k) << " threads " << threads;
+              << to_string(c.quantity) << " " << to_string(c.input) << " " << to_string(contract) << " kernel "
+              << to_string(k) << " threads " << threads;
           EXPECT_EQ(0, std::memcmp(e0.std_error.data(), e1.std_error.data(), e0.std_error.size() * sizeof(double)));
         }
       }

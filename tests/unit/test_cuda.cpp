@@ -16,6 +16,7 @@
 #include "tests/support/cuda_agreement.hpp"
 #include "tests/support/estimator_cases.hpp"
 #include "tests/support/philox_kat.hpp"
+#include "tests/support/v2_kat.hpp"
 
 #include <gtest/gtest.h>
 
@@ -169,6 +170,30 @@ TEST_F(Cuda, PhiloxKnownAnswersOnTheDevice) {
 #else
   GTEST_SKIP() << "this build has no CUDA";
 #endif
+}
+
+// Contract v2 on the device: the known answers (tests/support/v2_kat.hpp, the same vectors as the scalar and
+// SIMD front ends), each sample at several positions of a run; every sample of the run equals the CPU's
+// draw_sample(Contract::V2, ...) bit for bit, also for d past a tile and across the high counter word.
+TEST_F(Cuda, ContractV2KnownAnswersOnTheDevice) {
+  using relumc::Contract;
+  for (const auto& k : relumc::testing::kV2SampleKats) {
+    for (int s = 0; s < relumc::testing::kKatLaneOffsets; ++s) {
+      const uint64_t first = k.i - static_cast<uint64_t>(s);
+      const size_t count = static_cast<size_t>(s) + 3;
+      const std::vector<float> x = relumc::draw_samples_cuda<float>(k.seed, k.stream, first, count, k.d, 0, Contract::V2);
+      ASSERT_EQ(x.size(), count * static_cast<size_t>(k.d));
+      for (int64_t c = 0; c < k.d; ++c)
+        EXPECT_EQ(relumc::testing::float_bits(x[static_cast<size_t>(s * k.d + c)]), k.x[c]) << "offset " << s << " coordinate " << c;
+    }
+  }
+  for (int64_t d : {1, 5, 1000, 4097})
+    for (uint64_t first : {uint64_t{0}, (uint64_t{1} << 32) - 3}) {
+      const std::vector<float> gpu = relumc::draw_samples_cuda<float>(7, 3, first, 37, d, 0, Contract::V2);
+      std::vector<float> cpu(static_cast<size_t>(37 * d));
+      for (uint64_t s = 0; s < 37; ++s) relumc::draw_sample<float>(Contract::V2, 7, 3, first + s, d, cpu.data() + s * d);
+      EXPECT_EQ(0, std::memcmp(gpu.data(), cpu.data(), cpu.size() * sizeof(float))) << "d " << d << " first " << first;
+    }
 }
 
 // Several devices share a case's chunks in contiguous ranges; each chunk is computed the same way

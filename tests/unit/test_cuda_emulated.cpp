@@ -394,7 +394,7 @@ TYPED_TEST(EmulatedDraws, DrawSamplesKernelWritesTheCpusSamples) {
       const unsigned threads = std::vector<unsigned>{1, 7, 33, 128}[static_cast<size_t>(round++ % 4)];
       std::vector<T> x = emu::alloc<T>(static_cast<size_t>(count * d));
       emu::launch(dim3(static_cast<unsigned>((count + threads - 1) / threads)), dim3(threads), 0, C::kDrawSamples,
-                  uint64_t{7}, uint32_t{3}, first, count, d, x.data());
+                  relumc::Contract::V1, uint64_t{7}, uint32_t{3}, first, count, d, x.data());
       std::vector<T> cpu(x.size());
       for (uint64_t s = 0; s < count; ++s) C::draw(7, 3, first + s, d, cpu.data() + s * static_cast<uint64_t>(d));
       EXPECT_EQ(0, std::memcmp(x.data(), cpu.data(), x.size() * sizeof(T)))

@@ -256,6 +256,51 @@ TEST(Dynamics, BitIdenticalWhateverTheThreadCount) {
   EXPECT_GT(all[0][0].final_gap, 0);
 }
 
+// Contract v2 (docs/sample-contract.md): the sampled gradient draws v2's float normals (widened) from the same
+// words, so from the same starts (always drawn under v1) the runs differ from v1's by rounding only; the sampled
+// gradient equals the engine's per-sample code on draw_sample(Contract::V2, ...).
+TEST(Dynamics, ContractV2SamplesFromTheSameStarts) {
+  DynamicsSpec s = two_relus(5);
+  s.init.kind = InitKind::Gaussian;
+  s.init.std = 0.4;
+  s.steps = 30;
+  s.batch = 8;
+  s.runs = 3;
+  s.record_steps = {0, 30};
+  const std::vector<RunResult> v1 = run_dynamics(s);
+  s.contract = Contract::V2;
+  const std::vector<RunResult> v2 = run_dynamics(s);
+  for (size_t r = 0; r < v1.size(); ++r) {
+    EXPECT_EQ(v1[r].start, v2[r].start) << "run " << r;
+    EXPECT_NE(v1[r].final_weights, v2[r].final_weights) << "run " << r;
+    for (size_t a = 0; a < v1[r].final_weights.size(); ++a)
+      EXPECT_NEAR(v1[r].final_weights[a], v2[r].final_weights[a], 1e-4) << "run " << r;
+  }
+  std::vector<double> g(static_cast<size_t>(s.K * s.d)), ref(g.size(), 0.0), x(static_cast<size_t>(s.d));
+  const std::vector<double> W = v1[0].start;
+  sampled_gradient(W.data(), s.K, s.teacher.data(), s.Kstar, s.d, s.seed, 0, 16, 8, g.data(), Contract::V2);
+  for (uint64_t i = 16; i < 24; ++i) {
+    draw_sample<double>(Contract::V2, s.seed, 0, i, s.d, x.data());
+    double p[2], q[2];
+    for (int j = 0; j < 2; ++j) {
+      p[j] = q[j] = 0;
+      for (int64_t k = 0; k < s.d; ++k) p[j] = std::fma(W[j * s.d + k], x[k], p[j]), q[j] = std::fma(s.teacher[j * s.d + k], x[k], q[j]);
+    }
+    const double r = std::max(p[0], 0.0) + std::max(p[1], 0.0) - std::max(q[0], 0.0) - std::max(q[1], 0.0);
+    for (int j = 0; j < 2; ++j)
+      if (p[j] > 0)
+        for (int64_t k = 0; k < s.d; ++k) ref[j * s.d + k] += r * x[k];
+  }
+  for (size_t a = 0; a < g.size(); ++a) EXPECT_NEAR(g[a], ref[a] / 8, 1e-12) << a;
+  s.batch = static_cast<int64_t>(kV2MaxSamples) + 1;
+  try {
+    validate(s);
+    ADD_FAILURE() << "a v2 batch past kV2MaxSamples accepted";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.field(), "contract") << e.what();
+  }
+}
+
 // x = y makes every row the same vector; permuting the teacher rows maps the dynamics to itself, so
 // the rows stay equal forever and can never match distinct teacher rows: the run must end "stalled"
 // at a critical point that is not the teacher. A small perturbation breaks the symmetry and the

@@ -131,7 +131,7 @@ TYPED_TEST_SUITE_P(Estimator);
 // across cases, since streams differ) sums to a chi-square with one degree of freedom per case, which
 // catches a bias too small for the per-component 5-sigma rule. Both bands are derived, not tuned.
 template <class B>
-void check_agreement(Precision p) {
+void check_agreement(Precision p, Contract contract = Contract::V1) {
   const std::vector<Case> cases = agreement_cases();
   double pooled = 0, max_abs_z = 0;
   int pooled_dof = 0;
@@ -139,7 +139,9 @@ void check_agreement(Precision p) {
   uint64_t total_samples = 0;
   for (const Case& c : cases) {
     validate(c);
-    const Estimate e = B::run(c, options(p));
+    EstimateOptions o = options(p);
+    o.contract = contract;
+    const Estimate e = B::run(c, o);
     const std::vector<double> cf = closed_form(c);
     ASSERT_EQ(e.mean.size(), cf.size());
     ASSERT_EQ(e.std_error.size(), cf.size());
@@ -162,14 +164,15 @@ void check_agreement(Precision p) {
   const double lo = chi2_quantile(pooled_dof, 0.0005), hi = chi2_quantile(pooled_dof, 0.9995);
   EXPECT_GE(pooled, lo) << "pooled z^2 too small: the standard errors are too large";
   EXPECT_LE(pooled, hi) << "pooled z^2 too large: bias, or standard errors too small";
-  std::printf("[ agreement %s %s ] %zu cases, %lld components, %.3g samples, max |z| %.2f, pooled chi2 %.1f on %d "
+  std::printf("[ agreement %s %s %s ] %zu cases, %lld components, %.3g samples, max |z| %.2f, pooled chi2 %.1f on %d "
               "dof (99.9%% band [%.1f, %.1f])\n",
-              B::kName, std::string(to_string(p)).c_str(), cases.size(), static_cast<long long>(total_components),
+              B::kName, std::string(to_string(p)).c_str(), std::string(to_string(contract)).c_str(), cases.size(), static_cast<long long>(total_components),
               static_cast<double>(total_samples), max_abs_z, pooled, pooled_dof, lo, hi);
 }
 
 TYPED_TEST_P(Estimator, AgreesWithClosedFormsDouble) { check_agreement<TypeParam>(Precision::Double); }
 TYPED_TEST_P(Estimator, AgreesWithClosedFormsFloat) { check_agreement<TypeParam>(Precision::Float); }
+TYPED_TEST_P(Estimator, AgreesWithClosedFormsV2) { check_agreement<TypeParam>(Precision::Float, Contract::V2); }
 
 // Float and double see the same x_i up to rounding (sample_contract.hpp), so on the same samples their
 // estimates differ only by rounding: per sample a relative error of a few eps_float per operation over
@@ -211,23 +214,27 @@ TYPED_TEST_P(Estimator, BitIdenticalAcrossRerunsAndLaunchShapes) {
   for (Quantity q : {Quantity::Gating, Quantity::Grad, Quantity::Loss}) cases.push_back(determinism_case(q));
   for (const AgreementCase& ac : kAgreementCases) cases.push_back(make_case(ac.q, ac.d, ac.K, ac.Kstar, ac.N, 12));
   const auto launches = B::same_numbers();
-  for (Precision p : {Precision::Double, Precision::Float}) {
+  for (auto [p, contract] : {std::pair{Precision::Double, Contract::V1}, std::pair{Precision::Float, Contract::V1},
+                             std::pair{Precision::Float, Contract::V2}}) {
+    EstimateOptions po = options(p);
+    po.contract = contract;
     for (const Case& c : cases) {
       std::atomic<uint64_t> done{0};
-      EstimateOptions o = options(p);
+      EstimateOptions o = po;
       o.samples_done = &done;
       const Estimate one = B::run(c, o, launches.front());
       EXPECT_EQ(done.load(), c.samples) << "progress counter must count every sample once: " << describe_case(c);
       for (const auto& l : launches) {
-        const Estimate other = B::run(c, options(p), l);
-        const std::string what = describe_case(c) + " " + std::string(to_string(p)) + " " + B::describe(l);
+        const Estimate other = B::run(c, po, l);
+        const std::string what = describe_case(c) + " " + std::string(to_string(p)) + " " +
+                                 std::string(to_string(contract)) + " " + B::describe(l);
         EXPECT_TRUE(bit_identical(one.mean, other.mean)) << what;
         EXPECT_TRUE(bit_identical(one.std_error, other.std_error)) << what;
         ASSERT_EQ(one.mean.size(), other.mean.size()) << what;
         for (size_t a = 0; a < one.mean.size(); ++a) EXPECT_EQ(one.mean[a], other.mean[a]) << what;
       }
       // The default launch (relumc::estimate) reruns identically too.
-      const Estimate again = B::run(c, options(p)), again2 = B::run(c, options(p));
+      const Estimate again = B::run(c, po), again2 = B::run(c, po);
       EXPECT_TRUE(bit_identical(again.mean, again2.mean)) << describe_case(c);
       EXPECT_TRUE(bit_identical(again.std_error, again2.std_error)) << describe_case(c);
     }
@@ -257,17 +264,18 @@ TYPED_TEST_P(Estimator, SeedAndStreamChangeTheNumbers) {
 // within the bound of tests/support/cuda_agreement.hpp for the launch's longest chain of additions (both
 // backends form bit-identical per-sample terms and differ only in the order they add them).
 template <class B>
-void check_equals_cpu_reference(Precision precision) {
+void check_equals_cpu_reference(Precision precision, Contract contract = Contract::V1) {
   for (const AgreementCase& ac : kAgreementCases)
     for (const auto& launch : B::other_orders()) {
       const Case c = make_case(ac.q, ac.d, ac.K, ac.Kstar, ac.N, 11);
       EstimateOptions o;
       o.seed = 3;
       o.precision = precision;
+      o.contract = contract;
       const Estimate cpu = estimate_cpu(c, o);
       const Estimate other = B::run(c, o, launch);
-      EXPECT_EQ(rounding_disagreement(cpu, other, B::chain(c, launch)), "")
-          << describe_case(c) << " " << to_string(precision) << " " << B::describe(launch);
+      EXPECT_EQ(rounding_disagreement(cpu, other, B::chain(c, launch), contract == Contract::V2 ? 16 : 0), "")
+          << describe_case(c) << " " << to_string(precision) << " " << to_string(contract) << " " << B::describe(launch);
     }
 }
 
@@ -276,6 +284,29 @@ TYPED_TEST_P(Estimator, EqualsTheCpuReferenceToRoundingDouble) {
 }
 TYPED_TEST_P(Estimator, EqualsTheCpuReferenceToRoundingFloat) {
   check_equals_cpu_reference<TypeParam>(Precision::Float);
+}
+TYPED_TEST_P(Estimator, EqualsTheCpuReferenceToRoundingV2) {
+  check_equals_cpu_reference<TypeParam>(Precision::Float, Contract::V2);
+}
+
+// Contract v2 is float only and never runs past kV2MaxSamples: both refused before any work, naming the field.
+TYPED_TEST_P(Estimator, ContractV2RefusedInDoubleAndPastItsBound) {
+  Case c = determinism_case(Quantity::Grad);
+  EstimateOptions o = options_v2();
+  o.precision = Precision::Double;
+  try {
+    TypeParam::run(c, o);
+    ADD_FAILURE() << "v2 in double accepted";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.field(), "precision") << e.what();
+  }
+  c.samples = kV2MaxSamples + 1;
+  try {
+    TypeParam::run(c, options_v2());
+    ADD_FAILURE() << "v2 past kV2MaxSamples accepted";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.field(), "contract") << e.what();
+  }
 }
 
 // ---- the standard error is honest ----
@@ -528,9 +559,10 @@ TYPED_TEST_P(Estimator, StopDuringTheRunThrowsInterrupted) {
 }
 
 REGISTER_TYPED_TEST_SUITE_P(Estimator, AgreesWithClosedFormsDouble, AgreesWithClosedFormsFloat,
-                            FloatMatchesDoubleOnTheSameSamples, BitIdenticalAcrossRerunsAndLaunchShapes,
-                            SeedAndStreamChangeTheNumbers, EqualsTheCpuReferenceToRoundingDouble,
-                            EqualsTheCpuReferenceToRoundingFloat, StandardErrorMatchesSpreadOfIndependentMeans,
+                            AgreesWithClosedFormsV2, FloatMatchesDoubleOnTheSameSamples,
+                            BitIdenticalAcrossRerunsAndLaunchShapes, SeedAndStreamChangeTheNumbers,
+                            EqualsTheCpuReferenceToRoundingDouble, EqualsTheCpuReferenceToRoundingFloat,
+                            EqualsTheCpuReferenceToRoundingV2, ContractV2RefusedInDoubleAndPastItsBound, StandardErrorMatchesSpreadOfIndependentMeans,
                             SmallAndUnevenNMatchThePlainSum, TwoSamples, OneDimensionAtAnglePi,
                             ZeroGradientWhenStudentIsTeacher, BadCaseIsRefused,
                             StopRequestedBeforeTheRunThrowsInterrupted, StopDuringTheRunThrowsInterrupted);

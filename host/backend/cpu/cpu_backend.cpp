@@ -40,6 +40,7 @@ Estimate estimate_cpu_t(const Case& c, const EstimateOptions& opt, bool simd) {
   args.stream = c.stream;
   args.input = c.input;
   args.radius = c.radius;
+  args.contract = opt.contract;
   std::vector<double> partial(static_cast<size_t>(chunks) * 2 * m, 0.0);
 
   // This rank's contiguous range of chunks; the others arrive through allgather_chunks.
@@ -116,6 +117,7 @@ std::string cpu_kernel_name(CpuKernel k) { return uses_simd(k) ? "simd-" + simd_
 
 Estimate estimate_cpu(const Case& c, const EstimateOptions& opt) {
   validate(c);  // N >= 2, sizes, finite nonzero rows: an estimate is never NaN
+  check_contract(opt.contract, opt.precision, c.samples);  // v2: float only, N <= kV2MaxSamples
   const bool simd = uses_simd(opt.cpu_kernel);
   return opt.precision == Precision::Float ? estimate_cpu_t<float>(c, opt, simd) : estimate_cpu_t<double>(c, opt, simd);
 }

@@ -4,7 +4,7 @@
 // Determinism: the N samples of a case are cut into fixed chunks by index (their number depends only
 // on N and the quantity's size, never on threads); each chunk is summed into eight lane partials in
 // sample order in double (host/backend/cpu/cpu_kernel.hpp); chunk sums are combined in chunk order. The same seed,
-// precision and backend therefore give bit-identical estimates whatever the thread count, CPU kernel or
+// precision, contract and backend therefore give bit-identical estimates whatever the thread count, CPU kernel or
 // number of MPI ranks (which split the chunks, relumc/run/distribution.hpp).
 //
 // Usage:
@@ -39,6 +39,9 @@ struct EstimateOptions {
   uint64_t seed = 1;
   int threads = 0;  // 0: all OpenMP threads
   Precision precision = Precision::Double;
+  // The sample contract's version (relumc/math/contract.hpp): v1 the reference; v2 fast, float only
+  // (precision must be float) and only for N <= kV2MaxSamples (check_contract).
+  Contract contract = Contract::V1;
   CpuKernel cpu_kernel = CpuKernel::Auto;
   std::atomic<uint64_t>* samples_done = nullptr;  // progress counter, may be null
   // Ranks sharing the chunks (null: this process alone). Every rank must call with the same case.
@@ -68,7 +71,8 @@ Estimate combine_chunk_sums(const std::vector<double>& partial, uint64_t chunks,
 // `note` (may be null) says what was chosen and why.
 Backend resolve_backend(Backend requested, std::string* note, InputKind input = InputKind::Gaussian);
 
-// The estimate of c on a resolved backend (cpu or cuda; auto is refused).
+// The estimate of c on a resolved backend (cpu or cuda; auto is refused). Refuses (InputError, check_contract)
+// contract v2 in double or past kV2MaxSamples.
 Estimate estimate(const Case& c, const EstimateOptions& opt, Backend backend);
 
 }  // namespace relumc

@@ -4,6 +4,7 @@
 
 #include "relumc/core/errors.hpp"
 #include "relumc/math/closed_forms.hpp"
+#include "relumc/math/contract.hpp"
 #include "relumc/math/input.hpp"
 
 #include <cstdint>
@@ -24,6 +25,15 @@ std::string_view to_string(Precision p);
 std::optional<Quantity> parse_quantity(std::string_view s);
 std::optional<Formula> parse_formula(std::string_view s);
 std::optional<Precision> parse_precision(std::string_view s);
+
+// The precision a contract draws in when none is chosen: v1 double, v2 float (v2 has no other).
+inline Precision default_precision(Contract c) { return c == Contract::V2 ? Precision::Float : Precision::Double; }
+
+// Whether a run may draw under `contract` in `precision` with up to `samples` samples per estimate; throws
+// InputError naming the field otherwise: precision double under v2 (v2 is float only), or N past
+// kV2MaxSamples under v2, where v2's moment bias bound would exceed 0.1 standard error (relumc/math/contract.hpp):
+// such a case never runs on v2 silently.
+void check_contract(Contract contract, Precision precision, uint64_t samples);
 
 // Largest N the counter layout addresses in one stream (i < 2^64).
 inline constexpr uint64_t kMaxSamples = ~uint64_t{0};

@@ -5,13 +5,14 @@
 //   population (batch = 0): the closed form E grad_j of relumc/math/closed_forms.hpp (population_gradient),
 //     with the closed-form loss population_loss; no randomness after the initialisation.
 //   sampled (batch = B >= 1): the mean of B per-sample gradients grad_j l(x) = x 1(w_j.x > 0) r(x),
-//     r(x) = g(x; W) - g(x; W*), with x drawn by the sample contract (relumc/math/sample_contract.hpp) and
+//     r(x) = g(x; W) - g(x; W*), with x drawn by the sample contract (relumc/math/sample_contract.hpp; `contract`
+//     v1: double normals, v2: v2's float normals widened exactly to double; the rest in double either way) and
 //     the per-sample coefficient from relumc/math/detail/lane_math-inl.hpp (Residual, GradientCoefficient),
 //     the very code the Monte Carlo engine uses.
 //
 // Randomness layout (every run is reproducible bit for bit from (seed, run index)):
 //   sampled gradient of run r at step t:  stream r, sample indices t*B .. t*B + B-1 (in that order)
-//   initialisation of run r:              stream kInitStreamBase + r, sample index j for row j's
+//   initialisation of run r (always v1):  stream kInitStreamBase + r, sample index j for row j's
 //                                         normal vector; Philox block (kInitStreamBase + r, K + j, 0)
 //                                         word 0 for the radius of row j (ball)
 // Runs are independent: OpenMP spreads them over threads, each run is one sequential loop in a fixed
@@ -77,6 +78,9 @@ struct DynamicsSpec {
   bool stop_when_recovered = false;  // stop at steps_to_recover (experiments that only need the outcome)
   // The population gradient's closed form: a deliberately wrong one lets tests see the classifier say no.
   Formula formula = Formula::Tian;
+  // The sample contract of the sampled gradients (the starts are drawn under v1 whatever it is, so v1 and v2
+  // runs start from the same weights).
+  Contract contract = Contract::V1;
   int threads = 0;  // 0: all
 };
 
@@ -127,9 +131,10 @@ std::vector<double> orthonormal_teacher(int64_t Kstar, int64_t d, double scale =
 // The start of run `run` (K x d), following the layout above.
 std::vector<double> initial_weights(const DynamicsSpec& s, int64_t run);
 
-// Mean of the B per-sample gradients of samples first .. first+B-1 of `stream` (K x d into out).
+// Mean of the B per-sample gradients of samples first .. first+B-1 of `stream` (K x d into out), x drawn
+// under `contract`.
 void sampled_gradient(const double* W, int64_t K, const double* Wstar, int64_t Kstar, int64_t d, uint64_t seed,
-                      uint32_t stream, uint64_t first, int64_t B, double* out);
+                      uint32_t stream, uint64_t first, int64_t B, double* out, Contract contract = Contract::V1);
 
 // The endpoint's class, in this order: diverged (non-finite, or |W|_F > diverge_norm * s); recovered
 // (K = K*: every matched |w_j - w*_pi(j)| <= recover_tol * s; K != K*: loss <= (recover_tol * s)^2,

@@ -16,6 +16,8 @@
 //   bool ok = relumc::run_experiment("one-relu-radius", o);
 #pragma once
 
+#include "relumc/math/contract.hpp"
+
 #include <cstdint>
 #include <string>
 
@@ -27,6 +29,7 @@ struct ExperimentOptions {
   int threads = 0;    // 0: all
   int64_t runs = 0;   // runs per configuration; 0: the experiment's default
   bool quiet = false;
+  Contract contract = Contract::V1;  // the sample contract of sampled gradients (batch-gap)
 };
 
 // Throws InputError for an unknown name.

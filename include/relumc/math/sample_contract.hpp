@@ -19,6 +19,13 @@
 // the counter is all zeros, so the first four words equal cuRAND's host generator
 // (CURAND_RNG_PSEUDO_PHILOX4_32_10, seed S, offset 0); tests/unit/test_sample_contract.cpp holds that.
 //
+// Versions (relumc/math/contract.hpp): the above is contract v1. Contract v2 keeps the words, the layout and
+// the inputs and replaces the normal transform by a float one (relumc/math/detail/lane_math-inl.hpp,
+// BoxMullerV2): u = RN(float(int32(r0 >> 1)) 2^-31 + 2^-32) in [2^-32, 1] (radius; the tail reaches 6.66),
+// v = the float uniform of r1 (angle), relumc's own division-free float polynomials for ln, sin and cos;
+// x = RN(sqrt(-2 ln u) cos(2 pi v)), RN(sqrt(-2 ln u) sin(2 pi v)). block_normals / draw_sample(contract, ...)
+// draw under either version; docs/sample-contract.md derives v2's moment bias bound.
+//
 // Input distributions (relumc/math/input.hpp; --input). The Gaussian above is the default; the others are
 // built from the same words, so x_i stays a pure function of (S, s, i, input, R, d):
 //   sphere, radius R: g = the Gaussian coordinates g_0..g_{d-1} above;
@@ -44,6 +51,7 @@
 #pragma once
 
 #include "relumc/core/config.hpp"
+#include "relumc/math/contract.hpp"
 #include "relumc/math/detail/scalar_ops.hpp"
 #include "relumc/math/input.hpp"
 
@@ -79,6 +87,14 @@ RELUMC_HD inline void PhiloxLanes(Scalar<uint64_t>, uint64_t seed, uint32_t stre
   r3 = w.r[3];
 }
 
+// The scalar lane piece for two blocks: the words of blocks j and j + 1 of sample `first`.
+RELUMC_HD inline void PhiloxLanesPair(Scalar<uint64_t> dw, uint64_t seed, uint32_t stream, uint64_t first, uint32_t j,
+                                      uint64_t& a0, uint64_t& a1, uint64_t& a2, uint64_t& a3, uint64_t& b0,
+                                      uint64_t& b1, uint64_t& b2, uint64_t& b3) {
+  PhiloxLanes(dw, seed, stream, first, j, a0, a1, a2, a3);
+  PhiloxLanes(dw, seed, stream, first, j + 1, b0, b1, b2, b3);
+}
+
 #define RELUMC_LANE_FN RELUMC_HD inline
 #include "relumc/math/detail/lane_math-inl.hpp"
 #undef RELUMC_LANE_FN
@@ -90,7 +106,40 @@ RELUMC_HD inline void box_muller(uint32_t a, uint32_t b, T& z0, T& z1) {
   BoxMuller(d, UniformFromWord(d, a), UniformFromWord(d, b), z0, z1);
 }
 
-// Writes the d coordinates of x_i into x.
+// Contract v2's Box-Muller on two words (a: radius, b: angle), in float (see the header comment).
+RELUMC_HD inline void box_muller_v2(uint32_t a, uint32_t b, float& z0, float& z1) {
+  BoxMullerV2(Scalar<float>{}, uint64_t{a}, uint64_t{b}, z0, z1);
+}
+
+// The four normals of one Philox block under a contract, in T: v1 draws in T; v2 draws in float (and a
+// T = double caller gets v2's float normals, widened exactly).
+template <class T>
+RELUMC_HD inline void block_normals(Contract contract, const PhiloxWords& w, T z[4]) {
+  if (contract == Contract::V2) {
+    float f[4];
+    box_muller_v2(w.r[0], w.r[1], f[0], f[1]);
+    box_muller_v2(w.r[2], w.r[3], f[2], f[3]);
+    for (int t = 0; t < 4; ++t) z[t] = static_cast<T>(f[t]);
+  } else {
+    box_muller<T>(w.r[0], w.r[1], z[0], z[1]);
+    box_muller<T>(w.r[2], w.r[3], z[2], z[3]);
+  }
+}
+
+// Writes the d coordinates of x_i under a contract into x (v1 in T; v2 in float, widened when T = double).
+template <class T>
+RELUMC_HD inline void draw_sample(Contract contract, uint64_t seed, uint32_t stream, uint64_t i, int64_t d, T* x) {
+  const int64_t blocks = (d + 3) / 4;
+  for (int64_t j = 0; j < blocks; ++j) {
+    T z[4];
+    block_normals<T>(contract, philox_block(seed, stream, i, static_cast<uint32_t>(j)), z);
+    const int64_t base = 4 * j;
+    const int64_t n = (d - base < 4) ? d - base : 4;
+    for (int64_t t = 0; t < n; ++t) x[base + t] = z[t];
+  }
+}
+
+// Writes the d coordinates of x_i (contract v1) into x.
 template <class T>
 RELUMC_HD inline void draw_sample(uint64_t seed, uint32_t stream, uint64_t i, int64_t d, T* x) {
   const int64_t blocks = (d + 3) / 4;
@@ -113,20 +162,30 @@ struct InputDrawParams {
   double radius;
 };
 
-// Writes the d coordinates of x_i under the given input distribution (radius: sphere and ball only).
-template <class T>
-RELUMC_HD inline void draw_input_sample(InputKind input, double radius, uint64_t seed, uint32_t stream, uint64_t i,
-                                        int64_t d, T* x) {
+template <Contract kContract, class T>
+RELUMC_HD inline void draw_input_sample_c(InputKind input, const InputDrawParams& p, uint64_t i, T* x) {
   const Scalar<T> dt;
   const Scalar<uint64_t> dw;
   const Scalar<double> d64;
-  const InputDrawParams p{seed, stream, d, radius};
   switch (input) {
-    case InputKind::Gaussian: DrawInputLanes<InputKind::Gaussian>(dt, dw, d64, p, i, x, 1); break;
-    case InputKind::Sphere: DrawInputLanes<InputKind::Sphere>(dt, dw, d64, p, i, x, 1); break;
-    case InputKind::Ball: DrawInputLanes<InputKind::Ball>(dt, dw, d64, p, i, x, 1); break;
-    case InputKind::Cube: DrawInputLanes<InputKind::Cube>(dt, dw, d64, p, i, x, 1); break;
+    case InputKind::Gaussian: DrawInputLanes<InputKind::Gaussian, kContract>(dt, dw, d64, p, i, x, 1); break;
+    case InputKind::Sphere: DrawInputLanes<InputKind::Sphere, kContract>(dt, dw, d64, p, i, x, 1); break;
+    case InputKind::Ball: DrawInputLanes<InputKind::Ball, kContract>(dt, dw, d64, p, i, x, 1); break;
+    case InputKind::Cube: DrawInputLanes<InputKind::Cube, kContract>(dt, dw, d64, p, i, x, 1); break;
   }
+}
+
+// Writes the d coordinates of x_i under the given input distribution (radius: sphere and ball only), contract v1.
+template <class T>
+RELUMC_HD inline void draw_input_sample(InputKind input, double radius, uint64_t seed, uint32_t stream, uint64_t i,
+                                        int64_t d, T* x) {
+  draw_input_sample_c<Contract::V1>(input, InputDrawParams{seed, stream, d, radius}, i, x);
+}
+
+// The same under contract v2: float only (v2's normals are float).
+RELUMC_HD inline void draw_input_sample_v2(InputKind input, double radius, uint64_t seed, uint32_t stream, uint64_t i,
+                                           int64_t d, float* x) {
+  draw_input_sample_c<Contract::V2>(input, InputDrawParams{seed, stream, d, radius}, i, x);
 }
 
 }  // namespace relumc

@@ -37,6 +37,7 @@ struct BaselineThroughput {
 struct Baseline {
   std::string path;
   std::string suite, suite_digest, backend, precision, recorded_at;
+  std::string contract = "v1";  // absent in baselines from before the contract had versions: v1
   uint64_t seed = 0;
   int threads = 0;
   MachineIdentity machine;

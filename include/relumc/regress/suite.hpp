@@ -55,6 +55,7 @@ struct ThroughputCheck {
   int64_t d = 1, K = 1, Kstar = 1;
   uint64_t samples = 0;
   Precision precision = Precision::Double;
+  Contract contract = Contract::V1;  // default: the suite's
   int repetitions = 3;
   ThroughputStatistic statistic = ThroughputStatistic::Best;
 };
@@ -64,7 +65,8 @@ struct Suite {
   uint64_t seed = 1;
   double alpha = 0.01;  // family-wise, Holm across every case of every group
   Backend backend = Backend::Auto;
-  Precision precision = Precision::Double;
+  Precision precision = Precision::Double;  // default: the contract's (default_precision: v1 double, v2 float)
+  Contract contract = Contract::V1;         // the sample contract of every case (and default of the checks)
   CpuKernel cpu_kernel = CpuKernel::Auto;
   int threads = 0;  // 0: all
   std::vector<CaseGroup> groups;
@@ -77,8 +79,12 @@ struct Suite {
 // Parses and validates a suite strictly: unknown keys, wrong types and out-of-range values throw
 // InputError "<where>: <key path> = <value>: <why>". Every group's grid is built once here, so a suite
 // that loads is a suite that runs. `where` names the source in messages (usually the file name).
-Suite parse_suite(const std::string& text, const std::string& where);
-Suite load_suite(const std::string& path);
+// `contract` (when given) replaces the suite's "contract" and that of every check (the digest stays the file's;
+// results and baselines record the contract that ran); replaced by v2, every precision is float (a suite's
+// "precision" is a v1 setting). Under v2 every case and check must pass check_contract: float (a file that
+// says "contract": "v2" with "precision": "double" is refused), N <= kV2MaxSamples.
+Suite parse_suite(const std::string& text, const std::string& where, std::optional<Contract> contract = std::nullopt);
+Suite load_suite(const std::string& path, std::optional<Contract> contract = std::nullopt);
 
 // The cases of group g, with their streams set to (g << 20) + k.
 std::vector<Case> group_cases(const Suite& s, size_t g);

@@ -2,7 +2,7 @@
 // The journal of a verification run: DIR/journal.jsonl, what makes a long sweep crash-safe.
 //
 // Line 1 is a header with the run's configuration (everything that changes a case's numbers: version,
-// seed, precision, backend, formula, the sample-count plan and a hash of the case list); then one line
+// seed, precision, contract, backend, formula, the sample-count plan and a hash of the case list); then one line
 // per finished case, appended, flushed and fdatasync'ed as the case finishes:
 //   {"case": k, "samples": N, "mean": [...], "std_error": [...], "seconds": s}
 // and a last line {"complete": true} once the results files are written. Doubles are written with the

@@ -24,6 +24,7 @@ struct VerifyOptions {
   uint64_t seed = 1;
   int threads = 0;
   Precision precision = Precision::Double;
+  Contract contract = Contract::V1;  // the sample contract (relumc/math/contract.hpp); v2 needs precision float
   Backend backend = Backend::Cpu;  // resolved (never Auto)
   CpuKernel cpu_kernel = CpuKernel::Auto;
   std::vector<int> cuda_devices;  // cuda backend: devices sharing the chunks (empty: one)
@@ -69,8 +70,11 @@ EstimateOptions estimate_options(const VerifyOptions& opt, std::atomic<uint64_t>
 
 // The options a run accepts (InputError naming the field): alpha in (0, 1); a resolved backend;
 // cuda_devices only with the cuda backend, each >= 0 and listed once; the planner's settings
-// (check_sample_plan).
+// (check_sample_plan); the contract with the precision and, for a planned run, max_samples (check_contract).
 void check_verify_options(const VerifyOptions& opt);
+
+// Every case's N under the run's contract (check_contract): v2 never runs a case past kV2MaxSamples.
+void check_contract_cases(const VerifyOptions& opt, const std::vector<Case>& cases);
 
 // Estimates and tests every case (skipping those the journal already holds), then applies Holm.
 // Throws Interrupted when opt.stop is set (the journal keeps every finished case).

@@ -72,19 +72,20 @@ bool cuda_usable(std::string* why_not);
 // Mean and standard error of c's quantity on the GPU. The kernels draw Gaussian inputs only: any other
 // c.input is refused (InputError, field input). Throws InputError for a bad case or options and
 // CudaError when CUDA is unusable (no driver, no device, out of memory), naming why. Honours
-// opt.seed, opt.precision, opt.samples_done, opt.stop (both between launches, < 1 s apart: Interrupted) and
+// opt.seed, opt.precision, opt.contract, opt.samples_done, opt.stop (both between launches, < 1 s apart: Interrupted) and
 // opt.distribution (MPI ranks split the chunks as on the CPU).
 Estimate estimate_cuda(const Case& c, const EstimateOptions& opt, const CudaOptions& cuda = {});
 
 // The rng floor of the benchmarks: draws the normals of samples [0, samples) of dimension d in
-// precision T exactly as the estimator does and only sums them (per block with CUB, blocks on the host).
-// Returns the sum; *gpu_ms (may be null) gets the kernel time from CUDA events.
+// precision T under `contract` exactly as the estimator does and only sums them (per block with CUB, blocks
+// on the host). Returns the sum; *gpu_ms (may be null) gets the kernel time from CUDA events.
 double rng_floor_cuda(uint64_t seed, uint32_t stream, uint64_t samples, int64_t d, Precision precision,
-                      const CudaOptions& cuda = {}, float* gpu_ms = nullptr);
+                      const CudaOptions& cuda = {}, float* gpu_ms = nullptr, Contract contract = Contract::V1);
 
-// Test-only path: x_first .. x_{first+count-1} (count x d, row-major) drawn on the device.
+// Test-only path: x_first .. x_{first+count-1} (count x d, row-major) drawn on the device under `contract`
+// (v2 with T = double: v2's float normals, widened).
 template <class T>
 std::vector<T> draw_samples_cuda(uint64_t seed, uint32_t stream, uint64_t first, uint64_t count, int64_t d,
-                                 int device = 0);
+                                 int device = 0, Contract contract = Contract::V1);
 
 }  // namespace relumc

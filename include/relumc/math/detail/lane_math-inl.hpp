@@ -105,9 +105,73 @@ RELUMC_LANE_FN void BoxMuller(D d, V u0, V u1, V& z0, V& z1) {
   z1 = radius * sn;
 }
 
+// ---- Contract v2 (relumc/math/contract.hpp, docs/sample-contract.md): float normals from the same words,
+// relumc's own float polynomials, no division and no library call. Besides the lane operations the
+// including namespace provides RadiusUniformV2(d, r): float(int32(r >> 1)) 2^-31 + 2^-32 (one rounded
+// conversion, one rounded add), a uniform in [2^-32, 1] that resolves the low tail to 2^-32.
+// The coefficients are least-squares fits (relative error, Chebyshev nodes) rounded to float one by one,
+// the later ones refitted after each rounding (docs/sample-contract.md gives the fit and its errors).
+
+// ln(u) for u in [2^-32, 1]: u = m 2^e, m in [sqrt(1/2), sqrt(2)), f = m - 1 exact;
+// ln(1 + f) = f - f^2/2 + f^3 P(f) with P of degree 7 (fit error 7e-9 relative); ln 2 = 0.693359375 +
+// ln2_lo, the first part exact times e.
+template <class D, class V>
+RELUMC_LANE_FN V ContractLogV2(D d, V u) {
+  V m, e;
+  SplitExponent(d, u, m, e);
+  const V f = m - Set(d, 1.0);
+  const V z = f * f;
+  V p = MulAdd(Set(d, -0x1.2d3636p-4), f, Set(d, 0x1.025beap-3));
+  p = MulAdd(p, f, Set(d, -0x1.0e6826p-3));
+  p = MulAdd(p, f, Set(d, 0x1.236438p-3));
+  p = MulAdd(p, f, Set(d, -0x1.546790p-3));
+  p = MulAdd(p, f, Set(d, 0x1.999860p-3));
+  p = MulAdd(p, f, Set(d, -0x1.00023cp-2));
+  p = MulAdd(p, f, Set(d, 0x1.555564p-2));
+  V y = (z * f) * p;
+  y = MulAdd(e, Set(d, -0x1.bd0106p-13), y);
+  y = MulAdd(z, Set(d, -0.5), y);
+  return MulAdd(e, Set(d, 0.693359375), f + y);
+}
+
+// sin(2 pi u) and cos(2 pi u) for u = (k + 1/2) 2^-23 (the float uniform of the angle word): the same exact
+// reduction as ContractSinCos2Pi, u = f + k/4 with |f| <= 1/8, then polynomials in f itself (no rounded
+// 2 pi f): sin(2 pi f) = f S(f^2), S of degree 3; cos(2 pi f) = 1 + f^2 C(f^2), C of degree 3.
+template <class D, class V>
+RELUMC_LANE_FN void ContractSinCos2PiV2(D d, V u, V& sin_out, V& cos_out) {
+  const V k = Floor(u * Set(d, 4.0) + Set(d, 0.5));  // 0..4
+  const V f = u - k * Set(d, 0.25);                  // exact
+  const V z = f * f;
+  V s = MulAdd(Set(d, -0x1.2fb8aap+6), z, Set(d, 0x1.466d52p+6));
+  s = MulAdd(s, z, Set(d, -0x1.4abbf2p+5));
+  s = MulAdd(s, z, Set(d, 0x1.921fb6p+2));
+  const V sn = f * s;
+  V c = MulAdd(Set(d, 0x1.d62276p+5), z, Set(d, -0x1.55b68cp+6));
+  c = MulAdd(c, z, Set(d, 0x1.03c1b6p+6));
+  c = MulAdd(c, z, Set(d, -0x1.3bd3ccp+4));
+  const V cs = MulAdd(z, c, Set(d, 1.0));
+  const auto k1 = k == Set(d, 1.0);
+  const auto k2 = k == Set(d, 2.0);
+  const auto k3 = k == Set(d, 3.0);
+  sin_out = IfThenElse(k1, cs, IfThenElse(k2, Neg(sn), IfThenElse(k3, Neg(cs), sn)));
+  cos_out = IfThenElse(k1, Neg(sn), IfThenElse(k2, Neg(cs), IfThenElse(k3, sn, cs)));
+}
+
+// v2's Box-Muller on two words (a: radius, b: angle): z0 = r cos(2 pi v), z1 = r sin(2 pi v), with
+// r = sqrt(-2 ln u), u = RadiusUniformV2(a), v = UniformFromWord(b).
+template <class D, class VW, class V>
+RELUMC_LANE_FN void BoxMullerV2(D d, VW a, VW b, V& z0, V& z1) {
+  const V radius = Sqrt(Set(d, -2.0) * ContractLogV2(d, RadiusUniformV2(d, a)));
+  V sn, cs;
+  ContractSinCos2PiV2(d, UniformFromWord(d, b), sn, cs);
+  z0 = radius * cs;
+  z1 = radius * sn;
+}
+
 // ---- Inputs (relumc/math/input.hpp; the contract, to the bit, in relumc/math/sample_contract.hpp).
 // Besides the lane operations, the including namespace provides the backend pieces
 //   PhiloxLanes(dw, seed, stream, first, j, r0, r1, r2, r3)   words of block j of samples first + lane
+//   PhiloxLanesPair(dw, seed, stream, first, j, a0..a3, b0..b3) the same for blocks j and j + 1
 //   UniformFromWord(d, r)                                      the contract's exact uniform of a word
 //   ToDouble(d64, v), FromDouble(d, v64)                       lanes widened to double, rounded back
 
@@ -126,7 +190,8 @@ RELUMC_LANE_FN V64 RadialFactor(D64 d64, V64 sumsq, double radius) {
 }
 
 // Coordinates 0..dim-1 of x for samples first .. first + Lanes(d) - 1, coordinate k at x + k * stride.
-//   gaussian: g_k, the Box-Muller normals of the contract;
+//   gaussian: g_k, the Box-Muller normals of the contract (kContract: v1's BoxMuller or v2's BoxMullerV2;
+//             v2 is float only, and the other inputs are built on its normals the same way);
 //   sphere:   g_k * f, f = FromDouble(R / sqrt(S)), S = sum_{k < dim} g_k^2;
 //   ball:     the same with S summed over dim + 2 Gaussians (the two extra ones are drawn, not stored);
 //   cube:     u_k - 1/2, one word per coordinate.
@@ -134,10 +199,41 @@ RELUMC_LANE_FN V64 RadialFactor(D64 d64, V64 sumsq, double radius) {
 // P is any struct with the fields seed, stream, d (the dimension) and radius, taken by reference: the
 // kernel passes its ChunkArgs, whose fields the compiler then reads from memory instead of holding
 // them in registers across the loop (measured: 2% fewer instructions on the Gaussian hot path).
-template <InputKind kKind, class D, class DW, class D64, class P>
+// v2's Gaussian block: the four normals of words r0..r3 stored at xj, xj + stride, ... (the first n of them).
+template <class D, class VW>
+RELUMC_LANE_FN void StoreGaussianBlockV2(D d, VW r0, VW r1, VW r2, VW r3, TFromD<D>* xj, int64_t stride, int64_t n) {
+  decltype(Zero(d)) z0, z1, z2, z3;
+  BoxMullerV2(d, r0, r1, z0, z1);
+  BoxMullerV2(d, r2, r3, z2, z3);
+  StoreU(z0, d, xj);
+  if (n > 1) StoreU(z1, d, xj + stride);
+  if (n > 2) StoreU(z2, d, xj + 2 * stride);
+  if (n > 3) StoreU(z3, d, xj + 3 * stride);
+}
+
+template <InputKind kKind, Contract kContract, class D, class DW, class D64, class P>
 RELUMC_LANE_FN void DrawInputLanes(D d, DW dw, D64 d64, const P& p, uint64_t first, TFromD<D>* x, int64_t stride) {
   constexpr bool kRadial = kKind == InputKind::Sphere || kKind == InputKind::Ball;
   const int64_t dim = p.d;
+  if constexpr (kContract == Contract::V2 && kKind == InputKind::Gaussian) {
+    // The same words and normals as the loop below, two blocks at a time: PhiloxLanesPair keeps the rounds
+    // of blocks j and j + 1 in flight together (Philox's rounds are a chain of dependent multiplies).
+    const int64_t blocks = (dim + 3) / 4;
+    int64_t j = 0;
+    for (; j + 1 < blocks; j += 2) {
+      decltype(Zero(dw)) a0, a1, a2, a3, b0, b1, b2, b3;
+      PhiloxLanesPair(dw, p.seed, p.stream, first, static_cast<uint32_t>(j), a0, a1, a2, a3, b0, b1, b2, b3);
+      StoreGaussianBlockV2(d, a0, a1, a2, a3, x + 4 * j * stride, stride, 4);
+      StoreGaussianBlockV2(d, b0, b1, b2, b3, x + 4 * (j + 1) * stride, stride, dim - 4 * (j + 1));
+    }
+    if (j < blocks) {
+      decltype(Zero(dw)) r0, r1, r2, r3;
+      PhiloxLanes(dw, p.seed, p.stream, first, static_cast<uint32_t>(j), r0, r1, r2, r3);
+      StoreGaussianBlockV2(d, r0, r1, r2, r3, x + 4 * j * stride, stride, dim - 4 * j);
+    }
+    (void)d64;
+    return;
+  }
   auto sumsq = Zero(d64);
   for (int64_t j = 0; 4 * j < drawn_coordinates(kKind, p.d); ++j) {
     decltype(Zero(dw)) r0, r1, r2, r3;
@@ -148,6 +244,9 @@ RELUMC_LANE_FN void DrawInputLanes(D d, DW dw, D64 d64, const P& p, uint64_t fir
       z1 = CubeCoordinate(d, UniformFromWord(d, r1));
       z2 = CubeCoordinate(d, UniformFromWord(d, r2));
       z3 = CubeCoordinate(d, UniformFromWord(d, r3));
+    } else if constexpr (kContract == Contract::V2) {
+      BoxMullerV2(d, r0, r1, z0, z1);
+      BoxMullerV2(d, r2, r3, z2, z3);
     } else {
       BoxMuller(d, UniformFromWord(d, r0), UniformFromWord(d, r1), z0, z1);
       BoxMuller(d, UniformFromWord(d, r2), UniformFromWord(d, r3), z2, z3);

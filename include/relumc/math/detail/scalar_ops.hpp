@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 namespace relumc {
 
@@ -79,16 +80,20 @@ RELUMC_HD inline void SplitExponent(Scalar<double>, double u, double& m, double&
   e = static_cast<double>(ex);
 }
 
+// Float: from the bits (no library call), as the SIMD version does: m1 = the significand in [1, 2), E the
+// unbiased exponent; m1 >= 2 kSqrtHalf (rounded) takes m1 / 2 and E + 1. The same numbers as frexpf's
+// fr in [1/2, 1) doubled when below the rounded sqrt(1/2).
 template <>
 RELUMC_HD inline void SplitExponent(Scalar<float>, float u, float& m, float& e) {
-  int ex = 0;
-  float fr = frexpf(u, &ex);
-  if (fr < 0.70710678118654752440f) {
-    fr *= 2;
-    --ex;
-  }
-  m = fr;
-  e = static_cast<float>(ex);
+  uint32_t bits;
+  memcpy(&bits, &u, sizeof bits);
+  const uint32_t mbits = (bits & 0x007fffffu) | 0x3f800000u;
+  float m1;
+  memcpy(&m1, &mbits, sizeof m1);
+  const float E = static_cast<float>(static_cast<int32_t>(bits >> 23) - 127);
+  const bool big = m1 >= 2.0f * 0.70710678118654752440f;
+  m = big ? m1 * 0.5f : m1;
+  e = big ? E + 1.0f : E;
 }
 
 // Widening to double (exact) and rounding back to the lane type (round to nearest, as Highway's
@@ -108,6 +113,13 @@ RELUMC_HD inline double UniformFromWord(Scalar<double>, uint64_t r) {
 }
 RELUMC_HD inline float UniformFromWord(Scalar<float>, uint64_t r) {
   return (static_cast<float>(static_cast<uint32_t>(r) >> 9) + 0.5f) * 0x1p-23f;
+}
+
+// Contract v2's radius uniform (relumc/math/detail/lane_math-inl.hpp): float(int32(r >> 1)) 2^-31 + 2^-32,
+// the conversion and the add each rounded to nearest: in [2^-32, 1], spacing 2^-32 near 0.
+RELUMC_HD inline float RadiusUniformV2(Scalar<float>, uint64_t r) {
+  const float t = static_cast<float>(static_cast<int32_t>(static_cast<uint32_t>(r) >> 1));
+  return fmaf(t, 0x1p-31f, 0x1p-32f);
 }
 
 }  // namespace relumc

@@ -25,18 +25,21 @@ relumc::CpuKernel kernel_arg(const benchmark::State& state, int index) {
   return static_cast<relumc::CpuKernel>(state.range(index));
 }
 
-// The same fixed chunks and OpenMP loop as the estimator, with nothing but a sum of the normals.
-void BM_RngFloor(benchmark::State& state) {
+// The same fixed chunks and OpenMP loop as the estimator, with nothing but a sum of the normals: the
+// floor of one contract (T: double for v1, float for v2), drawn exactly as its estimator draws them.
+template <class T>
+void rng_floor(benchmark::State& state, relumc::Contract contract, const char* label) {
   const int64_t d = state.range(0);
   const int threads = static_cast<int>(state.range(1));
   const relumc::CpuKernel kernel = kernel_arg(state, 2);
   const bool simd = kernel != relumc::CpuKernel::Scalar;
-  state.SetLabel(relumc::cpu_kernel_name(kernel));
+  state.SetLabel(relumc::cpu_kernel_name(kernel) + label);
   const uint64_t n = samples_for(d);
   const uint64_t chunks = relumc::chunk_count(n, d);
-  relumc::ChunkArgs<double> a;
+  relumc::ChunkArgs<T> a;
   a.d = d;
   a.seed = 1;
+  a.contract = contract;
   for (auto _ : state) {
     std::vector<double> partial(chunks, 0.0);
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
@@ -50,31 +53,8 @@ void BM_RngFloor(benchmark::State& state) {
   set_rate_counters(state, n, d);
 }
 
-// Contract v2's floor: its float normals, drawn exactly as its estimator draws them, only summed.
-void BM_RngFloorV2(benchmark::State& state) {
-  const int64_t d = state.range(0);
-  const int threads = static_cast<int>(state.range(1));
-  const relumc::CpuKernel kernel = kernel_arg(state, 2);
-  const bool simd = kernel != relumc::CpuKernel::Scalar;
-  state.SetLabel(relumc::cpu_kernel_name(kernel) + " v2");
-  const uint64_t n = samples_for(d);
-  const uint64_t chunks = relumc::chunk_count(n, d);
-  relumc::ChunkArgs<float> a;
-  a.d = d;
-  a.seed = 1;
-  a.contract = relumc::Contract::V2;
-  for (auto _ : state) {
-    std::vector<double> partial(chunks, 0.0);
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
-    for (int64_t k = 0; k < static_cast<int64_t>(chunks); ++k) {
-      const uint64_t begin = relumc::chunk_begin(n, chunks, k), end = relumc::chunk_begin(n, chunks, k + 1);
-      if (!simd || !relumc::rng_floor_simd(a, begin, end, &partial[k]))
-        partial[k] = relumc::rng_floor_scalar(a, begin, end);
-    }
-    benchmark::DoNotOptimize(partial.data());
-  }
-  set_rate_counters(state, n, d);
-}
+void BM_RngFloor(benchmark::State& state) { rng_floor<double>(state, relumc::Contract::V1, ""); }
+void BM_RngFloorV2(benchmark::State& state) { rng_floor<float>(state, relumc::Contract::V2, " v2"); }
 
 void BM_Estimator(benchmark::State& state) {
   const auto q = static_cast<relumc::Quantity>(state.range(0));

@@ -55,13 +55,8 @@ void BM_CudaRngFloor(benchmark::State& state) {
   set_counters(state, n, d);
 }
 
-void BM_CudaEstimator(benchmark::State& state) {
-  if (skip_without_device(state)) return;
-  const auto q = static_cast<relumc::Quantity>(state.range(0));
-  const int64_t d = state.range(1), K = state.range(2);
-  const relumc::Case c = relumc::bench::bench_case(q, d, K, samples_for(d));
-  relumc::EstimateOptions opt;
-  opt.precision = precision_arg(state, 3);
+// One timed estimate of c on the GPU, after an untimed warm-up on a 64th of its samples.
+void time_estimate(benchmark::State& state, const relumc::Case& c, const relumc::EstimateOptions& opt) {
   float ms = 0;
   relumc::CudaOptions co;
   co.gpu_ms = &ms;
@@ -72,8 +67,17 @@ void BM_CudaEstimator(benchmark::State& state) {
     benchmark::DoNotOptimize(relumc::estimate_cuda(c, opt, co).mean.data());
     state.SetIterationTime(ms / 1e3);
   }
+  set_counters(state, c.samples, c.d);
+}
+
+void BM_CudaEstimator(benchmark::State& state) {
+  if (skip_without_device(state)) return;
+  const auto q = static_cast<relumc::Quantity>(state.range(0));
+  const int64_t d = state.range(1), K = state.range(2);
+  relumc::EstimateOptions opt;
+  opt.precision = precision_arg(state, 3);
   state.SetLabel(std::string(relumc::to_string(q)));
-  set_counters(state, c.samples, d);
+  time_estimate(state, relumc::bench::bench_case(q, d, K, samples_for(d)), opt);
 }
 
 void BM_CudaRngFloorV2(benchmark::State& state) {
@@ -93,22 +97,11 @@ void BM_CudaRngFloorV2(benchmark::State& state) {
 void BM_CudaEstimatorV2(benchmark::State& state) {
   if (skip_without_device(state)) return;
   const int64_t d = state.range(0), K = state.range(1);
-  const relumc::Case c = relumc::bench::bench_case(relumc::Quantity::Grad, d, K, samples_for(d));
   relumc::EstimateOptions opt;
   opt.precision = relumc::Precision::Float;
   opt.contract = relumc::Contract::V2;
-  float ms = 0;
-  relumc::CudaOptions co;
-  co.gpu_ms = &ms;
-  relumc::Case warm = c;
-  warm.samples = c.samples / 64 + 2;
-  relumc::estimate_cuda(warm, opt, co);
-  for (auto _ : state) {
-    benchmark::DoNotOptimize(relumc::estimate_cuda(c, opt, co).mean.data());
-    state.SetIterationTime(ms / 1e3);
-  }
   state.SetLabel("grad v2");
-  set_counters(state, c.samples, d);
+  time_estimate(state, relumc::bench::bench_case(relumc::Quantity::Grad, d, K, samples_for(d)), opt);
 }
 
 constexpr int kGrad = static_cast<int>(relumc::Quantity::Grad);

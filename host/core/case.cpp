@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <climits>
 #include <cmath>
 
 namespace relumc {
@@ -133,9 +135,77 @@ void validate(const Case& c) {
     throw InputError("radius", fmt::format("{} for the {} input (must be finite, in [{:g}, {:g}])", c.radius,
                                  to_string(c.input), kMinRadius, kMaxRadius));
   if (c.samples < 2) throw InputError(fmt::format("samples = {} (must be >= 2: the standard error needs two)", c.samples));
+  // At the normalised scale every row must keep its squares in range: rows too far below the largest one
+  // cannot be represented beside it. And the quantity itself must be representable at the original scale.
+  const CaseScale s = case_scale(c);
+  const Case n = normalised(c, s);
+  for (int side = 0; side < 2; ++side) {
+    const std::vector<double>& m = side == 0 ? n.student : n.teacher;
+    const int64_t rows = side == 0 ? c.K : c.Kstar;
+    for (int64_t r = 0; r < rows; ++r)
+      if (!(norm(m.data() + r * c.d, c.d) >= 1e-150))
+        throw InputError(fmt::format("{} row {} is {:.3g} times the largest row: beyond the 1e150 dynamic range the "
+                                     "estimator keeps in double", side == 0 ? (gating ? "w" : "student")
+                                                                            : (gating ? "e" : "teacher"),
+                                     r, norm_without_overflow(m.data() + r * c.d, c.d)));
+  }
+  const double size = magnitude(n);
+  const int exp = size > 0 ? std::ilogb(size) + s.result_exp : 0;
+  if (exp > 1000 || exp < -1000)
+    throw InputError(fmt::format("the {} of this case is of order 2^{} (~1e{:.0f}): outside the range [2^-1000, 2^1000] "
+                                 "that its estimate and standard error need in double; every quantity is homogeneous "
+                                 "(gating and grad of degree 1 in the weights, loss of degree 2), so scale the weights "
+                                 "towards 1", to_string(c.quantity), exp, exp * 0.30103));
 }
 
-std::vector<double> closed_form(const Case& c, Formula f) {
+namespace {
+
+// The exponent k with max row norm / 2^k in [1/2, 1) (0 for no rows).
+int largest_row_exponent(const std::vector<double>& m, int64_t rows, int64_t d, int k = INT32_MIN) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const double n = norm_without_overflow(m.data() + r * d, d);
+    if (n > 0 && std::isfinite(n)) k = std::max(k, std::ilogb(n) + 1);
+  }
+  return k;
+}
+
+}  // namespace
+
+CaseScale case_scale(const Case& c) {
+  CaseScale s;
+  const int ks = largest_row_exponent(c.student, c.K, c.d), kt = largest_row_exponent(c.teacher, c.Kstar, c.d);
+  if (c.quantity == Quantity::Gating) {
+    s.student_exp = ks == INT32_MIN ? 0 : ks;
+    s.teacher_exp = kt == INT32_MIN ? 0 : kt;
+    s.result_exp = s.student_exp;
+    return s;
+  }
+  const int k = std::max(ks, kt) == INT32_MIN ? 0 : std::max(ks, kt);
+  s.student_exp = s.teacher_exp = k;
+  s.result_exp = c.quantity == Quantity::Loss ? 2 * k : k;
+  return s;
+}
+
+Case normalised(const Case& c, const CaseScale& s) {
+  Case n = c;
+  for (double& v : n.student) v = std::ldexp(v, -s.student_exp);
+  for (double& v : n.teacher) v = std::ldexp(v, -s.teacher_exp);
+  return n;
+}
+
+void rescale(std::vector<double>& v, int exp) {
+  if (exp == 0) return;
+  for (double& x : v) x = std::ldexp(x, exp);
+}
+
+std::vector<double> closed_form(const Case& original, Formula f) {
+  const CaseScale scale = case_scale(original);
+  std::vector<double> out = closed_form_at_scale(normalised(original, scale), f);
+  rescale(out, scale.result_exp);
+  return out;
+}
+
+std::vector<double> closed_form_at_scale(const Case& c, Formula f) {
   std::vector<double> out(static_cast<size_t>(components(c)), 0.0);
   switch (c.quantity) {
     case Quantity::Gating:

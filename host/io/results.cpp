@@ -69,8 +69,14 @@ ordered_json radius_json(const Case& c) { return has_radius(c.input) ? ordered_j
 
 size_t count_failed(const VerifyReport& rep) {
   size_t failed = 0;
-  for (const CaseResult& r : rep.results) failed += (r.passed || r.measured) ? 0 : 1;
+  for (const CaseResult& r : rep.results) failed += (r.passed || r.measured || r.inconclusive) ? 0 : 1;
   return failed;
+}
+
+size_t count_inconclusive(const VerifyReport& rep) {
+  size_t n = 0;
+  for (const CaseResult& r : rep.results) n += r.inconclusive ? 1 : 0;
+  return n;
 }
 
 size_t count_measured(const VerifyReport& rep) {
@@ -108,6 +114,7 @@ std::string results_json(const VerifyReport& rep, const std::string& backend_not
   j["passed"] = rep.passed;
   j["cases_total"] = rep.cases.size();
   j["cases_failed"] = count_failed(rep);
+  j["cases_inconclusive"] = count_inconclusive(rep);
   if (inputs) j["cases_measured"] = count_measured(rep);
   ordered_json slopes;
   for (Quantity q : slope_quantities(rep)) {
@@ -157,7 +164,9 @@ std::string results_json(const VerifyReport& rep, const std::string& backend_not
     x["max_abs_z"] = json_number(r.max_abs_z);
     x["p_value"] = json_number(r.p_value);
     x["p_holm"] = json_number(r.p_holm);
-    x["passed"] = r.measured ? ordered_json(nullptr) : ordered_json(r.passed);
+    x["passed"] = r.measured || r.inconclusive ? ordered_json(nullptr) : ordered_json(r.passed);
+    x["verdict"] = std::string(verdict_name(r));
+    x["tail_error"] = json_number(r.tail_error);
     if (inputs) {
       x["measured"] = r.measured;
       x["abs_deviation"] = json_number(r.abs_deviation);
@@ -182,18 +191,19 @@ std::string results_json(const VerifyReport& rep, const std::string& backend_not
 std::string results_csv(const VerifyReport& rep) {
   std::string out =
       "index,quantity,origin,d,K,K_star,angle,norm,ratio,samples,seed,stream,closed_form_norm,estimate_norm,"
-      "rel_error,max_abs_z,p_value,p_holm,passed";
+      "rel_error,max_abs_z,p_value,p_holm,passed,verdict,tail_error";
   const bool inputs = has_other_inputs(rep);
   out += inputs ? ",input,radius,measured,abs_deviation,deviation_se,rel_deviation_se\n" : "\n";
   auto num = [](double v) { return csv_number(v, CsvDigits::Seventeen); };
   for (size_t k = 0; k < rep.cases.size(); ++k) {
     const Case& c = rep.cases[k];
     const CaseResult& r = rep.results[k];
-    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}", k, to_string(c.quantity), c.origin,
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}", k, to_string(c.quantity), c.origin,
                        c.d, c.K, c.Kstar, c.angle >= 0 ? num(c.angle) : "", num(c.norm), c.ratio > 0 ? num(c.ratio) : "",
                        c.samples, rep.options.seed, c.stream, num(euclid(r.closed_form)), num(euclid(r.estimate.mean)),
                        num(r.rel_error), num(r.max_abs_z), num(r.p_value), num(r.p_holm),
-                       r.measured ? "" : (r.passed ? "true" : "false"));
+                       r.measured || r.inconclusive ? "" : (r.passed ? "true" : "false"), verdict_name(r),
+                       num(r.tail_error));
     if (inputs)
       out += fmt::format(",{},{},{},{},{},{}", to_string(c.input), has_radius(c.input) ? num(c.radius) : "",
                          r.measured ? "true" : "false", num(r.abs_deviation), num(r.deviation_se),
@@ -219,14 +229,17 @@ void print_table(const VerifyReport& rep, const std::string& backend_note, std::
   for (size_t k = 0; k < rep.cases.size(); ++k) {
     const Case& c = rep.cases[k];
     const CaseResult& r = rep.results[k];
-    if (!all_rows && (r.passed || r.measured)) continue;
+    if (!all_rows && (r.passed || r.measured) && !r.inconclusive) continue;
     fmt::print(out, "{:>5} {:<7} {:>5} {:>3} {:>3} {:>7} {:>5.3g} {:>5} {:>9.3g} {:>10} {:>7.2f} {:>9.3g} {:>9}  {}\n",
                k, to_string(c.quantity), c.d, c.K, c.Kstar, c.angle >= 0 ? fmt::format("{:.4f}", c.angle) : "-",
                c.norm, c.ratio > 0 ? fmt::format("{:.3g}", c.ratio) : "-", static_cast<double>(c.samples),
                std::isfinite(r.rel_error) ? fmt::format("{:.3e}", r.rel_error) : "(cf = 0)", r.max_abs_z, r.p_value,
-               r.measured ? "-" : fmt::format("{:.3g}", r.p_holm), r.measured ? measured_note(r) : (r.passed ? "pass" : "REJECTED"));
+               r.measured ? "-" : fmt::format("{:.3g}", r.p_holm), r.measured ? measured_note(r)
+               : r.inconclusive ? fmt::format("inconclusive (tail error {:.2g})", r.tail_error)
+               : (r.passed ? "pass" : "REJECTED"));
   }
-  if (!all_rows) fmt::print(out, "({} cases; only rejected ones shown, all are in results.csv)\n", rep.cases.size());
+  if (!all_rows)
+    fmt::print(out, "({} cases; only rejected and inconclusive ones shown, all are in results.csv)\n", rep.cases.size());
   const size_t failed = count_failed(rep), measured = count_measured(rep);
   for (Quantity q : slope_quantities(rep)) {
     const SlopeFit fit = fit_error_slope(rep.cases, rep.results, q);
@@ -262,9 +275,13 @@ void print_table(const VerifyReport& rep, const std::string& backend_note, std::
   if (measured > 0 && measured == rep.cases.size()) {
     fmt::print(out, "VERDICT: none (all {} cases are measurements, not tests)\n", measured);
   } else {
-    fmt::print(out, "VERDICT: {} ({} of {} cases rejected at alpha = {} with Holm's correction{})\n",
-               rep.passed ? "PASS" : "FAIL", failed, rep.cases.size() - measured, rep.options.alpha,
-               measured ? fmt::format("; {} measured case(s) have no verdict", measured) : "");
+    const size_t inconclusive = count_inconclusive(rep);
+    fmt::print(out, "VERDICT: {} ({} of {} cases rejected at alpha = {} with Holm's correction{}{})\n",
+               rep.passed ? "PASS" : "FAIL", failed, rep.cases.size() - measured - inconclusive, rep.options.alpha,
+               measured ? fmt::format("; {} measured case(s) have no verdict", measured) : "",
+               inconclusive ? fmt::format("; {} case(s) INCONCLUSIVE: too few effective samples for the normal "
+                                          "approximation (raise N), neither passed nor rejected", inconclusive)
+                            : "");
   }
 }
 

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
@@ -80,7 +81,9 @@ std::vector<Case> cases_from_weights_file(const std::string& path, const std::ve
     }
     c.samples = samples.empty() ? 0 : samples.front();
     validate(c);
-    c.norm = norm(c.student.data(), c.d);
+    // The documented `norm` (case.hpp): the root-mean-square student row norm, |W|_F / sqrt(K) (the row norm
+    // itself for one row, and the grid's common row norm).
+    c.norm = norm_without_overflow(c.student.data(), c.K * c.d) / std::sqrt(static_cast<double>(c.K));
     if (q == Quantity::Gating || (c.K == 1 && c.Kstar == 1)) c.angle = angle(c.teacher.data(), c.student.data(), c.d);
     for (uint64_t n : samples) {
       c.samples = n;

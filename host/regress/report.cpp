@@ -94,7 +94,9 @@ std::string suite_results_json(const SuiteRun& run, const Comparison* cmp, const
                      {"max_abs_z", json_number(r.max_abs_z)},
                      {"p_value", json_number(r.p_value)},
                      {"p_holm", json_number(r.p_holm)},
-                     {"passed", r.passed}});
+                     {"passed", r.passed},
+                     {"verdict", verdict_name(r)},
+                     {"tail_error", json_number(r.tail_error)}});
   }
   j["cases"] = std::move(cases);
   ordered_json tp = ordered_json::array();
@@ -172,12 +174,13 @@ void print_suite_table(const SuiteRun& run, std::FILE* out) {
   const Suite& s = run.suite;
   size_t failed = 0;
   for (size_t g = 0; g < s.groups.size(); ++g) {
-    size_t n = 0, bad = 0;
+    size_t n = 0, bad = 0, open = 0;
     for (const SuiteCase& c : run.cases)
-      if (c.group == g) ++n, bad += c.r.passed ? 0 : 1;
+      if (c.group == g) ++n, bad += c.r.passed ? 0 : 1, open += c.r.inconclusive ? 1 : 0;
     failed += bad;
-    fmt::print(out, "group {}{}: {} cases, formula {}, {} rejected\n", g,
-               s.groups[g].name.empty() ? "" : " (" + s.groups[g].name + ")", n, to_string(s.groups[g].formula), bad);
+    fmt::print(out, "group {}{}: {} cases, formula {}, {} rejected{}\n", g,
+               s.groups[g].name.empty() ? "" : " (" + s.groups[g].name + ")", n, to_string(s.groups[g].formula), bad,
+               open ? fmt::format(", {} inconclusive (too few effective samples)", open) : "");
   }
   for (const SuiteCase& c : run.cases)
     if (!c.r.passed)

@@ -21,7 +21,9 @@ using nlohmann::ordered_json;
 
 namespace {
 
-constexpr int kJournalVersion = 1;
+// 2: entries carry the batch-mean shape (mean_skewness, mean_kurtosis, batches) that the verdict's
+// effective-sample rule needs; a version-1 journal cannot be resumed.
+constexpr int kJournalVersion = 2;
 
 // FNV-1a over the bytes that define the cases: a changed grid, weight or N changes the hash.
 uint64_t hash_cases(const std::vector<Case>& cases) {
@@ -128,6 +130,11 @@ Journal::Journal(std::string dir, ordered_json config, bool resume, bool restart
       entry.estimate.samples = e["samples"].get<uint64_t>();
       entry.estimate.mean = doubles(e, "mean", i + 1);
       entry.estimate.std_error = doubles(e, "std_error", i + 1);
+      entry.estimate.mean_skewness = doubles(e, "mean_skewness", i + 1);
+      entry.estimate.mean_kurtosis = doubles(e, "mean_kurtosis", i + 1);
+      if (!e.contains("batches") || !e["batches"].is_number_unsigned())
+        throw InputError(fmt::format("{} line {}: 'batches' missing", path_, i + 1));
+      entry.estimate.batches = e["batches"].get<uint64_t>();
       entry.seconds = e.value("seconds", 0.0);
       finished_[e["case"].get<size_t>()] = std::move(entry);
     }
@@ -195,6 +202,9 @@ void Journal::append(size_t k, const Estimate& e, double seconds) {
   j["samples"] = e.samples;
   j["mean"] = e.mean;
   j["std_error"] = e.std_error;
+  j["mean_skewness"] = e.mean_skewness;
+  j["mean_kurtosis"] = e.mean_kurtosis;
+  j["batches"] = e.batches;
   j["seconds"] = seconds;
   write_line(j.dump() + "\n");
   finished_[k] = Entry{e, seconds};

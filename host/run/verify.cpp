@@ -86,7 +86,9 @@ VerifyReport run_verification(std::vector<Case> cases, const VerifyOptions& opt)
   if (journal) {
     for (const auto& [k, entry] : journal->finished()) {
       if (k >= rep.cases.size() || entry.estimate.mean.size() != static_cast<size_t>(components(rep.cases[k])) ||
-          entry.estimate.std_error.size() != entry.estimate.mean.size() || entry.estimate.samples < 2)
+          entry.estimate.std_error.size() != entry.estimate.mean.size() ||
+          entry.estimate.mean_skewness.size() != entry.estimate.mean.size() ||
+          entry.estimate.mean_kurtosis.size() != entry.estimate.mean.size() || entry.estimate.samples < 2)
         throw InputError(fmt::format("{}: the entry of case {} does not fit this run's cases; use `restart`",
                                      journal->path(), k));
       // With fixed N (no planner) every case's N is known: a journalled N must be that N.

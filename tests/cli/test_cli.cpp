@@ -131,7 +131,9 @@ TEST_F(Cli, GoodRunExitsZeroAndWritesBothFiles) {
     EXPECT_EQ(c["d"], 3);
     EXPECT_EQ(c["samples"], 2000);
     EXPECT_EQ(c["seed"], 1);
-    EXPECT_EQ(c["passed"], true);
+    // Never rejected; at N = 2000 a skewed case may be inconclusive (docs/statistics.md), and then says so.
+    EXPECT_TRUE(c["passed"] == true ? c["verdict"] == "pass" : c["passed"].is_null() && c["verdict"] == "inconclusive")
+        << c.dump();
     // rel_error is null where the closed form is zero (gating at angle pi); never NaN.
     EXPECT_TRUE(c["rel_error"].is_number() || c["rel_error"].is_null()) << c["rel_error"];
     EXPECT_TRUE(c["max_abs_z"].is_number());
@@ -171,7 +173,8 @@ TEST_F(Cli, GoodRunExitsZeroAndWritesBothFiles) {
     const std::vector<std::string> row = split(csv[k + 1], ',');
     ASSERT_EQ(row.size(), header.size()) << csv[k + 1];
     EXPECT_EQ(row[col("quantity")], cases[k]["quantity"].get<std::string>());
-    EXPECT_EQ(row[col("passed")], "true");
+    EXPECT_EQ(row[col("passed")], cases[k]["passed"] == true ? "true" : "");
+    EXPECT_EQ(row[col("verdict")], cases[k]["verdict"].get<std::string>());
     EXPECT_EQ(lower(csv[k + 1]).find("nan"), std::string::npos) << csv[k + 1];
   }
 }
@@ -250,7 +253,8 @@ TEST_F(Cli, WeightsFileGating) {
     ASSERT_TRUE(c["closed_form"].is_array());
     EXPECT_EQ(c["closed_form"].size(), 3u);
     EXPECT_EQ(c["estimate"].size(), 3u);
-    EXPECT_EQ(c["passed"], true);
+    EXPECT_NE(c["verdict"], "reject");
+    EXPECT_TRUE(c["passed"] == true || c["verdict"] == "inconclusive") << c.dump();
   }
   EXPECT_EQ(lines_of(slurp(out_ / "results.csv")).size(), 3u);
 }
@@ -433,7 +437,8 @@ TEST_F(CliInputs, InputAndRadiusRecordedOnlyWhenNotGaussian) {
   json j = read_json();
   EXPECT_FALSE(j.contains("input"));
   EXPECT_FALSE(j["cases"][0].contains("input"));
-  EXPECT_EQ(lines_of(slurp(out_ / "results.csv"))[0].substr(lines_of(slurp(out_ / "results.csv"))[0].size() - 7), ",passed");
+  const std::string first_line = lines_of(slurp(out_ / "results.csv"))[0];
+  EXPECT_EQ(first_line.substr(first_line.size() - 26), ",passed,verdict,tail_error");
 
   const auto args = small({"--input", "sphere", "--radius", "2", "-n", "20000"});
   const RunResult r = run(args);

@@ -468,6 +468,10 @@ TEST_F(ParserFiles, WeightsFilesAreNamed) {
   ASSERT_EQ(cases.size(), 4u);
   EXPECT_EQ(cases[0].d, 3);
   EXPECT_EQ(cases[2].K, 2);
+  // `norm` as documented (case.hpp): |w| for gating; the root-mean-square student row norm for grad, not the
+  // first row's: rows of squared norm 1.13 and 0.98.
+  EXPECT_NEAR(cases[0].norm, std::sqrt(0.09 + 1 + 4), 1e-15);
+  EXPECT_NEAR(cases[2].norm, std::sqrt((1.13 + 0.98) / 2), 1e-15);
 }
 
 // ---------------------------------------------------------------- output places (--out, --record)

@@ -27,6 +27,12 @@ struct Estimate {
   std::vector<double> mean;    // components(c) numbers
   std::vector<double> std_error;// per component: sqrt(sample variance / N), from the samples alone
   uint64_t samples = 0;
+  // The shape of the mean's sampling distribution, per component, from the B chunk means (batch means):
+  // skewness g1 / sqrt(B) and excess kurtosis g2 / B, where g1, g2 are the batch means' sample skewness
+  // and excess kurtosis (0 where the batch means do not vary). They say whether the normal approximation of
+  // the test holds (stats/verdict.hpp: effective-sample rule). Empty: not known.
+  std::vector<double> mean_skewness, mean_kurtosis;
+  uint64_t batches = 0;  // B
 };
 
 // Which CPU chunk kernel: auto (SIMD when the CPU has an FMA target, else scalar), or one forced.
@@ -63,7 +69,8 @@ uint64_t chunk_count(uint64_t samples, int64_t components);
 uint64_t chunk_begin(uint64_t samples, uint64_t chunks, uint64_t k);
 
 // The one combination every backend uses: partial holds, per chunk, m sums then m sums of squares;
-// they are added in chunk order, then mean = sum / N and se = sqrt(sample variance / N).
+// they are added in chunk order, then mean = sum / N and se = sqrt(sample variance / N). The chunk sums,
+// divided by their sizes, are also the batch means that give mean_skewness and mean_kurtosis.
 Estimate combine_chunk_sums(const std::vector<double>& partial, uint64_t chunks, int64_t m, uint64_t N);
 
 // auto -> cuda when a usable device exists and every input is Gaussian (the CUDA kernels draw Gaussian

@@ -52,7 +52,8 @@ struct Case {
   // Grid coordinates, for tables and plots. angle < 0 means "not on the angle grid".
   std::string origin = "grid";  // grid | random | weights
   double angle = -1;            // gating: angle(e, w); grad/loss: angle(w_j, w*_{j mod K*})
-  double norm = 0;              // |w| (grad/loss: |w_j| of the grid construction)
+  double norm = 0;              // |w|; grad/loss: the root-mean-square student row norm |W|_F / sqrt(K) (the
+                                // grid's common row norm |w_j|)
   double ratio = 0;             // |w*| / |w| (0: not applicable)
 };
 
@@ -65,10 +66,31 @@ double magnitude(const Case& c);
 // Throws InputError naming the bad value: d < 1, wrong sizes, NaN/inf, zero rows, N out of range,
 // a sphere or ball radius outside [kMinRadius, kMaxRadius].
 void validate(const Case& c);
-// The closed form of the case's quantity (components(c) numbers), scaled by the input's E|x|^2/d
+// The closed form of the case's quantity (components(c) numbers), computed at the normalised scale
+// (case_scale) and multiplied back, scaled by the input's E|x|^2/d
 // (relumc/math/input.hpp): exact for gaussian, sphere and ball; for the cube the variance-scaled formula
 // that its cases are measured against. Formula::Unscaled leaves the scale out (a wrong formula).
 std::vector<double> closed_form(const Case& c, Formula f = Formula::Tian);
+// The same at the case's own scale, without normalising (what closed_form computes on the normalised case).
+std::vector<double> closed_form_at_scale(const Case& c, Formula f = Formula::Tian);
+// Scale. Every quantity is homogeneous in the weights: gating of degree 1 in w and 0 in e, grad of degree 1
+// and loss of degree 2 in (W, W*) together. Each case is therefore estimated, computed in closed form and
+// tested at a normalised scale, its weights divided by powers of two (the largest row norm brought into
+// [1/2, 1); for gating w and e each on their own), and the numbers are multiplied back by 2^result_exp:
+// exact, so the estimates are bit-identical to unscaled ones wherever those were representable, and z, p and
+// the verdict are the same at every accepted scale (validate refuses a case whose quantity would leave
+// double's range).
+struct CaseScale {
+  int student_exp = 0;  // student rows (gating: w) are divided by 2^student_exp
+  int teacher_exp = 0;  // teacher rows (gating: e) by 2^teacher_exp
+  int result_exp = 0;   // the quantity (and its standard error) is multiplied by 2^result_exp
+};
+CaseScale case_scale(const Case& c);
+// c with its weights divided by the powers of two of s.
+Case normalised(const Case& c, const CaseScale& s);
+// Multiplies each number by 2^exp (std::ldexp: exact unless it leaves the normal range).
+void rescale(std::vector<double>& v, int exp);
+
 // Whether the case is a measurement (no exact closed form: the cube) rather than a verdict.
 inline bool is_measurement(const Case& c) { return !has_exact_closed_form(c.input); }
 

@@ -14,7 +14,7 @@ struct PowerFlags {
   int64_t dim = 5;
   double angle = 1.2, norm = 1.0, ratio = 1.5, alpha = 0.01;
   std::string max_samples = "1e7";
-  std::string contract = "v1";
+  std::string contract = "v1", test = "sidak";
   uint64_t seed = 1;
   int threads = 0;
 };
@@ -27,6 +27,8 @@ void add_power_flags(CLI::App& cmd, PowerFlags& f) {
   cmd.add_option("--ratio", f.ratio, "|w*|/|w|")->check(kFinite)->capture_default_str();
   cmd.add_option("--max-samples", f.max_samples, "top of the ladder 1e3, 1e4, ...")->capture_default_str();
   cmd.add_option("--alpha", f.alpha, "level of each test")->check(kFinite)->capture_default_str();
+  cmd.add_option("--test", f.test, "per-case test: sidak (over the components) | span (Hotelling's T^2 in span(W, W*))")
+      ->capture_default_str();
   cmd.add_option("--seed", f.seed, "seed")->check(kSeed)->capture_default_str();
   cmd.add_option("--contract", f.contract, "sample contract: v1 (the reference) | v2 (fast float normals)")
       ->capture_default_str();
@@ -45,6 +47,7 @@ int run_power(const PowerFlags& f) {
   spec.norm = f.norm;
   spec.ratio = f.ratio;
   spec.alpha = f.alpha;
+  spec.test = parse_or_throw<Test>(f.test, "test", parse_test, "sidak, span");
   spec.max_samples = parse_samples(f.max_samples, "max_samples");
   spec.seed = f.seed;
   spec.threads = f.threads;

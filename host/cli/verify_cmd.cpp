@@ -28,6 +28,7 @@ struct VerifyFlags {
   int threads = 0;
   double alpha = 0.01;
   std::string precision = "double", backend = "auto", cpu_kernel = "auto", formula = "tian", out = "relumc-out";
+  std::string test = "sidak";
   std::string contract = "v1";
   CLI::Option* precision_opt = nullptr;  // given or not: under v2 the default precision is float
   std::string input = "gaussian";
@@ -60,6 +61,8 @@ void add_verify_flags(CLI::App& cmd, VerifyFlags& f) {
   cmd.add_option("--seed", f.seed, "seed of the sample contract")->check(kSeed)->capture_default_str();
   cmd.add_option("--threads", f.threads, "CPU threads (0: all)")->check(kThreads)->capture_default_str();
   cmd.add_option("--alpha", f.alpha, "family-wise level of the verdict (Holm)")->check(kFinite)->capture_default_str();
+  cmd.add_option("--test", f.test, "per-case test: sidak (over the components) | span (Hotelling's T^2 in span(W, W*))")
+      ->capture_default_str();
   f.precision_opt = cmd.add_option("--precision", f.precision, "sample precision: float | double (v2: float)")
                        ->capture_default_str();
   cmd.add_option("--contract", f.contract,
@@ -124,6 +127,7 @@ int run_verify(const VerifyFlags& f) {
   opt.seed = f.seed;
   opt.threads = f.threads;
   opt.alpha = f.alpha;
+  opt.test = parse_or_throw<Test>(f.test, "test", parse_test, "sidak, span");
   opt.contract = parse_or_throw<Contract>(f.contract, "contract", parse_contract, "v1, v2");
   opt.precision = f.precision_opt->count() > 0
                       ? parse_or_throw<Precision>(f.precision, "precision", parse_precision, "float, double")

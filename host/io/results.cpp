@@ -27,6 +27,9 @@ constexpr const char* kPlanName =
     "|se|/|cf|; the verdict uses only the N fresh samples";
 constexpr const char* kTestName =
     "per-component two-sided z (standard error from sample second moments), Sidak within a case, Holm across cases";
+constexpr const char* kSpanTestName =
+    "span test: Hotelling's T^2 on the batch means in span(W, W*) and F on the isotropic rest, Sidak of the two "
+    "(per-component Sidak where it does not apply), Holm across cases";
 
 
 // values laid out with the case's shape: scalar, [d], or [K][d].
@@ -105,7 +108,7 @@ std::string results_json(const VerifyReport& rep, const std::string& backend_not
   j["seed"] = o.seed;
   j["alpha"] = o.alpha;
   j["formula"] = std::string(to_string(o.formula));
-  j["test"] = kTestName;
+  j["test"] = rep.options.test == Test::Span ? kSpanTestName : kTestName;
   const bool inputs = has_other_inputs(rep);
   if (inputs) {
     j["input"] = run_input(rep);
@@ -166,6 +169,7 @@ std::string results_json(const VerifyReport& rep, const std::string& backend_not
     x["p_holm"] = json_number(r.p_holm);
     x["passed"] = r.measured || r.inconclusive ? ordered_json(nullptr) : ordered_json(r.passed);
     x["verdict"] = std::string(verdict_name(r));
+    x["test"] = std::string(to_string(r.test));
     x["tail_error"] = json_number(r.tail_error);
     if (inputs) {
       x["measured"] = r.measured;

@@ -21,8 +21,9 @@ using nlohmann::ordered_json;
 
 namespace {
 
-// 2: entries carry the batch-mean shape (mean_skewness, mean_kurtosis, batches) that the verdict's
-// effective-sample rule needs; a version-1 journal cannot be resumed.
+// 2: entries carry the batch-mean statistics the verdict needs (mean_skewness, mean_kurtosis, batches
+// for the effective-sample rule; span_dim, span_cov, perp_var for the span test); a version-1 journal
+// cannot be resumed.
 constexpr int kJournalVersion = 2;
 
 // FNV-1a over the bytes that define the cases: a changed grid, weight or N changes the hash.
@@ -135,6 +136,12 @@ Journal::Journal(std::string dir, ordered_json config, bool resume, bool restart
       if (!e.contains("batches") || !e["batches"].is_number_unsigned())
         throw InputError(fmt::format("{} line {}: 'batches' missing", path_, i + 1));
       entry.estimate.batches = e["batches"].get<uint64_t>();
+      entry.estimate.span_cov = doubles(e, "span_cov", i + 1);
+      entry.estimate.perp_var = doubles(e, "perp_var", i + 1);
+      if (!e.contains("span_dim") || !e["span_dim"].is_number_unsigned() ||
+          entry.estimate.span_cov.size() != e["span_dim"].get<size_t>() * e["span_dim"].get<size_t>())
+        throw InputError(fmt::format("{} line {}: 'span_dim' missing or not the size of 'span_cov'", path_, i + 1));
+      entry.estimate.span_dim = e["span_dim"].get<int64_t>();
       entry.seconds = e.value("seconds", 0.0);
       finished_[e["case"].get<size_t>()] = std::move(entry);
     }
@@ -205,6 +212,9 @@ void Journal::append(size_t k, const Estimate& e, double seconds) {
   j["mean_skewness"] = e.mean_skewness;
   j["mean_kurtosis"] = e.mean_kurtosis;
   j["batches"] = e.batches;
+  j["span_dim"] = e.span_dim;
+  j["span_cov"] = e.span_cov;
+  j["perp_var"] = e.perp_var;
   j["seconds"] = seconds;
   write_line(j.dump() + "\n");
   finished_[k] = Entry{e, seconds};

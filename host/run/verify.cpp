@@ -116,7 +116,7 @@ VerifyReport run_verification(std::vector<Case> cases, const VerifyOptions& opt)
     const std::vector<double> cf = closed_form(c, opt.formula);
     if (!todo[k]) {
       const Journal::Entry& entry = journal->finished().at(k);
-      CaseResult r = test_case(c, cf, entry.estimate, opt.precision);
+      CaseResult r = test_case(c, cf, entry.estimate, opt.precision, opt.test);
       r.seconds = entry.seconds;
       rep.results.push_back(std::move(r));
       continue;
@@ -125,7 +125,7 @@ VerifyReport run_verification(std::vector<Case> cases, const VerifyOptions& opt)
     const EstimateOptions eo = estimate_options(opt, progress.counter());
     const auto t0 = std::chrono::steady_clock::now();
     const Estimate e = estimate(c, eo, opt.backend);
-    CaseResult r = test_case(c, cf, e, opt.precision);
+    CaseResult r = test_case(c, cf, e, opt.precision, opt.test);
     r.seconds = seconds_since(t0);
     if (journal) journal->append(k, e, r.seconds);
     rep.results.push_back(std::move(r));

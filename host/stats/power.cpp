@@ -15,7 +15,7 @@ uint64_t samples_to_reject(Case c, Formula wrong, const VerifyOptions& opt, cons
     c.samples = ladder[k];
     c.stream = static_cast<uint32_t>(k);
     const EstimateOptions eo = estimate_options(opt, nullptr);
-    std::vector<CaseResult> one{test_case(c, closed_form(c, wrong), estimate(c, eo, opt.backend), opt.precision)};
+    std::vector<CaseResult> one{test_case(c, closed_form(c, wrong), estimate(c, eo, opt.backend), opt.precision, opt.test)};
     if (!apply_holm(one, opt.alpha)) return ladder[k];
   }
   return 0;
@@ -39,6 +39,7 @@ PowerReport power_analysis(const PowerSpec& spec) {
   opt.alpha = spec.alpha;
   opt.backend = spec.backend;
   opt.contract = spec.contract;
+  opt.test = spec.test;
   opt.precision = default_precision(spec.contract);
   check_verify_options(opt);
   check_contract(opt.contract, opt.precision, rep.ladder.back());  // the top of the ladder, before any work

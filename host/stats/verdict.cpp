@@ -28,7 +28,7 @@ double edgeworth_tail_error(double z, double gamma, double kappa) {
   return std::max(0.0, correction) / normal_two_sided_p(z);
 }
 
-CaseResult test_case(const Case& c, const std::vector<double>& cf, const Estimate& e, Precision precision) {
+CaseResult test_case(const Case& c, const std::vector<double>& cf, const Estimate& e, Precision precision, Test test) {
   CaseResult r;
   r.closed_form = cf;
   r.estimate = e;
@@ -42,9 +42,11 @@ CaseResult test_case(const Case& c, const std::vector<double>& cf, const Estimat
   const double floor = 16 * eps * magnitude(normalised(c, scale));
   double diff2 = 0, cf2 = 0, pmin = 1, se2 = 0;
   bool finite = true;
+  std::vector<double> diffs(cf.size());
   for (size_t a = 0; a < cf.size(); ++a) {
     const double mc = std::ldexp(e.mean[a], down), se = std::ldexp(e.std_error[a], down);
     const double truth = std::ldexp(cf[a], down), diff = mc - truth;
+    diffs[a] = diff;
     finite = finite && std::isfinite(mc) && std::isfinite(se);
     diff2 += diff * diff;
     cf2 += truth * truth;
@@ -59,6 +61,10 @@ CaseResult test_case(const Case& c, const std::vector<double>& cf, const Estimat
   // Sidak: 1 - (1 - pmin)^m, computed without cancellation.
   r.p_value = std::min(1.0, -std::expm1(static_cast<double>(cf.size()) * std::log1p(-pmin)));
   if (pmin == 0) r.p_value = 0;
+  if (test == Test::Span && !r.measured) {
+    const double p = span_test_p(normalised(c, scale), diffs, e, floor);
+    if (std::isfinite(p)) r.p_value = p, r.test = Test::Span;
+  }
   if (!finite) {  // a broken estimate can never pass
     r.p_value = 0;
     r.max_abs_z = std::numeric_limits<double>::quiet_NaN();

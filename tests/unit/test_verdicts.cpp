@@ -12,6 +12,7 @@
 #include "relumc/stats/verdict.hpp"
 #include "relumc/run/verify.hpp"
 #include "relumc/stats/power.hpp"
+#include "relumc/stats/span_test.hpp"
 #include "tests/support/stats_support.hpp"
 
 #include <gtest/gtest.h>
@@ -434,12 +435,18 @@ TEST(EffectiveSamples, CalibratedNearZeroAndPi) {
     std::vector<Case> replicas(kReplicas, base);
     for (int k = 0; k < kReplicas; ++k) replicas[k].stream = static_cast<uint32_t>(k);
     const relumc::VerifyReport rep = relumc::run_verification(replicas, opt);
-    int old_rejected = 0, rejected = 0, verdicts = 0;
+    int old_rejected = 0, rejected = 0, verdicts = 0, span_rejected = 0;
     std::vector<double> tail;
-    for (const CaseResult& r : rep.results) {
+    for (size_t k = 0; k < rep.results.size(); ++k) {
+      const CaseResult& r = rep.results[k];
       std::vector<CaseResult> alone{r};
       relumc::apply_holm(alone, alpha);
       tail.push_back(alone[0].tail_error);
+      // The span test on the same estimates, under the same rule.
+      std::vector<CaseResult> span{relumc::test_case(replicas[k], r.closed_form, r.estimate, Precision::Double,
+                                                     relumc::Test::Span)};
+      relumc::apply_holm(span, alpha);
+      span_rejected += !span[0].inconclusive && !span[0].passed ? 1 : 0;
       old_rejected += r.p_value <= alpha ? 1 : 0;
       if (alone[0].inconclusive) continue;
       ++verdicts;
@@ -448,10 +455,11 @@ TEST(EffectiveSamples, CalibratedNearZeroAndPi) {
     const int hi = verdicts > 0 ? binomial_band(verdicts, alpha, 0.0005).second : 0;
     std::nth_element(tail.begin(), tail.begin() + tail.size() / 2, tail.end());
     std::printf("[ skew calibration ] %-6s theta %.2f N %7llu: old z-test rejected %4d/%d (%.3f); now %4d verdicts "
-                "(%4d inconclusive), %3d rejected (band <= %d); median tail error %.3g\n",
+                "(%4d inconclusive), %3d rejected, span test %3d (band <= %d); median tail error %.3g\n",
                 std::string(relumc::to_string(cell.q)).c_str(), cell.angle, static_cast<unsigned long long>(cell.n),
-                old_rejected, kReplicas, old_rejected / double(kReplicas), verdicts, kReplicas - verdicts, rejected, hi,
-                tail[tail.size() / 2]);
+                old_rejected, kReplicas, old_rejected / double(kReplicas), verdicts, kReplicas - verdicts, rejected,
+                span_rejected, hi, tail[tail.size() / 2]);
+    EXPECT_LE(span_rejected, hi) << "span test " << relumc::to_string(cell.q) << " theta " << cell.angle;
     EXPECT_LE(rejected, hi) << relumc::to_string(cell.q) << " theta " << cell.angle << " N " << cell.n;
     EXPECT_GE(verdicts, cell.min_verdicts) << relumc::to_string(cell.q) << " theta " << cell.angle << " N " << cell.n;
   }
@@ -545,6 +553,110 @@ TEST(Scale, OutOfRangeIsRefusedAndNonFiniteNeverPasses) {
   EXPECT_FALSE(relumc::apply_holm(one, 0.01));
 }
 
+// ---- the span test ----
+
+TEST(SpanTest, FTailAndBasis) {
+  // F(2, d2) has a closed-form tail: P(F > f) = (1 + 2 f / d2)^(-d2 / 2); F(1, d2) at t^2 is the two-sided t tail,
+  // which for d2 -> infinity is the normal one.
+  for (double d2 : {3.0, 17.0, 250.0})
+    for (double f : {0.1, 1.0, 4.0, 20.0})
+      EXPECT_NEAR(relumc::f_upper_tail(f, 2, d2) / std::pow(1 + 2 * f / d2, -d2 / 2), 1.0, 1e-10) << d2 << " " << f;
+  EXPECT_NEAR(relumc::f_upper_tail(1.96 * 1.96, 1, 1e7), relumc::normal_two_sided_p(1.96), 1e-6);
+  EXPECT_EQ(relumc::f_upper_tail(0, 3, 10), 1.0);
+  // The basis: orthonormal, r = rank of the rows (K + K* = 3 rows in d = 5, one of them dependent).
+  Case c = small_case(Quantity::Grad, 5);
+  c.K = 2, c.Kstar = 1;
+  c.student = {1, 2, 0, 0, 1, 0, 1, 1, 0, 0};
+  c.teacher = {2, 5, 1, 0, 2};  // = 2 row0 + row1
+  int64_t r = 0;
+  const std::vector<double> q = relumc::span_basis(c, &r);
+  ASSERT_EQ(r, 2);
+  for (int64_t i = 0; i < r; ++i)
+    for (int64_t j = 0; j < r; ++j) {
+      double s = 0;
+      for (int64_t a = 0; a < 5; ++a) s += q[i * 5 + a] * q[j * 5 + a];
+      EXPECT_NEAR(s, i == j ? 1.0 : 0.0, 1e-14);
+    }
+}
+
+// The whole p-value distribution, not just its tail: over R replicas of a K = 3, K* = 1 grad case (the
+// correct formula), the share of p <= 0.5 and of p <= 0.1 must lie in their exact 99.9% binomial bands of
+// Binomial(R, 0.5) and Binomial(R, 0.1) for the span test; Sidak's, conservative, is printed beside it.
+TEST(SpanTest, PValuesAreUniformWhereSidakIsConservative) {
+  GridSpec g;
+  g.quantities = {Quantity::Grad};
+  g.angles = {1.0};
+  g.norms = {1.0};
+  g.ratios = {1.3};
+  g.dims = {6};
+  g.units = {3};
+  g.teacher_units = {1};
+  g.samples = {20000};
+  const Case base = relumc::build_grid(g, kSeed).at(0);
+  constexpr int kReplicas = 1000;
+  std::vector<Case> replicas(kReplicas, base);
+  for (int k = 0; k < kReplicas; ++k) replicas[k].stream = static_cast<uint32_t>(k);
+  relumc::VerifyOptions opt;
+  opt.seed = kSeed;
+  opt.threads = kThreads;
+  opt.test = relumc::Test::Span;
+  const relumc::VerifyReport rep = relumc::run_verification(replicas, opt);
+  int span_half = 0, span_tenth = 0, sidak_half = 0, sidak_tenth = 0, used = 0;
+  for (size_t k = 0; k < rep.results.size(); ++k) {
+    const CaseResult& r = rep.results[k];
+    used += r.test == relumc::Test::Span ? 1 : 0;
+    span_half += r.p_value <= 0.5, span_tenth += r.p_value <= 0.1;
+    const CaseResult s = relumc::test_case(replicas[k], r.closed_form, r.estimate, Precision::Double);
+    sidak_half += s.p_value <= 0.5, sidak_tenth += s.p_value <= 0.1;
+  }
+  const auto half = binomial_band(kReplicas, 0.5, 0.0005), tenth = binomial_band(kReplicas, 0.1, 0.0005);
+  std::printf("[ span ] K=3 K*=1 d=6 N=2e4, %d replicas: P(p <= 0.5) span %.3f, sidak %.3f (band [%.3f, %.3f]); "
+              "P(p <= 0.1) span %.3f, sidak %.3f (band [%.3f, %.3f])\n",
+              kReplicas, span_half / double(kReplicas), sidak_half / double(kReplicas), half.first / double(kReplicas),
+              half.second / double(kReplicas), span_tenth / double(kReplicas), sidak_tenth / double(kReplicas),
+              tenth.first / double(kReplicas), tenth.second / double(kReplicas));
+  EXPECT_EQ(used, kReplicas);
+  EXPECT_GE(span_half, half.first);
+  EXPECT_LE(span_half, half.second);
+  EXPECT_GE(span_tenth, tenth.first);
+  EXPECT_LE(span_tenth, tenth.second);
+}
+
+TEST(Calibration, SpanTestRejectionShareMatchesAlpha) {
+  GridSpec g;
+  g.quantities = {Quantity::Gating, Quantity::Grad};
+  g.angles = {0.3, 0.9, 1.5, 2.1, 2.7};
+  g.norms = {0.7, 1.6};
+  g.ratios = {0.8, 1.5};
+  g.dims = {2, 3, 5};
+  g.units = {1, 2};
+  g.teacher_units = {1, 3};
+  g.random_cases = 2;
+  g.samples = {20000};
+  const std::vector<Case> cases = relumc::build_grid(g, kSeed);
+  relumc::VerifyOptions opt;
+  opt.seed = kSeed + 1;  // other samples than the Sidak calibration's
+  opt.threads = kThreads;
+  opt.alpha = 0.05;
+  opt.test = relumc::Test::Span;
+  const relumc::VerifyReport rep = relumc::run_verification(cases, opt);
+  int rejected = 0, verdicts = 0, span = 0;
+  for (const CaseResult& r : rep.results) {
+    std::vector<CaseResult> alone{r};
+    const bool passed = relumc::apply_holm(alone, opt.alpha);
+    if (alone[0].inconclusive) continue;
+    ++verdicts;
+    span += r.test == relumc::Test::Span ? 1 : 0;
+    rejected += passed ? 0 : 1;
+  }
+  const auto [lo, hi] = binomial_band(verdicts, opt.alpha, 0.0005);
+  std::printf("[ span calibration ] %d cases with a verdict (%d by the span test), rejected at 0.05: %d (band [%d, %d])\n",
+              verdicts, span, rejected, lo, hi);
+  EXPECT_GE(span, verdicts * 9 / 10);
+  EXPECT_GE(rejected, lo);
+  EXPECT_LE(rejected, hi);
+}
+
 // ---- power ----
 
 Case power_case(Quantity q) {
@@ -594,6 +706,57 @@ TEST(Power, WrongFormulasAreRejected) {
       }
     }
   }
+}
+
+// Power of the span test against Sidak's, on the same cases and the same samples (each rung a fresh stream):
+// the smallest N on a fine ladder at which each deliberately wrong formula is rejected at alpha = 0.01. The
+// span test must reject every one, and need no more samples than Sidak overall (sum of log N).
+TEST(Power, SpanTestAgainstSidak) {
+  struct Row {
+    const char* name;
+    Quantity q;
+    int64_t d, K, Kstar;
+    double angle, norm;
+  };
+  // Angles near pi/2 and |w*| / |w| = 1.1 make theta-swap and norm-swap close to the correct formula: small
+  // effects, where the test's power decides (the large ones are rejected as soon as N gives a verdict).
+  const Row rows[] = {{"gating d=5", Quantity::Gating, 5, 1, 1, 1.45, 1.1},
+                      {"grad K=1 d=5", Quantity::Grad, 5, 1, 1, 1.45, 1.0},
+                      {"grad K=3 K*=1 d=6", Quantity::Grad, 6, 3, 1, 1.45, 1.0},
+                      {"grad K=2 K*=2 d=10", Quantity::Grad, 10, 2, 2, 1.45, 1.0}};
+  const std::vector<uint64_t> ladder = {1000, 2000, 5000, 10000, 20000, 50000, 100000, 200000, 500000, 1000000, 2000000};
+  double log_sidak = 0, log_span = 0;
+  std::printf("[ power table ] %-20s %-10s %10s %10s\n", "case", "formula", "sidak N", "span N");
+  for (const Row& row : rows) {
+    GridSpec g;
+    g.quantities = {row.q};
+    g.angles = {row.angle};
+    g.norms = {row.norm};
+    g.ratios = {1.1};
+    g.dims = {row.d};
+    g.units = {row.K};
+    g.teacher_units = {row.Kstar};
+    g.samples = {1000};
+    const Case c = relumc::build_grid(g, kSeed).at(0);
+    const std::vector<double> right = relumc::closed_form(c);
+    for (Formula f : {Formula::SinSign, Formula::ThetaSwap, Formula::LostHalf, Formula::NormSwap}) {
+      const std::vector<double> cf = relumc::closed_form(c, f);
+      double diff = 0, size = 0;
+      for (size_t a = 0; a < cf.size(); ++a) diff = std::max(diff, std::fabs(cf[a] - right[a])), size += right[a] * right[a];
+      if (!(diff > 1e-9 * std::sqrt(size))) continue;  // this variant equals the correct formula here
+      relumc::VerifyOptions opt = power_options();
+      const uint64_t n_sidak = relumc::samples_to_reject(c, f, opt, ladder);
+      opt.test = relumc::Test::Span;
+      const uint64_t n_span = relumc::samples_to_reject(c, f, opt, ladder);
+      std::printf("[ power table ] %-20s %-10s %10llu %10llu\n", row.name, std::string(relumc::to_string(f)).c_str(),
+                  static_cast<unsigned long long>(n_sidak), static_cast<unsigned long long>(n_span));
+      EXPECT_NE(n_span, 0u) << row.name << " " << relumc::to_string(f);
+      log_sidak += std::log10(n_sidak ? n_sidak : 1e7);
+      log_span += std::log10(n_span ? n_span : 1e7);
+    }
+  }
+  std::printf("[ power table ] sum of log10 N: sidak %.3f, span %.3f\n", log_sidak, log_span);
+  EXPECT_LE(log_span, log_sidak);
 }
 
 // The correct formula survives the same ladder. Each rung is a fresh test at alpha = 0.01 (Sidak is

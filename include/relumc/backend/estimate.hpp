@@ -33,6 +33,14 @@ struct Estimate {
   // the test holds (stats/verdict.hpp: effective-sample rule). Empty: not known.
   std::vector<double> mean_skewness, mean_kurtosis;
   uint64_t batches = 0;  // B
+  // The span test's statistics (stats/span_test.hpp), at the case's normalised scale: p = span_dim
+  // coordinates in span(W, W*), span_cov their p x p covariance of the mean (row-major), perp_var per row
+  // the variance of the mean per coordinate outside the span. Empty where the span test does not apply.
+  int64_t span_dim = 0;
+  std::vector<double> span_cov, perp_var;
+  // The B x m batch means (chunk sum / chunk size), from combine_chunk_sums until estimate() has
+  // computed the span statistics from them; then released.
+  std::vector<double> batch_means;
 };
 
 // Which CPU chunk kernel: auto (SIMD when the CPU has an FMA target, else scalar), or one forced.

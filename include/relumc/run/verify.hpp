@@ -29,6 +29,7 @@ struct VerifyOptions {
   CpuKernel cpu_kernel = CpuKernel::Auto;
   std::vector<int> cuda_devices;  // cuda backend: devices sharing the chunks (empty: one)
   double alpha = 0.01;
+  Test test = Test::Sidak;          // how a case's components are combined into its p-value (verdict.hpp)
   Formula formula = Formula::Tian;  // a wrong formula only to show the engine rejects it
   bool progress = false;            // progress line on stderr
 

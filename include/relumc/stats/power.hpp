@@ -27,6 +27,7 @@ struct PowerSpec {
   uint64_t seed = 1;
   int threads = 0;
   Backend backend = Backend::Cpu;  // resolved
+  Test test = Test::Sidak;           // the per-case test (verdict.hpp)
   Contract contract = Contract::V1;  // the sample contract; v2 draws and computes in float (default_precision)
 };
 

@@ -30,6 +30,7 @@
 
 #include "relumc/core/case.hpp"
 #include "relumc/backend/estimate.hpp"
+#include "relumc/stats/span_test.hpp"
 
 #include <vector>
 
@@ -40,7 +41,8 @@ struct CaseResult {
   Estimate estimate;
   double rel_error = 0;  // |mc - cf| / |cf| (Euclidean); NaN when cf is zero (written as null)
   double max_abs_z = 0;
-  double p_value = 1;    // the case's own p-value (Sidak over components)
+  double p_value = 1;    // the case's own p-value (Sidak over components, or the span test)
+  Test test = Test::Sidak;  // the test that gave p_value (Span asked for falls back to Sidak where it does not apply)
   double p_holm = 1;     // Holm-adjusted p-value across the sweep
   bool passed = true;     // meaningless when measured or inconclusive
   // The effective-sample rule (above): the largest |skewness| and |excess kurtosis| of the mean over the
@@ -80,7 +82,10 @@ double edgeworth_tail_error(double z, double gamma, double kappa);
 
 // Compares an estimate with a closed form; leaves p_holm/passed for apply_holm. Cases of an input
 // without an exact closed form (is_measurement) come back with measured = true.
-CaseResult test_case(const Case& c, const std::vector<double>& cf, const Estimate& e, Precision precision);
+// test: Sidak over the components, or the span test (stats/span_test.hpp) where the estimate carries its
+// statistics (else Sidak).
+CaseResult test_case(const Case& c, const std::vector<double>& cf, const Estimate& e, Precision precision,
+                     Test test = Test::Sidak);
 
 // Applies the effective-sample rule at level alpha (tail_error, inconclusive), then fills p_holm and passed
 // of the cases that are neither measurements nor inconclusive (those get p_holm NaN and take no part);

@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: MIT
+#include "relumc/stats/span_test.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace relumc {
+
+std::string_view to_string(Test t) { return t == Test::Span ? "span" : "sidak"; }
+
+std::optional<Test> parse_test(std::string_view s) {
+  for (Test t : {Test::Sidak, Test::Span})
+    if (s == to_string(t)) return t;
+  return std::nullopt;
+}
+
+namespace {
+
+// The rows of the quantity: gating 1 (the vector), grad K; loss has none.
+int64_t quantity_rows(const Case& c) { return c.quantity == Quantity::Grad ? c.K : 1; }
+
+double dot(const double* a, const double* b, int64_t d) {
+  double s = 0;
+  for (int64_t i = 0; i < d; ++i) s += a[i] * b[i];
+  return s;
+}
+
+// v minus its projection on the r basis rows (twice, for orthogonality to rounding).
+void remove_span(const std::vector<double>& q, int64_t r, int64_t d, double* v) {
+  for (int pass = 0; pass < 2; ++pass)
+    for (int64_t i = 0; i < r; ++i) {
+      const double t = dot(q.data() + i * d, v, d);
+      for (int64_t a = 0; a < d; ++a) v[a] -= t * q[i * d + a];
+    }
+}
+
+// Lower Cholesky factor of the symmetric n x n matrix a (in place); false when not positive definite.
+bool cholesky(std::vector<double>& a, int64_t n) {
+  for (int64_t j = 0; j < n; ++j) {
+    double s = a[j * n + j];
+    for (int64_t k = 0; k < j; ++k) s -= a[j * n + k] * a[j * n + k];
+    if (!(s > 0)) return false;
+    a[j * n + j] = std::sqrt(s);
+    for (int64_t i = j + 1; i < n; ++i) {
+      double t = a[i * n + j];
+      for (int64_t k = 0; k < j; ++k) t -= a[i * n + k] * a[j * n + k];
+      a[i * n + j] = t / a[j * n + j];
+    }
+  }
+  return true;
+}
+
+// Continued fraction of the incomplete beta function (Numerical Recipes 6.4, modified Lentz).
+double beta_cf(double a, double b, double x) {
+  const double tiny = 1e-300;
+  double c = 1, d = 1 - (a + b) * x / (a + 1);
+  if (std::fabs(d) < tiny) d = tiny;
+  d = 1 / d;
+  double h = d;
+  for (int m = 1; m < 10000; ++m) {
+    const double m2 = 2.0 * m;
+    double aa = m * (b - m) * x / ((a + m2 - 1) * (a + m2));
+    d = 1 + aa * d, c = 1 + aa / c;
+    if (std::fabs(d) < tiny) d = tiny;
+    if (std::fabs(c) < tiny) c = tiny;
+    d = 1 / d, h *= d * c;
+    aa = -(a + m) * (a + b + m) * x / ((a + m2) * (a + m2 + 1));
+    d = 1 + aa * d, c = 1 + aa / c;
+    if (std::fabs(d) < tiny) d = tiny;
+    if (std::fabs(c) < tiny) c = tiny;
+    d = 1 / d;
+    const double del = d * c;
+    h *= del;
+    if (std::fabs(del - 1) < 1e-15) break;
+  }
+  return h;
+}
+
+// Regularised incomplete beta I_x(a, b).
+double incomplete_beta(double a, double b, double x) {
+  if (x <= 0) return 0;
+  if (x >= 1) return 1;
+  const double front = std::exp(std::lgamma(a + b) - std::lgamma(a) - std::lgamma(b) + a * std::log(x) + b * std::log1p(-x));
+  if (x < (a + 1) / (a + b + 2)) return front * beta_cf(a, b, x) / a;
+  return 1 - front * beta_cf(b, a, 1 - x) / b;
+}
+
+}  // namespace
+
+double f_upper_tail(double f, double d1, double d2) {
+  if (!(f > 0)) return 1;
+  if (!std::isfinite(f)) return 0;
+  // P(F > f) = I_{d2 / (d2 + d1 f)}(d2 / 2, d1 / 2)
+  return incomplete_beta(d2 / 2, d1 / 2, d2 / (d2 + d1 * f));
+}
+
+std::vector<double> span_basis(const Case& c, int64_t* r) {
+  std::vector<double> q;
+  int64_t n = 0;
+  const int64_t d = c.d;
+  std::vector<double> v(d);
+  auto add = [&](const double* row) {
+    const double size = std::sqrt(dot(row, row, d));
+    if (!(size > 0) || n >= d) return;
+    std::copy(row, row + d, v.begin());
+    remove_span(q, n, d, v.data());
+    const double rest = std::sqrt(dot(v.data(), v.data(), d));
+    if (!(rest > 1e-9 * size)) return;
+    for (double& x : v) x /= rest;
+    q.insert(q.end(), v.begin(), v.end());
+    ++n;
+  };
+  for (int64_t j = 0; j < c.K; ++j) add(c.student.data() + j * d);
+  for (int64_t k = 0; k < c.Kstar; ++k) add(c.teacher.data() + k * d);
+  *r = n;
+  return q;
+}
+
+bool span_test_applies(const Case& c, uint64_t batches) {
+  if (c.quantity == Quantity::Loss || !has_exact_closed_form(c.input) || batches < 32) return false;
+  int64_t r = 0;
+  span_basis(c, &r);
+  return r >= 1 && static_cast<uint64_t>(quantity_rows(c) * r) * 4 <= batches;
+}
+
+void span_statistics(const Case& c, const std::vector<double>& batch_means, Estimate& e) {
+  e.span_dim = 0;
+  e.span_cov.clear();
+  e.perp_var.clear();
+  const uint64_t B = e.batches;
+  const int64_t d = c.d, R = quantity_rows(c), m = R * d;
+  if (!span_test_applies(c, B) || batch_means.size() != static_cast<size_t>(B) * m) return;
+  int64_t r = 0;
+  const std::vector<double> q = span_basis(c, &r);
+  const int64_t p = R * r;
+  // Coordinates of every batch mean: y_k (p numbers) and its part outside the span (m numbers).
+  std::vector<double> y(static_cast<size_t>(B) * p), rest(static_cast<size_t>(B) * m);
+  for (uint64_t k = 0; k < B; ++k)
+    for (int64_t j = 0; j < R; ++j) {
+      const double* b = batch_means.data() + k * m + j * d;
+      for (int64_t i = 0; i < r; ++i) y[k * p + j * r + i] = dot(q.data() + i * d, b, d);
+      double* o = rest.data() + k * m + j * d;
+      std::copy(b, b + d, o);
+      remove_span(q, r, d, o);
+    }
+  std::vector<double> ybar(p, 0.0), obar(m, 0.0);
+  for (uint64_t k = 0; k < B; ++k) {
+    for (int64_t a = 0; a < p; ++a) ybar[a] += y[k * p + a];
+    for (int64_t a = 0; a < m; ++a) obar[a] += rest[k * m + a];
+  }
+  const double Bd = static_cast<double>(B);
+  for (double& v : ybar) v /= Bd;
+  for (double& v : obar) v /= Bd;
+  // Covariance of the mean = covariance of one batch mean / B.
+  e.span_cov.assign(static_cast<size_t>(p) * p, 0.0);
+  for (uint64_t k = 0; k < B; ++k)
+    for (int64_t a = 0; a < p; ++a)
+      for (int64_t b = 0; b <= a; ++b) e.span_cov[a * p + b] += (y[k * p + a] - ybar[a]) * (y[k * p + b] - ybar[b]);
+  for (int64_t a = 0; a < p; ++a)
+    for (int64_t b = 0; b <= a; ++b) e.span_cov[b * p + a] = e.span_cov[a * p + b] /= (Bd - 1) * Bd;
+  e.span_dim = p;
+  if (d > r) {
+    e.perp_var.assign(R, 0.0);
+    for (uint64_t k = 0; k < B; ++k)
+      for (int64_t j = 0; j < R; ++j)
+        for (int64_t a = 0; a < d; ++a) {
+          const double t = rest[k * m + j * d + a] - obar[j * d + a];
+          e.perp_var[j] += t * t;
+        }
+    for (double& v : e.perp_var) v /= static_cast<double>(d - r) * (Bd - 1) * Bd;
+  }
+}
+
+double span_test_p(const Case& c, const std::vector<double>& diff, const Estimate& e, double floor) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  if (e.span_dim == 0) return nan;
+  int64_t r = 0;
+  const std::vector<double> q = span_basis(c, &r);
+  const int64_t d = c.d, R = quantity_rows(c), p = R * r;
+  if (p != e.span_dim || e.span_cov.size() != static_cast<size_t>(p) * p ||
+      diff.size() != static_cast<size_t>(R * d) || (d > r && e.perp_var.size() != static_cast<size_t>(R)))
+    return nan;
+  const double B = static_cast<double>(e.batches);
+  // In the span: T^2 = u' (C + floor^2 I)^-1 u by a Cholesky solve.
+  std::vector<double> u(p), L = e.span_cov;
+  for (int64_t j = 0; j < R; ++j)
+    for (int64_t i = 0; i < r; ++i) u[j * r + i] = dot(q.data() + i * d, diff.data() + j * d, d);
+  for (int64_t a = 0; a < p; ++a) L[a * p + a] += floor * floor;
+  if (!cholesky(L, p)) return nan;
+  double t2 = 0;
+  for (int64_t a = 0; a < p; ++a) {  // forward substitution: L z = u, T^2 = |z|^2
+    double s = u[a];
+    for (int64_t b = 0; b < a; ++b) s -= L[a * p + b] * u[b];
+    u[a] = s / L[a * p + a];
+    t2 += u[a] * u[a];
+  }
+  const double pd = static_cast<double>(p);
+  double p_span = f_upper_tail(t2 * (B - pd) / (pd * (B - 1)), pd, B - pd);
+  if (!std::isfinite(t2)) p_span = 0;
+  if (d == r) return p_span;
+  // Outside the span, row by row, Sidak over the rows.
+  const double dof = static_cast<double>(d - r);
+  double pmin = 1;
+  std::vector<double> o(d);
+  for (int64_t j = 0; j < R; ++j) {
+    std::copy(diff.begin() + j * d, diff.begin() + (j + 1) * d, o.begin());
+    remove_span(q, r, d, o.data());
+    const double f = dot(o.data(), o.data(), d) / (dof * (e.perp_var[j] + floor * floor));
+    pmin = std::min(pmin, std::isfinite(f) ? f_upper_tail(f, dof, dof * (B - 1)) : 0.0);
+  }
+  const double p_perp = -std::expm1(static_cast<double>(R) * std::log1p(-pmin));
+  const double lowest = std::min(p_span, pmin == 0 ? 0.0 : p_perp);
+  return lowest == 0 ? 0.0 : -std::expm1(2 * std::log1p(-lowest));
+}
+
+}  // namespace relumc

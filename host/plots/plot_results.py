@@ -124,6 +124,7 @@ def load_results(path):
                 "K_star": c.get("K_star"),
                 "rel_error": _finite_or_none(c["rel_error"]),
                 "passed": c["passed"],
+                "inconclusive": c.get("verdict") == "inconclusive",
             }
         )
     return doc, out
@@ -184,6 +185,9 @@ def subtitle(doc, cases):
     alpha = doc.get("alpha")
     alpha_text = f" at alpha = {alpha:g}" if _is_number(alpha) else ""
     bits.append(f"{failed} of {len(cases)} cases rejected{alpha_text}")
+    inconclusive = sum(1 for c in cases if c.get("inconclusive"))
+    if inconclusive:
+        bits.append(f"{inconclusive} inconclusive")
     return "; ".join(bits)
 
 
@@ -319,6 +323,7 @@ def plot_rel_error_vs_angle(doc, cases, path):
     )
     used_keys = set()
     any_rejected = False
+    any_inconclusive = False
     for r, q in enumerate(quantities):
         for col, d in enumerate(dims):
             ax = axes[r][col]
@@ -356,6 +361,11 @@ def plot_rel_error_vs_angle(doc, cases, path):
                     any_rejected = True
                     ax.plot([c["angle"] for c in bad], [c["rel_error"] for c in bad], "x", color="red",
                             ms=12, mew=2.5, zorder=5)
+                open_ = [c for c in pts if c["inconclusive"]]
+                if open_:
+                    any_inconclusive = True
+                    ax.plot([c["angle"] for c in open_], [c["rel_error"] for c in open_], "o", mfc="none",
+                            mec="dimgray", ms=11, mew=1.5, zorder=5)
             zero_cf = [c for c in at_n if c["rel_error"] is None]
             notes = []
             if zero_cf:
@@ -396,6 +406,9 @@ def plot_rel_error_vs_angle(doc, cases, path):
     if any_rejected:
         handles.append(Line2D([], [], ls="none", marker="x", color="red", ms=10, mew=2.5))
         labels.append(rejected_label(doc))
+    if any_inconclusive:
+        handles.append(Line2D([], [], ls="none", marker="o", mfc="none", mec="dimgray", ms=10, mew=1.5))
+        labels.append("inconclusive:\ntoo few effective samples")
     if handles:
         fig.legend(handles, labels, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=True, fontsize=9)
     fig.suptitle(f"{title}\n(largest N per panel; {subtitle(doc, cases)})", fontsize=11)

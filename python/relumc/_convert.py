@@ -22,7 +22,7 @@ def input_error(field: str, detail: str) -> "InputError":
 
 
 # The library names its fields as the CLI and the library see them; the Python API has its own names.
-_FIELD_NAMES = {"student": "W", "teacher": "W_star", "cuda_devices": "devices"}
+_FIELD_NAMES = {"student": "W", "teacher": "W_star", "samples": "samples", "angle": "angles"}
 
 
 def renamed(err: Exception, names: Optional[Dict[str, str]] = None) -> "InputError":
@@ -31,13 +31,15 @@ def renamed(err: Exception, names: Optional[Dict[str, str]] = None) -> "InputErr
     msg = str(err)
     field = getattr(err, "field", "") or ""
     # Messages that name no field start with the thing that is wrong ("student row 0 is ...").
-    first = re.match(r"^(\w+)\b", msg)
-    if not field and first and first.group(1) in names:
-        field = names[first.group(1)]
-        msg = f"`{field}`" + msg[first.end():]
+    if not field:
+        for key in sorted(names, key=len, reverse=True):
+            if msg.startswith(key) and (len(msg) == len(key) or not (msg[len(key)].isalnum() or msg[len(key)] in "._")):
+                field = names[key]
+                msg = f"`{field}`" + msg[len(key):]
+                break
     elif field in names:
         field = names[field]
-    msg = re.sub(r"`(\w+)`", lambda m: f"`{names.get(m.group(1), m.group(1))}`", msg)
+    msg = re.sub(r"`([\w.]+)`", lambda m: f"`{names.get(m.group(1), m.group(1))}`", msg)
     out = InputError(msg)
     out.field = field
     return out

@@ -199,3 +199,15 @@ def test_progress_callback_exception_stops_the_run():
     with pytest.raises(RuntimeError, match="stop here"):
         relumc.verify(W2, S3, "grad", samples=5e9, seed=1, progress=boom)
     assert time.monotonic() - t0 < 20
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    (dict(norms=[-1]), "norms"), (dict(ratios=[0]), "ratios"), (dict(dims=[0]), "dims"),
+    (dict(angles=[4.0]), "angles"), (dict(angles=[1.0], dims=[1]), "angles"), (dict(units=[0]), "units"),
+    (dict(samples=[1]), "samples"), (dict(quantities="x"), "quantities"), (dict(random_cases=-1), "random_cases"),
+    (dict(angle_steps=0), "angle_steps"), (dict(teacher_units=[0]), "teacher_units"),
+])
+def test_bad_grid_names_the_argument(kwargs, name):
+    with pytest.raises(ValueError) as info:
+        relumc.verify_grid(**kwargs)
+    assert f"`{name}`" in str(info.value) and info.value.field == name

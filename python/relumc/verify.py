@@ -6,6 +6,7 @@ and contract the numbers are the CLI's bit for bit.
 """
 from __future__ import annotations
 
+import numbers
 from typing import Any, Iterator, Optional, Sequence, Union
 
 import numpy as np
@@ -79,16 +80,18 @@ def _run(cases, closed_forms=None, *, seed=1, threads=0, precision=None, contrac
         raise renamed(e) from None
 
 
-def verify(W: Any, W_star: Any, quantity: str = "grad", samples: Samples = 10_000_000, seed: int = 1, *,
-           contract: str = "v1", backend: str = "auto", alpha: float = 0.01, precision: Optional[str] = None,
-           threads: int = 0, formula: str = "tian", input: str = "gaussian", radius: Optional[float] = None,
-           stream: int = 0, cpu_kernel: str = "auto", progress: Any = None) -> VerifyResult:
+def verify(W: Any, W_star: Any, quantity: str = "grad", samples: Union[Samples, Sequence[Samples]] = 10_000_000,
+           seed: int = 1, *, contract: str = "v1", backend: str = "auto", alpha: float = 0.01,
+           precision: Optional[str] = None, threads: int = 0, formula: str = "tian", input: str = "gaussian",
+           radius: Optional[float] = None, stream: int = 0, cpu_kernel: str = "auto",
+           progress: Any = None) -> Union[VerifyResult, Iterator[VerifyResult]]:
     """Monte Carlo estimate of one case's quantity, tested against its closed form.
 
     W, W_star: student rows (K, d) and teacher rows (K*, d) (a vector (d,) is one row); for
     quantity="gating", W is w and W_star the gate direction e (vectors (d,)). Lists, float32, non-contiguous
     and PyTorch/JAX arrays are accepted.
-    samples: N (1e7 accepted); seed and stream select the samples (the sample contract: sample i of stream s
+    samples: N (1e7 accepted); a list of N gives a generator of results instead, one per N (verify_iter, as
+    neural-tangents' monte_carlo_kernel_fn does with a list of sample counts); seed and stream select the samples (the sample contract: sample i of stream s
     under seed S is a pure function of (S, s, i); docs/sample-contract.md). stream 0 is what
     `relumc verify --weights FILE` uses for its first case.
     contract: "v1" (the reference, double) or "v2" (fast float normals; precision float only).
@@ -100,6 +103,14 @@ def verify(W: Any, W_star: Any, quantity: str = "grad", samples: Samples = 10_00
     KeyboardInterrupt. Bad input raises ValueError (relumc.InputError, .field names the argument) or
     TypeError.
     """
+    if not isinstance(samples, (numbers.Real, np.generic)) or isinstance(samples, bool):
+        if isinstance(samples, (str, bytes)) or not hasattr(samples, "__iter__"):
+            raise TypeError(f"`samples` must be a number or a list of numbers, not {type(samples).__name__}")
+        if stream != 0:
+            raise input_error("stream", "is chosen per N when `samples` is a list (the k-th N uses stream k)")
+        return verify_iter(W, W_star, quantity, samples, seed, contract=contract, backend=backend, alpha=alpha,
+                           precision=precision, threads=threads, formula=formula, input=input, radius=radius,
+                           cpu_kernel=cpu_kernel, progress=progress)
     case = make_case(W, W_star, quantity, samples, stream, input, radius)
     report = _run([case], seed=seed, threads=threads, precision=precision, contract=contract, backend=backend,
                   cpu_kernel=cpu_kernel, alpha=alpha, formula=formula, progress=progress)

@@ -95,6 +95,9 @@ def test_verify_iter_streams_and_convergence():
         assert 2.5 < a / b < 4.0
     gen = relumc.verify_iter(W2, S3, "grad", samples=[1000])
     assert iter(gen) is gen
+    # verify with a list of N is the same generator (neural-tangents' convention)
+    same = list(relumc.verify(W2, S3, "loss", samples=ns, seed=2))
+    assert [r.estimate.tolist() for r in same] == [r.estimate.tolist() for r in results]
 
 
 def test_to_pandas_and_csv():

@@ -10,13 +10,11 @@ from .results import VerifyResult
 
 
 def convergence(results: Iterable[VerifyResult], ax: Any = None, title: Optional[str] = None):
-    """|estimate - closed form| against N (log-log) with the N^-1/2 line through the first point and the
-    root-mean-square standard error: the Monte Carlo error shrinking as theory says.
+    """|estimate - closed form| against N (log-log), beside the standard error (Euclidean over components) and
+    the N^-1/2 line through its first point: the Monte Carlo error shrinking as theory says.
 
     results: VerifyResult objects at several N (e.g. list(relumc.verify_iter(...))). Needs matplotlib.
     """
-    import matplotlib
-
     if ax is None:
         from matplotlib.figure import Figure
 
@@ -37,5 +35,32 @@ def convergence(results: Iterable[VerifyResult], ax: Any = None, title: Optional
     ax.set_ylabel("error")
     ax.set_title(title or f"{rs[0].quantity}: closed form vs Monte Carlo (contract {rs[0].contract})")
     ax.legend()
-    del matplotlib
+    return fig
+
+
+def rel_error_vs_angle(results: Iterable[VerifyResult], quantity: Optional[str] = None, ax: Any = None):
+    """Relative error against the angle, one line per (N, d), for the cases of one quantity of a sweep
+    (relumc.verify_grid): what `relumc verify --plot` draws as rel_error_vs_angle.png. Cases without an angle
+    or with an undefined relative error are left out. Returns a matplotlib Figure."""
+    if ax is None:
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=(6, 4))
+        ax = fig.add_subplot()
+    else:
+        fig = ax.figure
+    rs = [r for r in results if r.angle is not None and r.rel_error is not None]
+    if quantity is None and rs:
+        quantity = rs[0].quantity
+    rs = [r for r in rs if r.quantity == quantity]
+    if not rs:
+        raise ValueError("`results` holds no case with an angle and a defined relative error"
+                         + (f" for quantity {quantity!r}" if quantity else ""))
+    for key in sorted({(r.samples, r.d) for r in rs}):
+        line = sorted((r.angle, r.rel_error) for r in rs if (r.samples, r.d) == key)
+        ax.semilogy([a for a, _ in line], [e for _, e in line], "o-", label=f"N={key[0]:.0e}, d={key[1]}")
+    ax.set_xlabel("angle (rad)")
+    ax.set_ylabel("relative error")
+    ax.set_title(f"{quantity}: |MC - closed form| / |closed form|")
+    ax.legend(fontsize="small")
     return fig

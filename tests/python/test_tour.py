@@ -45,3 +45,14 @@ def test_plot_returns_a_figure():
     rs = list(relumc.verify_iter([[1.0, 0.5]], [[0.2, -1.0]], "grad", samples=[1000, 10000]))
     fig = relumc.plot.convergence(rs)
     assert isinstance(fig, Figure) and len(fig.axes) == 1 and len(fig.axes[0].lines) == 3
+
+
+def test_angle_plot_returns_a_figure():
+    pytest.importorskip("matplotlib")
+    import relumc.plot
+
+    rs = relumc.verify_grid("grad", dims=(2, 5), angle_steps=4, norms=(1,), samples=(2000,))
+    fig = relumc.plot.rel_error_vs_angle(rs)
+    assert len(fig.axes[0].lines) == 2  # one line per (N, d)
+    with pytest.raises(ValueError, match="`results`"):
+        relumc.plot.rel_error_vs_angle(rs, quantity="loss")

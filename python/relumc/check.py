@@ -80,7 +80,11 @@ def _value(formula: Callable, args, case, k: int) -> np.ndarray:
     try:
         out = formula(*args)
     except Exception as e:
-        raise type(e)(f"`formula` raised on case {k}: {e}") from e
+        try:  # the user's own exception type, with the case named
+            wrapped = type(e)(f"`formula` raised on case {k}: {e}")
+        except Exception:
+            wrapped = RuntimeError(f"`formula` raised on case {k}: {type(e).__name__}: {e}")
+        raise wrapped from e
     try:
         v = as_float_array(out, "formula")
     except ValueError as e:

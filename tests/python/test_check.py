@@ -80,6 +80,7 @@ def test_user_cases_and_the_n_of_rejection():
     (lambda W, S: np.zeros(3), {}, ValueError, "formula"),
     (lambda W, S: np.full(W.shape, np.nan), {}, ValueError, "formula"),
     (lambda W, S: "x", {}, TypeError, "formula"),
+    (lambda W, S: 1 / 0, {}, ZeroDivisionError, "formula"),
     (lambda W, S: W, dict(quantity="power"), ValueError, "quantity"),
     (lambda W, S: W, dict(samples=[]), ValueError, "samples"),
     (lambda W, S: W, dict(cases=[(np.ones((1, 3)),)]), ValueError, "cases"),

@@ -8,6 +8,8 @@
    library speaks in fields (`lr`), and only host/cli renders them as flags (include/relumc/core/errors.hpp).
 4. Areas pair up: every host/<area>/X.cpp has include/relumc/<area>/X.hpp, except the files listed in
    UNPAIRED with the reason they have none.
+5. The Python module (python/src) is a frontend on the public headers: it includes relumc/... (the
+   umbrella include/relumc/relumc.hpp or area headers) and nanobind, never host/, kernels/ or tests/.
 
 Usage: check_layout.py SOURCE_DIR   (exit 0: all hold; 1: each violation printed as file:line: why)
 """
@@ -87,6 +89,13 @@ def main():
             for lit in LITERAL.findall(line):
                 for flag in FLAG.findall(lit):
                     bad.append(f"{rel}:{n}: a library string names the flag {flag}: \"{lit}\"")
+    py_include = re.compile(r'^\s*#\s*include\s*[<"]([^>"]+)[>"]')
+    for p in sources(root, "python/src"):
+        rel = p.relative_to(root).as_posix()
+        for n, line in enumerate(p.read_text().splitlines(), 1):
+            m = py_include.match(line)
+            if m and m.group(1).split("/")[0] in ("host", "kernels", "tests"):
+                bad.append(f"{rel}:{n}: the Python module includes {m.group(1)} (only the public headers, relumc/...)")
     for p in (q for a in AREAS for q in sources(root, "host/" + a)):
         rel = p.relative_to(root).as_posix()
         if p.suffix != ".cpp" or rel in UNPAIRED:

@@ -111,9 +111,17 @@ VerifyReport run_verification(std::vector<Case> cases, const VerifyOptions& opt)
     samples.push_back(todo[k] ? c.samples : 0);
   }
   Progress progress(cost, samples, opt.progress && dist.is_root());
+  if (opt.closed_forms) {
+    if (opt.closed_forms->size() != rep.cases.size())
+      throw InputError("closed_forms", fmt::format("{} closed forms for {} cases", opt.closed_forms->size(), rep.cases.size()));
+    for (size_t k = 0; k < rep.cases.size(); ++k)
+      if (static_cast<int64_t>((*opt.closed_forms)[k].size()) != components(rep.cases[k]))
+        throw InputError("closed_forms", fmt::format("case {}: {} numbers, expected {}", k, (*opt.closed_forms)[k].size(),
+                                                     components(rep.cases[k])));
+  }
   for (size_t k = 0; k < rep.cases.size(); ++k) {
     const Case& c = rep.cases[k];
-    const std::vector<double> cf = closed_form(c, opt.formula);
+    const std::vector<double> cf = opt.closed_forms ? (*opt.closed_forms)[k] : closed_form(c, opt.formula);
     if (!todo[k]) {
       const Journal::Entry& entry = journal->finished().at(k);
       CaseResult r = test_case(c, cf, entry.estimate, opt.precision, opt.test);
@@ -122,7 +130,7 @@ VerifyReport run_verification(std::vector<Case> cases, const VerifyOptions& opt)
       continue;
     }
     progress.begin_case(k);
-    const EstimateOptions eo = estimate_options(opt, progress.counter());
+    const EstimateOptions eo = estimate_options(opt, opt.samples_done ? opt.samples_done : progress.counter());
     const auto t0 = std::chrono::steady_clock::now();
     const Estimate e = estimate(c, eo, opt.backend);
     CaseResult r = test_case(c, cf, e, opt.precision, opt.test);

@@ -43,6 +43,10 @@ class CaseResult:
     p_value: float
     p_holm: float
     passed: bool
+    inconclusive: bool
+    tail_error: float
+    verdict: str
+    test: str
     seconds: float
     measured: bool
     abs_deviation: float
@@ -74,7 +78,7 @@ def build_grid(quantities: Sequence[str], angles: Sequence[float], norms: Sequen
 def angle_steps(n: int) -> List[float]: ...
 def run_cases(cases: Sequence[Case], closed_forms: Optional[Sequence[NDArray[np.float64]]] = None, seed: int = 1,
               threads: int = 0, precision: Optional[str] = None, contract: str = "v1", backend: str = "auto",
-              cpu_kernel: str = "auto", alpha: float = 0.01, formula: str = "tian",
+              cpu_kernel: str = "auto", alpha: float = 0.01, formula: str = "tian", test: str = "sidak",
               progress: Optional[Callable[[int, int], None]] = None) -> Report: ...
 def samples(seed: int, stream: int, start: int, count: int, d: int, contract: str = "v1", dtype: str = "float64",
             input: str = "gaussian", radius: Optional[float] = None) -> NDArray[np.floating]: ...

@@ -30,9 +30,16 @@ class VerifyResult:
         the case's two-sided p-value (Sidak over components); p_holm: Holm-adjusted across its run
     rel_error : float or None
         |mc - cf| / |cf| (Euclidean); None where the closed form is zero (JSON null)
-    passed : bool
-        not rejected at level alpha (Holm across the cases of the run); for a measurement (cube input),
-        True and `measured` is set
+    verdict : "pass" | "reject" | "inconclusive" | "measured"
+        inconclusive: too few effective samples for the normal approximation (docs/statistics.md), neither
+        passed nor rejected (raise N); measured: a cube input, which has no exact closed form
+    passed : bool or None
+        not rejected at level alpha (Holm across the cases of the run); None where there is no verdict
+        (inconclusive or measured), as `passed: null` in results.json
+    tail_error : float
+        the effective-sample rule's relative Edgeworth tail excess (above 0.25: inconclusive)
+    test : "sidak" | "span"
+        the test that gave p_value
     samples, seed, stream, contract, precision, backend : how it was computed (the sample contract)
     W, W_star : the case's weights (gating: w and e)
     """
@@ -49,7 +56,11 @@ class VerifyResult:
         self.p_value: float = float(result.p_value)
         self.p_holm: Optional[float] = _undefined_to_none(result.p_holm)
         self.rel_error: Optional[float] = _undefined_to_none(result.rel_error)
-        self.passed: bool = bool(result.passed)
+        self.verdict: str = result.verdict
+        self.passed: Optional[bool] = None if self.verdict in ("inconclusive", "measured") else bool(result.passed)
+        self.inconclusive: bool = bool(result.inconclusive)
+        self.tail_error: float = float(result.tail_error)
+        self.test: str = result.test
         self.measured: bool = bool(result.measured)
         self.samples: int = int(result.samples)
         self.seconds: float = float(result.seconds)
@@ -87,7 +98,7 @@ class VerifyResult:
     def __repr__(self) -> str:
         rel = "None" if self.rel_error is None else f"{self.rel_error:.3g}"
         return (f"VerifyResult(quantity={self.quantity!r}, samples={self.samples}, z={self.z:.3g}, "
-                f"p_value={self.p_value:.3g}, rel_error={rel}, passed={self.passed})")
+                f"p_value={self.p_value:.3g}, rel_error={rel}, passed={self.passed}, verdict={self.verdict!r})")
 
 
 class ResultSet:
@@ -120,7 +131,12 @@ class ResultSet:
     @property
     def rejected(self) -> List[VerifyResult]:
         """The cases Holm rejects."""
-        return [r for r in self.results if not r.measured and not r.passed]
+        return [r for r in self.results if r.verdict == "reject"]
+
+    @property
+    def inconclusive(self) -> List[VerifyResult]:
+        """The cases with too few effective samples for a verdict (neither passed nor rejected)."""
+        return [r for r in self.results if r.verdict == "inconclusive"]
 
     def to_json(self) -> str:
         """results.json as `relumc verify` writes it (the CLI's schema, written by the same library code)."""

@@ -15,6 +15,8 @@ from . import _core
 from ._convert import (as_choice, as_count, as_counts, as_float_array, as_int, as_real, as_reals, as_strings,
                        input_error, progress_callback, renamed)
 from .closed_forms import FORMULAS
+
+TESTS = ("sidak", "span")
 from .results import ResultSet, VerifyResult
 
 QUANTITIES = ("gating", "grad", "loss")
@@ -60,7 +62,7 @@ def make_case(W: Any, W_star: Any, quantity: str, samples: Samples, stream: int 
 
 
 def _run(cases, closed_forms=None, *, seed=1, threads=0, precision=None, contract="v1", backend="auto",
-         cpu_kernel="auto", alpha=0.01, formula="tian", progress=None):
+         cpu_kernel="auto", alpha=0.01, formula="tian", test="sidak", progress=None):
     seed = as_int(seed, "seed", 0)
     if seed >= 2**64:
         raise input_error("seed", f"{seed} (must be < 2^64)")
@@ -71,11 +73,12 @@ def _run(cases, closed_forms=None, *, seed=1, threads=0, precision=None, contrac
     as_choice(backend, "backend", BACKENDS)
     as_choice(cpu_kernel, "cpu_kernel", CPU_KERNELS)
     as_choice(formula, "formula", FORMULAS)
+    as_choice(test, "test", TESTS)
     alpha = as_real(alpha, "alpha")
     callback = progress_callback(progress)
     try:
         return _core.run_cases(cases, closed_forms, seed, threads, precision, contract, backend, cpu_kernel, alpha,
-                               formula, callback)
+                               formula, test, callback)
     except _core.InputError as e:
         raise renamed(e) from None
 
@@ -83,7 +86,7 @@ def _run(cases, closed_forms=None, *, seed=1, threads=0, precision=None, contrac
 def verify(W: Any, W_star: Any, quantity: str = "grad", samples: Union[Samples, Sequence[Samples]] = 10_000_000,
            seed: int = 1, *, contract: str = "v1", backend: str = "auto", alpha: float = 0.01,
            precision: Optional[str] = None, threads: int = 0, formula: str = "tian", input: str = "gaussian",
-           radius: Optional[float] = None, stream: int = 0, cpu_kernel: str = "auto",
+           radius: Optional[float] = None, stream: int = 0, cpu_kernel: str = "auto", test: str = "sidak",
            progress: Any = None) -> Union[VerifyResult, Iterator[VerifyResult]]:
     """Monte Carlo estimate of one case's quantity, tested against its closed form.
 
@@ -96,7 +99,10 @@ def verify(W: Any, W_star: Any, quantity: str = "grad", samples: Union[Samples, 
     `relumc verify --weights FILE` uses for its first case.
     contract: "v1" (the reference, double) or "v2" (fast float normals; precision float only).
     backend: "auto" (CUDA when built and usable, else CPU), "cpu" or "cuda".
-    alpha: level of the test. formula: "tian" or a deliberately wrong closed form.
+    alpha: level of the test. formula: "tian" or a deliberately wrong closed form. test: "sidak" (per
+    component) or "span" (Hotelling's T^2 in span(W, W*); docs/statistics.md).
+    The result's .verdict is "pass", "reject" or "inconclusive" (too few effective samples for the normal
+    approximation: neither passed nor rejected, .passed is None; raise N).
     progress: None, True (tqdm when installed) or a callable(done, total).
 
     The GIL is released while the engine runs; Ctrl-C stops it at the next chunk boundary and raises
@@ -110,10 +116,10 @@ def verify(W: Any, W_star: Any, quantity: str = "grad", samples: Union[Samples, 
             raise input_error("stream", "is chosen per N when `samples` is a list (the k-th N uses stream k)")
         return verify_iter(W, W_star, quantity, samples, seed, contract=contract, backend=backend, alpha=alpha,
                            precision=precision, threads=threads, formula=formula, input=input, radius=radius,
-                           cpu_kernel=cpu_kernel, progress=progress)
+                           cpu_kernel=cpu_kernel, test=test, progress=progress)
     case = make_case(W, W_star, quantity, samples, stream, input, radius)
     report = _run([case], seed=seed, threads=threads, precision=precision, contract=contract, backend=backend,
-                  cpu_kernel=cpu_kernel, alpha=alpha, formula=formula, progress=progress)
+                  cpu_kernel=cpu_kernel, alpha=alpha, formula=formula, test=test, progress=progress)
     return VerifyResult(report.cases[0], report.results[0], report)
 
 
@@ -147,7 +153,7 @@ def verify_grid(quantities: Union[str, Sequence[str]] = QUANTITIES, *, angles: O
                 samples: Sequence[Samples] = (1e4, 1e5, 4e5), seed: int = 1, contract: str = "v1",
                 backend: str = "auto", alpha: float = 0.01, precision: Optional[str] = None, threads: int = 0,
                 formula: str = "tian", input: str = "gaussian", radius: Optional[float] = None,
-                cpu_kernel: str = "auto", progress: Any = None) -> ResultSet:
+                cpu_kernel: str = "auto", test: str = "sidak", progress: Any = None) -> ResultSet:
     """A sweep as `relumc verify` runs it (same grid, same defaults: 567 cases), with Holm's correction across
     it. Returns a ResultSet (.passed, .rejected, .to_json() in the CLI's schema, .to_csv(), .to_pandas()).
 
@@ -174,5 +180,5 @@ def verify_grid(quantities: Union[str, Sequence[str]] = QUANTITIES, *, angles: O
     except _core.InputError as e:
         raise renamed(e) from None
     report = _run(cases, seed=seed_v, threads=threads, precision=precision, contract=contract, backend=backend,
-                  cpu_kernel=cpu_kernel, alpha=alpha, formula=formula, progress=progress)
+                  cpu_kernel=cpu_kernel, alpha=alpha, formula=formula, test=test, progress=progress)
     return ResultSet(report)

@@ -120,7 +120,7 @@ struct Report {
 Report run_cases(std::vector<Case> cases, std::optional<std::vector<CArray<1>>> user_forms, uint64_t seed,
                  int threads, std::optional<std::string> precision, const std::string& contract,
                  const std::string& backend, const std::string& cpu_kernel, double alpha, const std::string& formula,
-                 const nb::object& progress) {
+                 const std::string& test, const nb::object& progress) {
   if (cases.empty()) throw InputError("cases", "is empty: nothing to verify");
   relumc::VerifyOptions opt;
   opt.seed = seed;
@@ -131,6 +131,7 @@ Report run_cases(std::vector<Case> cases, std::optional<std::vector<CArray<1>>> 
                                                        "float, double")
                             : relumc::default_precision(opt.contract);
   opt.alpha = alpha;
+  opt.test = parse<relumc::Test>(test, "test", relumc::parse_test, "sidak, span");
   opt.formula = parse_formula(formula);
   opt.cpu_kernel = parse<relumc::CpuKernel>(cpu_kernel, "cpu_kernel", relumc::parse_cpu_kernel, "auto, simd, scalar");
   const relumc::Backend requested =
@@ -140,49 +141,24 @@ Report run_cases(std::vector<Case> cases, std::optional<std::vector<CArray<1>>> 
   relumc::check_verify_options(opt);
   for (const Case& c : cases) relumc::validate(c);
   relumc::check_contract_cases(opt, cases);
-  // The user's closed forms (relumc.check): copied under the GIL, one per case, of the case's size.
+  // The user's closed forms (relumc.check): copied under the GIL, one per case (run_verification checks
+  // their sizes).
   std::vector<std::vector<double>> forms;
-  if (user_forms) {
-    if (user_forms->size() != cases.size())
-      throw InputError("closed_forms", std::to_string(user_forms->size()) + " arrays for " +
-                                           std::to_string(cases.size()) + " cases");
-    for (size_t k = 0; k < cases.size(); ++k) {
-      const CArray<1>& a = (*user_forms)[k];
-      if (static_cast<int64_t>(a.shape(0)) != relumc::components(cases[k]))
-        throw InputError("closed_forms", "case " + std::to_string(k) + ": " + std::to_string(a.shape(0)) +
-                                             " numbers, expected " + std::to_string(relumc::components(cases[k])));
-      forms.emplace_back(a.data(), a.data() + a.shape(0));
-    }
-  }
+  if (user_forms)
+    for (const CArray<1>& a : *user_forms) forms.emplace_back(a.data(), a.data() + a.shape(0));
+  opt.closed_forms = user_forms ? &forms : nullptr;
   uint64_t total = 0;
   for (const Case& c : cases) total += c.samples;
   if (opt.backend == relumc::Backend::Cpu) relumc::cpu_kernel_name(opt.cpu_kernel);  // refuses simd without FMA
 
-  // The steps of relumc::run_verification (relumc/run/verify.hpp) without a journal, with the progress
-  // counter and stop flag of this call: closed form, estimate, test per case, then Holm.
+  // relumc::run_verification without a journal, with the progress counter and stop flag of this call.
   out.rep = run_watched<relumc::VerifyReport>(
       [&](Watch& w) {
-        const auto start = std::chrono::steady_clock::now();
-        relumc::VerifyReport rep;
-        rep.options = opt;
-        rep.cases = cases;
-#ifdef _OPENMP
-        rep.threads = opt.threads > 0 ? opt.threads : omp_get_max_threads();
-#endif
-        if (opt.backend == relumc::Backend::Cpu) rep.cpu_kernel = relumc::cpu_kernel_name(opt.cpu_kernel);
-        relumc::EstimateOptions eo = relumc::estimate_options(opt, &w.done);
-        eo.stop = &w.stop;
-        for (size_t k = 0; k < rep.cases.size(); ++k) {
-          const Case& c = rep.cases[k];
-          const std::vector<double> cf = forms.empty() ? relumc::closed_form(c, opt.formula) : forms[k];
-          const auto t0 = std::chrono::steady_clock::now();
-          const relumc::Estimate e = relumc::estimate(c, eo, opt.backend);
-          CaseResult r = relumc::test_case(c, cf, e, opt.precision);
-          r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-          rep.results.push_back(std::move(r));
-        }
-        rep.passed = relumc::apply_holm(rep.results, opt.alpha);
-        rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        relumc::VerifyOptions run_opt = opt;
+        run_opt.samples_done = &w.done;
+        run_opt.stop = &w.stop;
+        relumc::VerifyReport rep = relumc::run_verification(cases, run_opt);
+        rep.options.samples_done = nullptr, rep.options.stop = nullptr, rep.options.closed_forms = nullptr;
         return rep;
       },
       total, progress);
@@ -283,6 +259,10 @@ void bind_verify(nb::module_& m) {
       .def_ro("p_value", &CaseResult::p_value)
       .def_ro("p_holm", &CaseResult::p_holm)
       .def_ro("passed", &CaseResult::passed)
+      .def_ro("inconclusive", &CaseResult::inconclusive)
+      .def_ro("tail_error", &CaseResult::tail_error)
+      .def_prop_ro("verdict", [](const CaseResult& r) { return std::string(relumc::verdict_name(r)); })
+      .def_prop_ro("test", [](const CaseResult& r) { return std::string(relumc::to_string(r.test)); })
       .def_ro("seconds", &CaseResult::seconds)
       .def_ro("measured", &CaseResult::measured)
       .def_ro("abs_deviation", &CaseResult::abs_deviation)
@@ -307,7 +287,7 @@ void bind_verify(nb::module_& m) {
 
   m.def("run_cases", &run_cases, "cases"_a, "closed_forms"_a = nb::none(), "seed"_a = 1, "threads"_a = 0,
         "precision"_a = nb::none(), "contract"_a = "v1", "backend"_a = "auto", "cpu_kernel"_a = "auto",
-        "alpha"_a = 0.01, "formula"_a = "tian", "progress"_a = nb::none());
+        "alpha"_a = 0.01, "formula"_a = "tian", "test"_a = "sidak", "progress"_a = nb::none());
   m.def("samples", &samples, "seed"_a, "stream"_a, "start"_a, "count"_a, "d"_a, "contract"_a = "v1",
         "dtype"_a = "float64", "input"_a = "gaussian", "radius"_a = nb::none());
   m.def("normal_two_sided_p", &relumc::normal_two_sided_p, "z"_a);

@@ -214,3 +214,25 @@ def test_bad_grid_names_the_argument(kwargs, name):
     with pytest.raises(ValueError) as info:
         relumc.verify_grid(**kwargs)
     assert f"`{name}`" in str(info.value) and info.value.field == name
+
+
+def test_inconclusive_is_neither_pass_nor_reject():
+    # Gating near theta = pi at N = 1e3: both gates open for 2% of the samples, too few for the normal
+    # approximation (docs/statistics.md): the engine says so instead of guessing.
+    e = np.array([1.0, 0.0, 0.0, 0.0, 0.0])
+    w = 2 * np.array([math.cos(3.0), math.sin(3.0), 0.0, 0.0, 0.0])
+    r = relumc.verify(w, e, "gating", samples=1e3, seed=1, backend="cpu")
+    assert r.verdict == "inconclusive" and r.inconclusive and r.passed is None and r.tail_error > 0.25
+    big = relumc.verify(w, e, "gating", samples=1e6, seed=1, backend="cpu")
+    assert big.verdict == "pass" and big.passed is True
+    rs = relumc.verify_grid("gating", angles=[3.0], norms=[2.0], dims=[5], samples=[1e3], backend="cpu")
+    assert rs.inconclusive and not rs.rejected and rs.passed
+
+
+def test_span_test_is_selectable_and_recorded():
+    r = relumc.verify(W2, S3, "grad", samples=1e5, seed=5, backend="cpu", test="span")
+    assert r.test == "span" and r.verdict == "pass"
+    wrong = relumc.verify(W2, S3, "grad", samples=1e5, seed=5, backend="cpu", test="span", formula="sin-sign")
+    assert wrong.verdict == "reject" and wrong.p_value < 1e-6
+    with pytest.raises(ValueError, match="test"):
+        relumc.verify(W2, S3, "grad", samples=1e4, test="hotelling")

@@ -38,6 +38,11 @@ struct VerifyOptions {
   // Stop request checked at chunk boundaries (relumc/run/interrupt.hpp); run_verification then throws
   // Interrupted, with every finished case in the journal.
   const std::atomic<bool>* stop = nullptr;
+  // Samples done so far, counted by every estimate (may be null): a caller's own progress display.
+  std::atomic<uint64_t>* samples_done = nullptr;
+  // The closed forms to test each case against, one per case of components(case) numbers (may be null:
+  // closed_form(case, formula)): a user's own formula (the Python module's relumc.check).
+  const std::vector<std::vector<double>>* closed_forms = nullptr;
   // Journal (crash safety, relumc/run/journal.hpp), may be null: its finished cases are taken as they are,
   // and every newly finished case is appended to it.
   Journal* journal = nullptr;

@@ -111,9 +111,12 @@ McCheck mc_check(const double* W, int64_t K, const double* Wstar, int64_t Kstar,
     throw InputError("student", fmt::format("row {} is the zero vector: a kink, where J has no gradient to check", j));
   McCheck out;
   out.alpha = o.alpha;
-  if (o.gradient)
-    out.tests.push_back(engine_test("gradient", Quantity::Grad, 0, W, K, Wstar, Kstar, d,
-                                    std::vector<double>(static_cast<size_t>(K * d), 0.0), o));
+  if (o.gradient) {
+    std::vector<double> reference(static_cast<size_t>(K * d), 0.0);
+    if (!o.gradient_is_zero) population_gradient(W, K, Wstar, Kstar, d, reference.data());
+    out.tests.push_back(engine_test(o.gradient_is_zero ? "gradient_zero" : "gradient", Quantity::Grad, 0, W, K, Wstar,
+                                    Kstar, d, reference, o));
+  }
   if (o.loss)
     out.tests.push_back(engine_test("loss", Quantity::Loss, 1, W, K, Wstar, Kstar, d,
                                     {population_loss(W, K, Wstar, Kstar, d)}, o));

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Monte Carlo confirmation of a landscape point by the engine's own estimates (docs/landscape.md):
-//   gradient  the MC gradient (relumc::estimate, backend cpu) is statistically zero: the engine's test
-//             (relumc/stats/verdict.hpp, test_case: per-component z, Sidak) against the zero vector;
+//   gradient  the MC gradient (relumc::estimate, backend cpu) against the zero vector (at a critical point:
+//             "statistically zero"), or against the closed-form gradient (any point), by the engine's test
+//             (relumc/stats/verdict.hpp, test_case: per-component z, Sidak);
 //   loss      the MC loss equals the closed-form loss (the same test);
 //   hessian   every off-diagonal block H_jk = E[1(w_j.x > 0) 1(w_k.x > 0) x x^T] (its d(d+1)/2 distinct
 //             entries, every pair j < k) against the closed form (or a deliberately wrong one, which the
@@ -35,13 +36,14 @@ struct McCheckOptions {
   int threads = 0;  // 0: all
   HessianFormula hessian_formula = HessianFormula::Exact;  // the closed form the sampled blocks are held to
   bool gradient = true, loss = true, hessian = true;       // which tests to run
+  bool gradient_is_zero = true;  // the gradient's reference: 0 (a critical point) or the closed form
 };
 
 // Throws InputError naming the field: samples in [2, 1e12], alpha in (0, 1).
 void check_mc_options(const McCheckOptions& o);
 
 struct McTest {
-  std::string name;        // gradient | loss | hessian_offdiagonal
+  std::string name;        // gradient_zero | gradient | loss | hessian_offdiagonal
   int64_t components = 0;  // numbers tested
   uint64_t samples = 0;
   double max_abs_z = 0;

@@ -322,7 +322,12 @@ TEST(LandscapeMonteCarlo, RejectsANonZeroGradient) {
   o.seed = 3;
   const McCheck m = mc_check(W.data(), 2, T.data(), 2, 3, o);
   EXPECT_FALSE(m.tests[0].passed);
+  EXPECT_EQ(m.tests[0].name, "gradient_zero");
   EXPECT_TRUE(m.tests[1].passed);  // the loss is still the closed-form loss
+  o.gradient_is_zero = false;      // against the closed-form gradient instead: the same samples agree
+  const McCheck cf = mc_check(W.data(), 2, T.data(), 2, 3, o);
+  EXPECT_EQ(cf.tests[0].name, "gradient");
+  EXPECT_TRUE(cf.tests[0].passed) << cf.tests[0].p_value;
 }
 
 TEST(LandscapeMonteCarlo, SamplerIsDeterministicAcrossThreads) {

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 // relumc landscape: the loss landscape in closed form (docs/landscape.md). `hessian` analyses one point of a
 // weights file (loss, gradient, Hessian, spectrum); `critical` runs the Newton / Levenberg-Marquardt search
-// from it and classifies the point it reaches. --mc-samples N confirms either by Monte Carlo.
+// from it and classifies the point it reaches (--mc-samples N confirms either by Monte Carlo); `census`
+// counts where gradient descent ends from many random starts.
 #include "host/cli/common.hpp"
 
+#include "relumc/landscape/census.hpp"
 #include "relumc/landscape/critical.hpp"
 #include "relumc/landscape/hessian.hpp"
 #include "relumc/landscape/mc_check.hpp"
@@ -118,11 +120,63 @@ int run_critical(const LandscapeFlags& f) {
   return mc && !mc->passed ? kExitFail : kExitPass;
 }
 
+struct CensusFlags {
+  CensusSpec spec;
+  std::string out = "census-out";
+  bool quiet = false;
+};
+
+void add_census_flags(CLI::App& cmd, CensusFlags& f) {
+  CensusSpec& s = f.spec;
+  cmd.add_option("--teacher-rows,-k", s.k, "teacher rows k: the identity rows e_0 .. e_{k-1}")
+      ->check(integer_in(1, 256))->capture_default_str();
+  cmd.add_option("--units,-K", s.K, "student rows K")->check(integer_in(1, 256))->capture_default_str();
+  cmd.add_option("--dim,-d", s.d, "input dimension d >= k (0: d = k)")->check(integer_in(0, 4096))->capture_default_str();
+  cmd.add_option("--runs", s.runs, "independent starts (rows i.i.d. N(0, 1/d))")->check(integer_in(1, 1e8))->capture_default_str();
+  cmd.add_option("--seed", s.seed, "seed of the starts")->check(kSeed)->capture_default_str();
+  cmd.add_option("--lr", s.lr, "gradient-descent step on J")->check(kFinite)->capture_default_str();
+  cmd.add_option("--max-steps", s.max_steps, "gradient-descent budget per descent")->check(integer_in(0, 1e12))->capture_default_str();
+  cmd.add_option("--switch-tol", s.switch_tol, "Newton takes over at |grad J|_F <= this times |W*|_F")->check(kFinite)->capture_default_str();
+  cmd.add_option("--spurious-loss", s.spurious_loss, "a minimum at loss >= this is spurious")->check(kFinite)->capture_default_str();
+  cmd.add_flag("--escape-saddles", s.escape_saddles, "continue a run that lands on a saddle along its negative curvature");
+  cmd.add_option("--max-escapes", s.max_escapes, "escapes per run")->check(integer_in(0, 1000))->capture_default_str();
+  cmd.add_option("--escape-step", s.escape_step, "escape step, times |W*|_F")->check(kFinite)->capture_default_str();
+  cmd.add_option("--max-iterations", s.newton.max_iterations, "Newton / Levenberg-Marquardt iterations")
+      ->check(integer_in(0, 100000))->capture_default_str();
+  cmd.add_option("--gradient-tol", s.newton.gradient_tol, "critical when |grad J|_F <= this times |W*|_F")->check(kFinite)->capture_default_str();
+  cmd.add_option("--eigen-tol", s.newton.eigen_tol, "|lambda| <= this times max |lambda| is zero")->check(kFinite)->capture_default_str();
+  cmd.add_option("--threads", s.threads, "CPU threads (0: all)")->check(kThreads)->capture_default_str();
+  cmd.add_option("--out,-o", f.out, "output directory")->check(kPath)->type_name("DIR")->capture_default_str();
+  cmd.add_flag("--quiet", f.quiet, "no summary on stdout");
+}
+
+int run_census_cmd(const CensusFlags& f) {
+  require_one_process("landscape census");
+  check_census_spec(f.spec);
+  ensure_writable_dir(f.out, "out");
+  const Census c = run_census(f.spec);
+  write_census_files(f.out, c);
+  if (!f.quiet) {
+    fmt::print("k = {}, K = {}, d = {}: {} runs in {:.2f} s ({} threads)\n", c.spec.k, c.spec.K, c.spec.d, c.spec.runs,
+               c.seconds, c.threads);
+    fmt::print("  global   {:>6}  share {:.4f}  95% Wilson [{:.4f}, {:.4f}]\n", c.global, c.share_global, c.global_ci[0],
+               c.global_ci[1]);
+    fmt::print("  spurious {:>6}  share {:.4f}  95% Wilson [{:.4f}, {:.4f}]\n", c.spurious, c.share_spurious,
+               c.spurious_ci[0], c.spurious_ci[1]);
+    fmt::print("  saddles {}  kinks {}  not critical {}\n", c.saddles, c.kinks, c.not_critical);
+    for (const CensusFamily& fam : c.families)
+      fmt::print("  family {:<10} k1 {:<3} runs {:<6} loss {:.6g}  lambda_min {:.4g}\n", to_string(fam.kind), fam.k1,
+                 fam.runs, fam.loss, fam.lambda_min);
+    fmt::print("wrote {0}/census.json, {0}/census_runs.csv\n", f.out);
+  }
+  return kExitPass;
+}
+
 }  // namespace
 
 Command add_landscape_command(CLI::App& app) {
   auto hf = std::make_shared<LandscapeFlags>(), cf = std::make_shared<LandscapeFlags>();
-  CLI::App* cmd = app.add_subcommand("landscape", "the loss landscape in closed form: Hessians, critical points");
+  CLI::App* cmd = app.add_subcommand("landscape", "the loss landscape in closed form: Hessians, critical points, censuses of minima");
   cmd->require_subcommand(1);
   CLI::App* hessian = cmd->add_subcommand("hessian", "loss, gradient, Hessian and its spectrum at a weights file's point");
   add_point_flags(*hessian, *hf);
@@ -138,9 +192,19 @@ Command add_landscape_command(CLI::App& app) {
       ->check(kFinite)->capture_default_str();
   critical->footer(examples({{"relumc landscape critical --weights start.json -o out", "minimum | saddle | ..."},
                              {"relumc landscape critical --weights start.json --mc-samples 1000000", "MC gradient is zero"}}));
+  auto sf = std::make_shared<CensusFlags>();
+  CLI::App* census = cmd->add_subcommand("census", "where gradient descent ends from many starts: minima, saddles, families");
+  add_census_flags(*census, *sf);
+  census->footer(examples({{"relumc landscape census -k 6 -K 6 --runs 100 -o census6", "Safran and Shamir's setting"},
+                           {"relumc landscape census -k 4 -K 5 --runs 200 --escape-saddles", "over-parameterised"}}));
   cmd->footer(examples({{"relumc landscape hessian --weights point.json", "the Hessian at a point"},
-                        {"relumc landscape critical --weights start.json", "the critical point Newton reaches"}}));
-  return {cmd, [hessian, hf, cf] { return hessian->parsed() ? run_hessian(*hf) : run_critical(*cf); }};
+                        {"relumc landscape critical --weights start.json", "the critical point Newton reaches"},
+                        {"relumc landscape census -k 6 -K 6 --runs 100", "where gradient descent ends"}}));
+  return {cmd, [hessian, critical, hf, cf, sf] {
+            if (hessian->parsed()) return run_hessian(*hf);
+            if (critical->parsed()) return run_critical(*cf);
+            return run_census_cmd(*sf);
+          }};
 }
 
 }  // namespace relumc::cli

@@ -108,4 +108,70 @@ void write_landscape_files(const std::string& dir, const std::string& stem, cons
   write_file_atomically(dir + "/eigenvalues.csv", csv);
 }
 
+ojson census_json(const Census& c) {
+  const CensusSpec& s = c.spec;
+  ojson j;
+  j["relumc_version"] = kVersion;
+  j["command"] = "landscape census";
+  ojson spec;
+  spec["k"] = s.k;
+  spec["K"] = s.K;
+  spec["d"] = s.d;
+  spec["runs"] = s.runs;
+  spec["seed"] = s.seed;
+  spec["lr"] = json_number(s.lr);
+  spec["init"] = "gaussian, std 1/sqrt(d)";
+  spec["teacher"] = "identity rows";
+  spec["max_steps"] = s.max_steps;
+  spec["switch_tol"] = json_number(s.switch_tol);
+  spec["spurious_loss"] = json_number(s.spurious_loss);
+  spec["escape_saddles"] = s.escape_saddles;
+  spec["max_escapes"] = s.max_escapes;
+  spec["escape_step"] = json_number(s.escape_step);
+  spec["gradient_tol"] = json_number(s.newton.gradient_tol);
+  spec["eigen_tol"] = json_number(s.newton.eigen_tol);
+  spec["kink_tol"] = json_number(s.newton.kink_tol);
+  spec["max_iterations"] = s.newton.max_iterations;
+  j["spec"] = spec;
+  j["runs"] = s.runs;
+  j["global"] = c.global;
+  j["spurious"] = c.spurious;
+  j["saddles"] = c.saddles;
+  j["kinks"] = c.kinks;
+  j["not_critical"] = c.not_critical;
+  j["share_global"] = json_number(c.share_global);
+  j["share_global_ci95_wilson"] = {json_number(c.global_ci[0]), json_number(c.global_ci[1])};
+  j["share_spurious"] = json_number(c.share_spurious);
+  j["share_spurious_ci95_wilson"] = {json_number(c.spurious_ci[0]), json_number(c.spurious_ci[1])};
+  j["families"] = ojson::array();
+  for (const CensusFamily& f : c.families) {
+    ojson x;
+    x["k1"] = f.k1;
+    x["runs"] = f.runs;
+    x["loss"] = json_number(f.loss);
+    x["lambda_min"] = json_number(f.lambda_min);
+    x["kind"] = std::string(to_string(f.kind));
+    x["index"] = f.index;
+    x["nullity"] = f.nullity;
+    x["first_run"] = f.first_run;
+    j["families"].push_back(std::move(x));
+  }
+  j["run"] = {{"seconds", json_number(c.seconds)}, {"threads", c.threads}};  // the only part that varies
+  return j;
+}
+
+void write_census_files(const std::string& dir, const Census& c) {
+  std::string csv = "run,kind,k1,loss,lambda_min,index,nullity,gradient_norm,steps,newton_iterations,escapes,family\n";
+  for (const CensusRun& r : c.runs) {
+    const bool spectrum = !r.eigenvalues.empty();
+    csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}\n", r.run, to_string(r.kind), r.k1,
+                       csv_number(r.loss, CsvDigits::Seventeen), csv_number(r.lambda_min, CsvDigits::Seventeen),
+                       spectrum ? fmt::format("{}", r.index) : "", spectrum ? fmt::format("{}", r.nullity) : "",
+                       csv_number(r.gradient_norm, CsvDigits::Seventeen), r.steps, r.newton_iterations, r.escapes,
+                       r.family >= 0 ? fmt::format("{}", r.family) : "");
+  }
+  write_file_atomically(dir + "/census.json", census_json(c).dump(2) + "\n");
+  write_file_atomically(dir + "/census_runs.csv", csv);
+}
+
 }  // namespace relumc

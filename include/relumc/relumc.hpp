@@ -59,6 +59,7 @@
 #include "relumc/dynamics/matching.hpp"
 #include "relumc/dynamics/report.hpp"
 #include "relumc/dynamics/weights.hpp"
+#include "relumc/landscape/census.hpp"
 #include "relumc/landscape/critical.hpp"
 #include "relumc/landscape/eigen.hpp"
 #include "relumc/landscape/hessian.hpp"

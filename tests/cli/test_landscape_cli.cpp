@@ -125,3 +125,21 @@ TEST_F(LandscapeCli, BadInputExitsTwoNamingTheValueAndWritesNothing) {
   expect_rejected({"hessian", "--weights", good, "--alpha", "1.5"}, "--alpha 1.5");
   expect_rejected({"hessian"}, "--weights");
 }
+
+TEST_F(LandscapeCli, CensusWritesSharesAndFamilies) {
+  const fs::path out = root_ / "census";
+  const RunResult r = run({"landscape", "census", "-k", "3", "-K", "3", "--runs", "6", "--seed", "2", "-o", out.string(),
+                           "--quiet"});
+  ASSERT_EQ(r.status, kPass) << r.err;
+  const json j = json::parse(slurp(out / "census.json"));
+  for (const char* key : {"runs", "share_global", "share_spurious", "share_global_ci95_wilson", "families"})
+    EXPECT_TRUE(j.contains(key)) << key;
+  EXPECT_EQ(j["runs"], 6);
+  ASSERT_FALSE(j["families"].empty());
+  for (const char* key : {"k1", "runs", "loss", "lambda_min", "kind"}) EXPECT_TRUE(j["families"][0].contains(key)) << key;
+  const std::string csv = slurp(out / "census_runs.csv");
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 7);
+  expect_rejected({"census", "-k", "3", "-d", "2"}, "--dim 2");
+  expect_rejected({"census", "--lr", "0"}, "--lr 0");
+  expect_rejected({"census", "--switch-tol", "-1"}, "--switch-tol -1");
+}

@@ -5,6 +5,7 @@
 // solver, and the Monte Carlo check: passes at a critical point, rejects wrong Hessians and a non-zero
 // gradient (fixed seeds).
 #include "relumc/core/errors.hpp"
+#include "relumc/landscape/census.hpp"
 #include "relumc/landscape/critical.hpp"
 #include "relumc/landscape/eigen.hpp"
 #include "relumc/landscape/hessian.hpp"
@@ -336,4 +337,81 @@ TEST(LandscapeMonteCarlo, SamplerIsDeterministicAcrossThreads) {
   const GatePairEstimate b = estimate_gate_pair_blocks(T.data(), 2, 3, 5000, 9, 2);
   EXPECT_EQ(a.mean, b.mean);
   EXPECT_EQ(a.std_error, b.std_error);
+}
+
+// The census: every run accounted for, the global minimum found and recognised as one family, the result
+// independent of the thread count.
+TEST(LandscapeCensus, SmallCensusesEndAtTheGlobalMinimum) {
+  for (int64_t k = 2; k <= 4; ++k) {
+    CensusSpec s;
+    s.k = s.K = k;
+    s.runs = 8;
+    s.seed = 1;
+    s.threads = 1;
+    const Census c = run_census(s);
+    EXPECT_EQ(c.global + c.spurious + c.saddles + c.kinks + c.not_critical, s.runs);
+    int64_t in_families = 0;
+    for (const CensusFamily& f : c.families) in_families += f.runs;
+    EXPECT_EQ(in_families, s.runs - c.kinks - c.not_critical);
+    // At k = K <= 4 from these starts every run reaches W* up to a permutation (Safran and Shamir see
+    // spurious minima only from k = 6).
+    EXPECT_EQ(c.global, s.runs) << "k=" << k;
+    ASSERT_EQ(c.families.size(), 1u);
+    const CensusFamily& f = c.families[0];
+    EXPECT_EQ(f.kind, PointKind::Minimum);
+    EXPECT_EQ(f.k1, 0);
+    EXPECT_LT(std::fabs(f.loss), 1e-12);
+    const std::vector<double> I = identity_rows(k);
+    EXPECT_NEAR(f.lambda_min, analyze_point(I.data(), k, I.data(), k, k, 1e-8).eigen.values.front(), 1e-9);
+    EXPECT_GE(c.global_ci[0], 0.6);
+    EXPECT_EQ(c.global_ci[1], 1.0);
+    s.threads = 2;
+    const Census c2 = run_census(s);
+    for (size_t r = 0; r < c.runs.size(); ++r) {
+      EXPECT_EQ(c.runs[r].student, c2.runs[r].student);
+      EXPECT_EQ(c.runs[r].steps, c2.runs[r].steps);
+    }
+  }
+}
+
+// k = K = 6 (the smallest size where Safran and Shamir report spurious minima): among 50 starts under seed 1,
+// one ends at a spurious local minimum; the Hessian says minimum (index 0, nullity 0, lambda_min > 0) and the
+// Monte Carlo engine confirms it is critical (gradient statistically zero), its loss, and its Hessian blocks.
+TEST(LandscapeCensus, ASpuriousMinimumAtKSixIsConfirmedByMonteCarlo) {
+  CensusSpec s;
+  s.k = s.K = 6;
+  s.runs = 50;
+  s.seed = 1;
+  const Census c = run_census(s);
+  ASSERT_GE(c.spurious, 1);
+  const CensusRun* spurious = nullptr;
+  for (const CensusRun& r : c.runs)
+    if (r.spurious) spurious = &r;
+  ASSERT_NE(spurious, nullptr);
+  EXPECT_EQ(spurious->kind, PointKind::Minimum);
+  EXPECT_EQ(spurious->index, 0);
+  EXPECT_EQ(spurious->nullity, 0);
+  EXPECT_GT(spurious->lambda_min, 0);
+  EXPECT_GE(spurious->loss, s.spurious_loss);
+  const std::vector<double> I = identity_rows(6);
+  McCheckOptions o;
+  o.samples = 100000;
+  o.seed = 4;
+  const McCheck m = mc_check(spurious->student.data(), 6, I.data(), 6, 6, o);
+  for (const McTest& t : m.tests) EXPECT_TRUE(t.passed) << t.name << " p=" << t.p_value;
+}
+
+TEST(LandscapeCensus, SpecIsChecked) {
+  CensusSpec s;
+  s.k = 3;
+  s.d = 2;
+  try {
+    check_census_spec(s);
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.field(), "dim");
+  }
+  s = {};
+  s.lr = -1;
+  EXPECT_THROW(check_census_spec(s), InputError);
 }

@@ -8,6 +8,7 @@
 //   relumc::write_landscape_files(dir, "hessian", relumc::hessian_json(w, a, nullptr), a.eigen.values);
 #pragma once
 
+#include "relumc/landscape/census.hpp"
 #include "relumc/landscape/critical.hpp"
 #include "relumc/landscape/mc_check.hpp"
 #include "relumc/landscape/weights.hpp"
@@ -40,5 +41,13 @@ nlohmann::ordered_json critical_json(const LandscapeWeights& w, const CriticalRe
 // must have been checked (ensure_writable_dir) before the work.
 void write_landscape_files(const std::string& dir, const std::string& stem, const nlohmann::ordered_json& j,
                            const std::vector<double>& eigenvalues);
+
+// census.json: "spec", "runs" (the count), "global", "spurious", "saddles", "kinks", "not_critical",
+// "share_global", "share_spurious" with "..._ci95_wilson", "families" [{"k1", "runs", "loss", "lambda_min",
+// "kind", "index", "nullity", "first_run"}], "run" {"seconds", "threads"}; and census_runs.csv, one line per run
+// (run, kind, k1, loss, lambda_min, index, nullity, gradient_norm, steps, newton_iterations, escapes,
+// family).
+nlohmann::ordered_json census_json(const Census& c);
+void write_census_files(const std::string& dir, const Census& c);
 
 }  // namespace relumc

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The census: gradient descent from many starts, the Newton polish, the classification, the families.
 #include "relumc/landscape/census.hpp"
+#include "relumc/landscape/weights.hpp"
 
 #include "relumc/core/errors.hpp"
 #include "relumc/dynamics/dynamics.hpp"
@@ -25,7 +26,9 @@ void check_census_spec(const CensusSpec& s) {
   if (s.d != 0 && s.d < s.k) throw InputError("dim", fmt::format("{} must be >= k = {} (the teacher is the identity rows)", s.d, s.k));
   count("dim", s.d, 0, 4096);
   const int64_t d = s.d == 0 ? s.k : s.d;
-  if (s.K * d > 2048) throw InputError("units", fmt::format("K d = {} x {} = {} is more than the 2048 parameters a census Hessian may have", s.K, d, s.K * d));
+  if (s.K * d > kMaxLandscapeParameters)
+    throw InputError("units", fmt::format("K d = {} x {} = {} is more than the {} parameters a landscape Hessian may have",
+                                          s.K, d, s.K * d, kMaxLandscapeParameters));
   count("runs", s.runs, 1, 100000000);
   count("max_steps", s.max_steps, 0, 1000000000000);
   count("max_escapes", s.max_escapes, 0, 1000);

@@ -28,7 +28,7 @@ LandscapeWeights load_landscape_weights(const std::string& path) {
     w.teacher = dw.teacher;
     w.Kstar = dw.Kstar;
   }
-  if ((w.K + w.Kstar) * w.d > 2 * kMaxLandscapeParameters || w.K * w.d > kMaxLandscapeParameters)
+  if (w.K * w.d > kMaxLandscapeParameters)
     throw InputError(fmt::format("weights file '{}': K d = {} x {} = {} parameters, more than the {} a landscape "
                                  "Hessian may have",
                                  path, w.K, w.d, w.K * w.d, kMaxLandscapeParameters));

@@ -63,9 +63,10 @@ double max_abs_diff(const std::vector<double>& a, const std::vector<double>& b) 
 
 }  // namespace
 
-// Central differences err by h^2/6 |g'''| (truncation) plus eps |g| / h (rounding). With h = 1e-4 at points
-// of order-1 rows whose angles stay away from 0 and pi, |g'''| is of order 1 (checked: the error
-// below is ~1e-9), so 1e-6 leaves a factor >100 and a wrong block (an s/(2 pi) ~ 0.1 change) is far outside.
+// Central differences err by h^2/6 |g'''| (truncation) plus about eps |g| / h (rounding). At these points
+// (order-1 rows, random angles) the measured error is about 5 h^2 (5e-8 at h = 1e-4), so the tolerance
+// 100 (h^2 + eps/h) = 1e-6 leaves a factor 20, and a wrong block (an s/(2 pi) ~ 0.1 change) is far outside.
+// The error also falls like h^2 (second test): an error that did not would be a wrong formula, not FD noise.
 TEST(LandscapeHessian, MatchesFiniteDifferencesOfTheGradient) {
   const double h = 1e-4;
   const double tol = 100 * (h * h + std::numeric_limits<double>::epsilon() / h);
@@ -87,6 +88,15 @@ TEST(LandscapeHessian, MatchesFiniteDifferencesOfTheGradient) {
         EXPECT_EQ(H[i], H[c * n + r]);
       }
     }
+}
+
+TEST(LandscapeHessian, FiniteDifferenceErrorFallsLikeTheStepSquared) {
+  const std::vector<double> W = gaussian_matrix(3, 4, 2), Ws = gaussian_matrix(3, 4, 102);
+  const std::vector<double> H = population_hessian(W.data(), 3, Ws.data(), 3, 4);
+  const double e3 = max_abs_diff(H, fd_hessian(W, 3, Ws, 3, 4, 1e-3));
+  const double e4 = max_abs_diff(H, fd_hessian(W, 3, Ws, 3, 4, 1e-4));
+  EXPECT_GT(e3 / e4, 50) << e3 << " " << e4;  // h^2: 100
+  EXPECT_LT(e3 / e4, 200);
 }
 
 TEST(LandscapeHessian, BlocksAtTheEndsOfTheAngleRange) {

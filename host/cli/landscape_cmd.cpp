@@ -60,6 +60,14 @@ void check_eigen_tol(double tol) {
   if (!(tol > 0 && tol < 1)) throw InputError("eigen_tol", fmt::format("{} must be a number in (0, 1)", tol));
 }
 
+// The unit eigenvector of the most negative eigenvalue (column 0 of the ascending decomposition).
+std::vector<double> most_negative_direction(const PointAnalysis& a) {
+  const int64_t n = a.K * a.d;
+  std::vector<double> v(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) v[static_cast<size_t>(i)] = a.eigen.vectors[static_cast<size_t>(i * n)];
+  return v;
+}
+
 void print_mc(const McCheck& m) {
   for (const McTest& t : m.tests)
     fmt::print("  mc {:<20} N {}  max|z| {:.2f}  p {:.3g}  {}\n", t.name, t.samples, t.max_abs_z, t.p_value,
@@ -74,7 +82,11 @@ int run_hessian(const LandscapeFlags& f) {
   ensure_writable_dir(f.out, "out");
   const PointAnalysis a = analyze_point(w.student.data(), w.K, w.teacher.data(), w.Kstar, w.d, f.eigen_tol);
   std::optional<McCheck> mc;
-  if (mo && a.kink < 0) mc = mc_check(w.student.data(), w.K, w.teacher.data(), w.Kstar, w.d, *mo);
+  if (mo && a.kink < 0) {
+    McCheckOptions o = *mo;
+    if (a.signature.index > 0) o.curvature_direction = most_negative_direction(a);
+    mc = mc_check(w.student.data(), w.K, w.teacher.data(), w.Kstar, w.d, o);
+  }
   write_landscape_files(f.out, "hessian", hessian_json(w, a, mc ? &*mc : nullptr), a.eigen.values);
   if (!f.quiet) {
     if (a.kink >= 0) {
@@ -104,7 +116,11 @@ int run_critical(const LandscapeFlags& f) {
   const CriticalResult r = find_critical_point(w.student.data(), w.K, w.teacher.data(), w.Kstar, w.d, co);
   std::optional<McCheck> mc;
   const bool critical = r.kind != PointKind::NotCritical && r.kind != PointKind::Kink;
-  if (mo && critical) mc = mc_check(r.student.data(), w.K, w.teacher.data(), w.Kstar, w.d, *mo);
+  if (mo && critical) {
+    McCheckOptions o = *mo;
+    if (r.kind == PointKind::Saddle) o.curvature_direction = most_negative_direction(r.analysis);
+    mc = mc_check(r.student.data(), w.K, w.teacher.data(), w.Kstar, w.d, o);
+  }
   write_landscape_files(f.out, "critical", critical_json(w, r, mc ? &*mc : nullptr), r.analysis.eigen.values);
   if (!f.quiet) {
     fmt::print("{} after {} iterations: loss {:.6g}  |grad| {}  k1 {}", to_string(r.kind), r.iterations, r.analysis.loss,

@@ -76,6 +76,47 @@ GatePairEstimate estimate_gate_pair_blocks(const double* W, int64_t K, int64_t d
   return e;
 }
 
+McTest curvature_test(const double* W, int64_t K, const double* Wstar, int64_t Kstar, int64_t d,
+                      const std::vector<double>& direction, double step, uint64_t samples, uint64_t seed, double level) {
+  const int64_t n = K * d;
+  if (static_cast<int64_t>(direction.size()) != n)
+    throw InputError("curvature_direction", fmt::format("has {} numbers, the student {}", direction.size(), n));
+  const double nv = norm(direction.data(), n);
+  if (!(nv > 0) || !std::isfinite(nv)) throw InputError("curvature_direction", "must be a finite nonzero vector");
+  if (!(step > 0) || !std::isfinite(step)) throw InputError("curvature_step", fmt::format("{} must be > 0", step));
+  const double eps = step * norm(W, n);
+  std::vector<double> plus(W, W + n), minus(W, W + n), x(static_cast<size_t>(d));
+  for (int64_t i = 0; i < n; ++i) plus[i] += eps * direction[i] / nv, minus[i] -= eps * direction[i] / nv;
+  auto per_sample_loss = [&](const double* M) {
+    double r = 0;
+    for (int64_t j = 0; j < K; ++j) r += std::max(0.0, dot(M + j * d, x.data(), d));
+    for (int64_t m = 0; m < Kstar; ++m) r -= std::max(0.0, dot(Wstar + m * d, x.data(), d));
+    return 0.5 * r * r;
+  };
+  double sum = 0, sq = 0;
+  for (uint64_t i = 0; i < samples; ++i) {  // in sample order: deterministic
+    draw_sample<double>(seed, 3, i, d, x.data());
+    const double q = per_sample_loss(plus.data()) + per_sample_loss(minus.data()) - 2 * per_sample_loss(W);
+    sum += q;
+    sq += q * q;
+  }
+  const double N = static_cast<double>(samples), mean = sum / N;
+  const double se = std::sqrt(std::max(0.0, (sq / N - mean * mean) * N / (N - 1)) / N);
+  McTest t;
+  t.name = "negative_curvature";
+  t.components = 1;
+  t.samples = samples;
+  t.estimate = mean;
+  t.reference = population_loss(plus.data(), K, Wstar, Kstar, d) + population_loss(minus.data(), K, Wstar, Kstar, d) -
+                2 * population_loss(W, K, Wstar, Kstar, d);
+  const double z = se > 0 ? mean / se : (mean < 0 ? -INFINITY : INFINITY);
+  t.max_abs_z = std::fabs(z);
+  t.p_value = 0.5 * std::erfc(-z / std::sqrt(2.0));  // P(Z >= z): small when the mean is clearly negative
+  t.level = level;
+  t.passed = t.p_value <= level;
+  return t;
+}
+
 namespace {
 
 McTest engine_test(const char* name, Quantity q, uint32_t stream, const double* W, int64_t K, const double* Wstar,
@@ -143,11 +184,15 @@ McCheck mc_check(const double* W, int64_t K, const double* Wstar, int64_t Kstar,
     t.p_value = pmin == 0 ? 0 : std::min(1.0, -std::expm1(static_cast<double>(a) * std::log1p(-pmin)));
     out.tests.push_back(t);
   }
+  const bool curvature = !o.curvature_direction.empty();
+  const double level = o.alpha / static_cast<double>(out.tests.size() + (curvature ? 1 : 0));
   for (McTest& t : out.tests) {
-    t.level = o.alpha / static_cast<double>(out.tests.size());
+    t.level = level;
     t.passed = t.p_value > t.level;
-    out.passed = out.passed && t.passed;
   }
+  if (curvature)
+    out.tests.push_back(curvature_test(W, K, Wstar, Kstar, d, o.curvature_direction, o.curvature_step, o.samples, o.seed, level));
+  for (const McTest& t : out.tests) out.passed = out.passed && t.passed;
   return out;
 }
 

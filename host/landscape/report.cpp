@@ -70,6 +70,10 @@ ojson mc_json(const McCheck& m) {
     x["p_value"] = json_number(t.p_value);
     x["level"] = json_number(t.level);
     x["passed"] = t.passed;
+    if (t.name == "negative_curvature") {
+      x["mc_second_difference"] = json_number(t.estimate);
+      x["closed_form_second_difference"] = json_number(t.reference);
+    }
     j["tests"].push_back(std::move(x));
   }
   return j;

@@ -425,3 +425,34 @@ TEST(LandscapeCensus, SpecIsChecked) {
   s.lr = -1;
   EXPECT_THROW(check_census_spec(s), InputError);
 }
+
+// A saddle's negative curvature, confirmed by Monte Carlo on common random numbers: the MC second difference
+// of the loss along the most negative eigenvector is significantly negative and agrees with the closed form;
+// along the most positive eigenvector the same test finds no negative curvature (it can fail).
+TEST(LandscapeMonteCarlo, ConfirmsTheSaddlesNegativeCurvature) {
+  const std::vector<double> I = identity_rows(2);
+  const std::vector<double> W0 = {0.4, 0.4, 0.4, 0.4};
+  const CriticalResult r = find_critical_point(W0.data(), 2, I.data(), 2, 2, {});
+  ASSERT_EQ(r.kind, PointKind::Saddle);
+  std::vector<double> down(4), up(4);
+  for (int64_t i = 0; i < 4; ++i) down[i] = r.analysis.eigen.vectors[i * 4 + 0], up[i] = r.analysis.eigen.vectors[i * 4 + 3];
+  const McTest t = curvature_test(r.student.data(), 2, I.data(), 2, 2, down, 0.05, 100000, 5, 0.01);
+  EXPECT_TRUE(t.passed) << t.p_value;
+  EXPECT_LT(t.estimate, 0);
+  EXPECT_LT(t.reference, 0);
+  // The MC mean is within 5 standard errors of the closed-form second difference (se = |mean| / z).
+  EXPECT_LT(std::fabs(t.estimate - t.reference), 5 * std::fabs(t.estimate) / t.max_abs_z);
+  const McTest u = curvature_test(r.student.data(), 2, I.data(), 2, 2, up, 0.05, 100000, 5, 0.01);
+  EXPECT_FALSE(u.passed) << u.p_value;
+  EXPECT_GT(u.estimate, 0);
+  // In the full check it is one more test, sharing the level.
+  McCheckOptions o;
+  o.samples = 100000;
+  o.seed = 5;
+  o.curvature_direction = down;
+  const McCheck m = mc_check(r.student.data(), 2, I.data(), 2, 2, o);
+  ASSERT_EQ(m.tests.size(), 4u);
+  EXPECT_EQ(m.tests[3].name, "negative_curvature");
+  EXPECT_DOUBLE_EQ(m.tests[3].level, 0.01 / 4);
+  EXPECT_TRUE(m.passed);
+}

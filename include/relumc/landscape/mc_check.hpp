@@ -8,11 +8,17 @@
 //             entries, every pair j < k) against the closed form (or a deliberately wrong one, which the
 //             check must reject): the mean of the per-sample matrices with standard errors from the sample,
 //             per-entry z-scores with the rounding floor 16 eps, Sidak over the entries. Diagonal blocks
-//             are not sampled (they hold a delta function; see docs/landscape.md).
+//             are not sampled (they hold a delta function; see docs/landscape.md);
+//   negative_curvature (when a direction v is given, e.g. a saddle's most negative eigenvector): the mean of
+//             the per-sample second difference q(x) = l(x; W + eps v) + l(x; W - eps v) - 2 l(x; W) (common
+//             random numbers: one x for the three points), eps = curvature_step |W|_F, |v| = 1. J's second
+//             difference is lambda eps^2 + O(eps^4); the test passes when the MC mean is significantly
+//             negative: p = P(z' >= z) one-sided for H0 "no negative curvature", z = mean / se, pass when
+//             p <= level. The closed-form second difference is reported beside it.
 // Each test runs at level alpha / (number of tests) (Bonferroni across the check), so the whole check
 // wrongly fails a correct point with probability at most alpha.
 //
-// Streams under `seed` (contract v1): gradient 0, loss 1, Hessian blocks 2. The Hessian sampler draws x_i
+// Streams under `seed` (contract v1): gradient 0, loss 1, Hessian blocks 2, curvature 3. The Hessian sampler draws x_i
 // with draw_sample (relumc/math/sample_contract.hpp) and sums each entry in sample order, so the result
 // depends only on (seed, samples) and never on the thread count.
 //
@@ -24,6 +30,7 @@
 #include "relumc/landscape/hessian.hpp"
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -37,19 +44,23 @@ struct McCheckOptions {
   HessianFormula hessian_formula = HessianFormula::Exact;  // the closed form the sampled blocks are held to
   bool gradient = true, loss = true, hessian = true;       // which tests to run
   bool gradient_is_zero = true;  // the gradient's reference: 0 (a critical point) or the closed form
+  std::vector<double> curvature_direction;  // K x d, unit norm; empty: no curvature test
+  double curvature_step = 0.05;             // eps / |W|_F
 };
 
 // Throws InputError naming the field: samples in [2, 1e12], alpha in (0, 1).
 void check_mc_options(const McCheckOptions& o);
 
 struct McTest {
-  std::string name;        // gradient_zero | gradient | loss | hessian_offdiagonal
+  std::string name;        // gradient_zero | gradient | loss | hessian_offdiagonal | negative_curvature
   int64_t components = 0;  // numbers tested
   uint64_t samples = 0;
   double max_abs_z = 0;
   double p_value = 1;      // Sidak over the components
   double level = 0;        // alpha / number of tests
-  bool passed = true;      // p_value > level
+  bool passed = true;      // p_value > level (negative_curvature: p_value <= level)
+  double estimate = std::numeric_limits<double>::quiet_NaN();   // negative_curvature: the MC second difference
+  double reference = std::numeric_limits<double>::quiet_NaN();  // and the closed-form one
 };
 
 struct McCheck {
@@ -70,5 +81,9 @@ struct GatePairEstimate {
 };
 GatePairEstimate estimate_gate_pair_blocks(const double* W, int64_t K, int64_t d, uint64_t samples, uint64_t seed,
                                            int threads);
+
+// The negative-curvature test alone (see above); level is the test's own level.
+McTest curvature_test(const double* W, int64_t K, const double* Wstar, int64_t Kstar, int64_t d,
+                      const std::vector<double>& direction, double step, uint64_t samples, uint64_t seed, double level);
 
 }  // namespace relumc

@@ -5,6 +5,7 @@
 #include "relumc/core/version.hpp"
 #include "relumc/io/files.hpp"
 #include "relumc/io/numbers.hpp"
+#include "relumc/io/schema.hpp"
 
 #include <fmt/format.h>
 
@@ -81,6 +82,7 @@ ojson mc_json(const McCheck& m) {
 
 ojson hessian_json(const LandscapeWeights& w, const PointAnalysis& a, const McCheck* mc) {
   ojson j;
+  j["schema_version"] = kSchemaVersion;
   j["relumc_version"] = kVersion;
   j["command"] = "landscape hessian";
   j.update(point_json(w.student.data(), w, a, true));
@@ -90,6 +92,7 @@ ojson hessian_json(const LandscapeWeights& w, const PointAnalysis& a, const McCh
 
 ojson critical_json(const LandscapeWeights& w, const CriticalResult& r, const McCheck* mc) {
   ojson j;
+  j["schema_version"] = kSchemaVersion;
   j["relumc_version"] = kVersion;
   j["command"] = "landscape critical";
   j["start"] = rows(w.student.data(), w.K, w.d);
@@ -115,6 +118,7 @@ void write_landscape_files(const std::string& dir, const std::string& stem, cons
 ojson census_json(const Census& c) {
   const CensusSpec& s = c.spec;
   ojson j;
+  j["schema_version"] = kSchemaVersion;
   j["relumc_version"] = kVersion;
   j["command"] = "landscape census";
   ojson spec;

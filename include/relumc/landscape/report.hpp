@@ -2,7 +2,8 @@
 // What `relumc landscape hessian` and `relumc landscape critical` write (docs/landscape.md, "Outputs"):
 // DIR/hessian.json or DIR/critical.json, and DIR/eigenvalues.csv (i, eigenvalue; ascending). Numbers are
 // never NaN or inf in the files: an undefined value (the gradient norm at a kink) is null in JSON and an
-// empty CSV field.
+// empty CSV field. Each JSON file starts with "schema_version", "relumc_version", "command"; their JSON
+// Schemas are docs/schema/landscape-{hessian,critical,census}.schema.json.
 //
 // Usage:
 //   relumc::write_landscape_files(dir, "hessian", relumc::hessian_json(w, a, nullptr), a.eigen.values);

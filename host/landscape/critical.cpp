@@ -35,10 +35,10 @@ void check_critical_options(const CriticalOptions& o) {
   positive("kink_tol", o.kink_tol);
 }
 
-int64_t count_k1(const double* W, int64_t K, const double* Wstar, int64_t Kstar, int64_t d) {
+int64_t count_k1(const double* W, int64_t K, const double* Wstar, int64_t Kstar, int64_t d, double min_norm) {
   int64_t k1 = 0;
   for (int64_t j = 0; j < K; ++j) {
-    if (norm(W + j * d, d) == 0) continue;  // a zero row has no direction
+    if (norm_without_overflow(W + j * d, d) <= min_norm) continue;  // a zero row has no direction
     double nearest = kPi;
     for (int64_t m = 0; m < Kstar; ++m) nearest = std::min(nearest, angle(W + j * d, Wstar + m * d, d));
     if (nearest > kPi / 2) ++k1;
@@ -137,7 +137,7 @@ CriticalResult find_critical_point(const double* W0, int64_t K, const double* Ws
       }
   }
   r.kind = classify(r.analysis, r.gradient_tol);
-  r.k1 = count_k1(r.student.data(), K, Wstar, Kstar, d);
+  r.k1 = count_k1(r.student.data(), K, Wstar, Kstar, d, r.kink_tol);
   return r;
 }
 

@@ -274,6 +274,20 @@ TEST(LandscapeCritical, KOneCountsStudentsAntiAlignedWithEveryTeacher) {
   const std::vector<double> I = identity_rows(2);
   const std::vector<double> W = {1, 0.1, -1, -0.5, -1, 0.5, 0, -1};  // rows: aligned, opposite, mixed, orthogonal
   EXPECT_EQ(count_k1(W.data(), 4, I.data(), 2, 2), 1);
+  const std::vector<double> tiny = {-1e-9, -1e-9};  // anti-aligned, but below min_norm: a kink, no direction
+  EXPECT_EQ(count_k1(tiny.data(), 1, I.data(), 2, 2), 1);
+  EXPECT_EQ(count_k1(tiny.data(), 1, I.data(), 2, 2, 1e-8), 0);
+}
+
+// One ReLU in d = 1 started on the wrong side: grad J = w/2 there (the teacher's gate never opens with the
+// student's), so Newton heads straight for w = 0, the kink; the search reports it instead of crossing it.
+TEST(LandscapeCritical, NewtonStopsAtTheKinkItIsDrivenTo) {
+  const std::vector<double> T = {1}, W0 = {-0.5};
+  const CriticalResult r = find_critical_point(W0.data(), 1, T.data(), 1, 1, {});
+  EXPECT_EQ(r.kind, PointKind::Kink);
+  EXPECT_LE(std::fabs(r.student[0]), r.kink_tol);
+  EXPECT_EQ(r.k1, 0);
+  EXPECT_TRUE(r.analysis.hessian.empty());
 }
 
 TEST(LandscapeCritical, OptionsAreChecked) {

@@ -59,8 +59,9 @@ struct CriticalResult {
   double kink_tol = 0;                  // absolute
 };
 
-// Students anti-aligned with the teacher (see above).
-int64_t count_k1(const double* W, int64_t K, const double* Wstar, int64_t Kstar, int64_t d);
+// Students anti-aligned with the teacher (see above). Rows with |w_j| <= min_norm (a kink) have no direction
+// and are not counted.
+int64_t count_k1(const double* W, int64_t K, const double* Wstar, int64_t Kstar, int64_t d, double min_norm = 0);
 
 // The kind of an analysed point: kink, then not-critical (gradient_norm above gradient_tol_abs), then
 // by the signature.

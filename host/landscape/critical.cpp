@@ -85,13 +85,17 @@ CriticalResult find_critical_point(const double* W0, int64_t K, const double* Ws
   if (!near_kink(r.student, K, d, r.kink_tol)) {
     double gn = gradient_norm(r.student, K, Wstar, Kstar, d, g);
     r.gradient_norms.push_back(gn);
-    double mu = 0;
+    double mu = 0, lmax = 0;
+    SymmetricEigen e;
+    bool moved = true;  // the Hessian is recomputed only after an accepted step
     while (r.iterations < o.max_iterations && gn > r.gradient_tol) {
       ++r.iterations;
-      const std::vector<double> H = population_hessian(r.student.data(), K, Wstar, Kstar, d);
-      const SymmetricEigen e = symmetric_eigen(H, n);
-      double lmax = 0;
-      for (double l : e.values) lmax = std::max(lmax, std::fabs(l));
+      if (moved) {
+        e = symmetric_eigen(population_hessian(r.student.data(), K, Wstar, Kstar, d), n);
+        lmax = 0;
+        for (double l : e.values) lmax = std::max(lmax, std::fabs(l));
+        moved = false;
+      }
       // delta = -V diag(lambda / (lambda^2 + mu)) V^T g
       std::vector<double> coeff(static_cast<size_t>(n), 0.0);
       for (int64_t c = 0; c < n; ++c) {
@@ -117,6 +121,7 @@ CriticalResult find_critical_point(const double* W0, int64_t K, const double* Ws
         g.swap(g_try);
         gn = gt;
         r.gradient_norms.push_back(gn);
+        moved = true;
         mu = mu / 10 < 1e-12 * lmax * lmax ? 0 : mu / 10;
       } else {
         mu = mu == 0 ? 1e-8 * lmax * lmax : mu * 10;

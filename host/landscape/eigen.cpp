@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Cyclic Jacobi rotations (Golub and Van Loan, Algorithm 8.5.3), with the rotation chosen by the stable
-// formula for tan(phi) so that each rotation zeroes its entry without cancellation.
+// Householder tridiagonalisation and the implicit QL algorithm (EISPACK tred2 / tql2, in the form of the
+// public-domain JAMA EigenvalueDecomposition), and cyclic Jacobi rotations as the slower reference (Golub
+// and Van Loan, Algorithm 8.5.3, the rotation chosen by the stable formula for tan(phi)).
 #include "relumc/landscape/eigen.hpp"
 
 #include "relumc/core/errors.hpp"
@@ -14,7 +15,7 @@
 
 namespace relumc {
 
-SymmetricEigen symmetric_eigen(const std::vector<double>& A, int64_t n) {
+SymmetricEigen symmetric_eigen_jacobi(const std::vector<double>& A, int64_t n) {
   if (n < 0 || static_cast<int64_t>(A.size()) != n * n)
     throw std::invalid_argument(fmt::format("symmetric_eigen: {} entries for n = {}", A.size(), n));
   std::vector<double> a(A.size()), v(A.size(), 0.0);
@@ -70,6 +71,159 @@ SymmetricEigen symmetric_eigen(const std::vector<double>& A, int64_t n) {
     const int64_t src = order[static_cast<size_t>(c)];
     out.values[static_cast<size_t>(c)] = at(a, src, src);
     for (int64_t r = 0; r < n; ++r) out.vectors[static_cast<size_t>(r * n + c)] = at(v, r, src);
+  }
+  return out;
+}
+
+SymmetricEigen symmetric_eigen(const std::vector<double>& A, int64_t n) {
+  if (n < 0 || static_cast<int64_t>(A.size()) != n * n)
+    throw std::invalid_argument(fmt::format("symmetric_eigen: {} entries for n = {}", A.size(), n));
+  SymmetricEigen out;
+  if (n == 0) return out;
+  const size_t N = static_cast<size_t>(n);
+  // V[i][j] with i the row: the upper triangle of A mirrored.
+  std::vector<std::vector<double>> V(N, std::vector<double>(N));
+  for (size_t i = 0; i < N; ++i)
+    for (size_t j = 0; j < N; ++j) {
+      const double x = A[std::min(i, j) * N + std::max(i, j)];
+      if (!std::isfinite(x)) throw InputError(fmt::format("the matrix has a non-finite entry ({}, {}) = {}", i, j, x));
+      V[i][j] = x;
+    }
+  std::vector<double> d(N), e(N);
+  // tred2: Householder reduction to tridiagonal form, accumulating the transformations in V.
+  for (size_t j = 0; j < N; ++j) d[j] = V[N - 1][j];
+  for (size_t i = N - 1; i > 0; --i) {
+    double scale = 0, h = 0;
+    for (size_t k = 0; k < i; ++k) scale += std::fabs(d[k]);
+    if (scale == 0) {
+      e[i] = d[i - 1];
+      for (size_t j = 0; j < i; ++j) {
+        d[j] = V[i - 1][j];
+        V[i][j] = 0;
+        V[j][i] = 0;
+      }
+    } else {
+      for (size_t k = 0; k < i; ++k) {
+        d[k] /= scale;
+        h += d[k] * d[k];
+      }
+      double f = d[i - 1], g = std::sqrt(h);
+      if (f > 0) g = -g;
+      e[i] = scale * g;
+      h -= f * g;
+      d[i - 1] = f - g;
+      for (size_t j = 0; j < i; ++j) e[j] = 0;
+      for (size_t j = 0; j < i; ++j) {
+        f = d[j];
+        V[j][i] = f;
+        g = e[j] + V[j][j] * f;
+        for (size_t k = j + 1; k < i; ++k) {
+          g += V[k][j] * d[k];
+          e[k] += V[k][j] * f;
+        }
+        e[j] = g;
+      }
+      f = 0;
+      for (size_t j = 0; j < i; ++j) {
+        e[j] /= h;
+        f += e[j] * d[j];
+      }
+      const double hh = f / (h + h);
+      for (size_t j = 0; j < i; ++j) e[j] -= hh * d[j];
+      for (size_t j = 0; j < i; ++j) {
+        f = d[j];
+        g = e[j];
+        for (size_t k = j; k < i; ++k) V[k][j] -= (f * e[k] + g * d[k]);
+        d[j] = V[i - 1][j];
+        V[i][j] = 0;
+      }
+    }
+    d[i] = h;
+  }
+  for (size_t i = 0; i + 1 < N; ++i) {
+    V[N - 1][i] = V[i][i];
+    V[i][i] = 1;
+    const double h = d[i + 1];
+    if (h != 0) {
+      for (size_t k = 0; k <= i; ++k) d[k] = V[k][i + 1] / h;
+      for (size_t j = 0; j <= i; ++j) {
+        double g = 0;
+        for (size_t k = 0; k <= i; ++k) g += V[k][i + 1] * V[k][j];
+        for (size_t k = 0; k <= i; ++k) V[k][j] -= g * d[k];
+      }
+    }
+    for (size_t k = 0; k <= i; ++k) V[k][i + 1] = 0;
+  }
+  for (size_t j = 0; j < N; ++j) {
+    d[j] = V[N - 1][j];
+    V[N - 1][j] = 0;
+  }
+  V[N - 1][N - 1] = 1;
+  e[0] = 0;
+  // tql2: implicit QL on the tridiagonal matrix (d, e), rotating V along.
+  for (size_t i = 1; i < N; ++i) e[i - 1] = e[i];
+  e[N - 1] = 0;
+  double f = 0, tst1 = 0;
+  const double eps = std::ldexp(1.0, -52);
+  int iterations = 0;
+  for (size_t l = 0; l < N; ++l) {
+    tst1 = std::max(tst1, std::fabs(d[l]) + std::fabs(e[l]));
+    size_t m = l;
+    while (m < N) {
+      if (std::fabs(e[m]) <= eps * tst1) break;
+      ++m;
+    }
+    if (m > l) {
+      do {
+        if (++iterations > 60 * static_cast<int>(N)) throw std::runtime_error("symmetric_eigen: QL did not converge");
+        double g = d[l];
+        double p = (d[l + 1] - g) / (2 * e[l]);
+        double r = std::hypot(p, 1.0);
+        if (p < 0) r = -r;
+        d[l] = e[l] / (p + r);
+        d[l + 1] = e[l] * (p + r);
+        const double dl1 = d[l + 1];
+        double h = g - d[l];
+        for (size_t i = l + 2; i < N; ++i) d[i] -= h;
+        f += h;
+        p = d[m];
+        double c = 1, c2 = c, c3 = c, s = 0, s2 = 0;
+        const double el1 = e[l + 1];
+        for (size_t ii = m; ii-- > l;) {
+          c3 = c2;
+          c2 = c;
+          s2 = s;
+          g = c * e[ii];
+          h = c * p;
+          r = std::hypot(p, e[ii]);
+          e[ii + 1] = s * r;
+          s = e[ii] / r;
+          c = p / r;
+          p = c * d[ii] - s * g;
+          d[ii + 1] = h + s * (c * g + s * d[ii]);
+          for (size_t k = 0; k < N; ++k) {
+            h = V[k][ii + 1];
+            V[k][ii + 1] = s * V[k][ii] + c * h;
+            V[k][ii] = c * V[k][ii] - s * h;
+          }
+        }
+        p = -s * s2 * c3 * el1 * e[l] / dl1;
+        e[l] = s * p;
+        d[l] = c * p;
+      } while (std::fabs(e[l]) > eps * tst1);
+    }
+    d[l] += f;
+    e[l] = 0;
+  }
+  out.sweeps = iterations;
+  std::vector<size_t> order(N);
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) { return d[x] < d[y]; });
+  out.values.resize(N);
+  out.vectors.resize(N * N);
+  for (size_t c = 0; c < N; ++c) {
+    out.values[c] = d[order[c]];
+    for (size_t r = 0; r < N; ++r) out.vectors[r * N + c] = V[r][order[c]];
   }
   return out;
 }

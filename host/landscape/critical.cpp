@@ -3,6 +3,7 @@
 #include "relumc/landscape/critical.hpp"
 
 #include "relumc/core/errors.hpp"
+#include "relumc/dynamics/matching.hpp"
 #include "relumc/math/closed_forms.hpp"
 
 #include <fmt/format.h>
@@ -36,12 +37,17 @@ void check_critical_options(const CriticalOptions& o) {
 }
 
 int64_t count_k1(const double* W, int64_t K, const double* Wstar, int64_t Kstar, int64_t d, double min_norm) {
+  std::vector<double> cost(static_cast<size_t>(K * Kstar), 1.0);  // 1 - |cos|: a zero row costs 1 everywhere
+  for (int64_t j = 0; j < K; ++j)
+    if (norm_without_overflow(W + j * d, d) > min_norm && norm(W + j * d, d) > 0)
+      for (int64_t m = 0; m < Kstar; ++m)
+        cost[static_cast<size_t>(j * Kstar + m)] = 1 - std::fabs(std::cos(angle(W + j * d, Wstar + m * d, d)));
+  const Matching m = best_matching(cost, K, Kstar);
   int64_t k1 = 0;
   for (int64_t j = 0; j < K; ++j) {
-    if (norm_without_overflow(W + j * d, d) <= min_norm) continue;  // a zero row has no direction
-    double nearest = kPi;
-    for (int64_t m = 0; m < Kstar; ++m) nearest = std::min(nearest, angle(W + j * d, Wstar + m * d, d));
-    if (nearest > kPi / 2) ++k1;
+    const int64_t t = m.perm[static_cast<size_t>(j)];
+    if (t < 0 || norm_without_overflow(W + j * d, d) <= min_norm) continue;  // unmatched, or no direction
+    if (dot(W + j * d, Wstar + t * d, d) < 0) ++k1;
   }
   return k1;
 }

@@ -294,13 +294,25 @@ TEST(LandscapeCritical, ZeroRowIsAKink) {
   EXPECT_EQ(r.iterations, 0);
 }
 
-TEST(LandscapeCritical, KOneCountsStudentsAntiAlignedWithEveryTeacher) {
-  const std::vector<double> I = identity_rows(2);
-  const std::vector<double> W = {1, 0.1, -1, -0.5, -1, 0.5, 0, -1};  // rows: aligned, opposite, mixed, orthogonal
-  EXPECT_EQ(count_k1(W.data(), 4, I.data(), 2, 2), 1);
+TEST(LandscapeCritical, KOneCountsStudentsAntiAlignedWithTheirMatchedTeacher) {
+  // The shape of a census spurious minimum (k = 6): five rows at their teacher rows, one near -0.6 e_2 with a
+  // positive part along the other teachers. It is matched to e_2 and anti-aligned with it, though not with
+  // every teacher row. With a second defect, a matching by distance would pair the two defects crosswise
+  // (each has a positive part along the other's row) and count none; the |cos| matching counts both.
+  const std::vector<double> I = identity_rows(6);
+  std::vector<double> W = I;
+  const double defect[6] = {0.22, 0.22, -0.6, 0.22, 0.22, 0.22};
+  for (int64_t a = 0; a < 6; ++a) W[2 * 6 + a] = defect[a];
+  EXPECT_EQ(count_k1(W.data(), 6, I.data(), 6, 6), 1);
+  for (int64_t a = 0; a < 6; ++a) W[4 * 6 + a] = a == 4 ? -0.5 : 0.1;  // a second defect
+  EXPECT_EQ(count_k1(W.data(), 6, I.data(), 6, 6), 2);
+  EXPECT_EQ(count_k1(I.data(), 6, I.data(), 6, 6), 0);
+  // K > K*: the spare student is unmatched and not counted, however it points.
+  const std::vector<double> I2 = identity_rows(2), W3 = {1, 0, 0, 1, -1, -1};
+  EXPECT_EQ(count_k1(W3.data(), 3, I2.data(), 2, 2), 0);
   const std::vector<double> tiny = {-1e-9, -1e-9};  // anti-aligned, but below min_norm: a kink, no direction
-  EXPECT_EQ(count_k1(tiny.data(), 1, I.data(), 2, 2), 1);
-  EXPECT_EQ(count_k1(tiny.data(), 1, I.data(), 2, 2, 1e-8), 0);
+  EXPECT_EQ(count_k1(tiny.data(), 1, I2.data(), 1, 2), 1);
+  EXPECT_EQ(count_k1(tiny.data(), 1, I2.data(), 1, 2, 1e-8), 0);
 }
 
 // One ReLU in d = 1 started on the wrong side: grad J = w/2 there (the teacher's gate never opens with the
@@ -441,6 +453,7 @@ TEST(LandscapeCensus, ASpuriousMinimumAtKSixIsConfirmedByMonteCarlo) {
   EXPECT_EQ(spurious->nullity, 0);
   EXPECT_GT(spurious->lambda_min, 0);
   EXPECT_GE(spurious->loss, s.spurious_loss);
+  EXPECT_EQ(spurious->k1, 1);  // one student anti-aligned with its matched teacher row
   const std::vector<double> I = identity_rows(6);
   McCheckOptions o;
   o.samples = 100000;

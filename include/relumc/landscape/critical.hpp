@@ -16,8 +16,13 @@
 // degenerate (index 0 but nullity > 0: the second-order test says nothing, e.g. a manifold of critical
 // points), minimum (index 0, nullity 0: a strict local minimum).
 //
-// k1: the number of student rows anti-aligned with the teacher, i.e. whose angle to the nearest teacher
-// row is above pi/2 (w_j . w*_m < 0 for every teacher row m).
+// k1: the number of student rows anti-aligned with their own teacher row. Each student is given a teacher row
+// by the exact assignment that maximises sum_j |cos angle(w_j, w*_pi(j))| (relumc/dynamics/matching.hpp, cost
+// 1 - |cos|): the teacher row it is most (anti-)parallel to, one student per teacher row; k1 counts the rows
+// with w_j . w*_pi(j) < 0. Unmatched students (K > K*) and zero rows are not counted. In the census's spurious
+// minima (teacher = identity) a defect student sits near -c e_m plus a small positive part along the other
+// teacher rows: anti-aligned with e_m, its own row, though not with every teacher row; the families come out
+// as k1 = 1, 2, ... (A matching by distance or by signed overlap would pair two defects crosswise instead.)
 //
 // Usage:
 //   relumc::CriticalResult r = relumc::find_critical_point(W0, K, Wstar, Kstar, d, {});
@@ -59,8 +64,8 @@ struct CriticalResult {
   double kink_tol = 0;                  // absolute
 };
 
-// Students anti-aligned with the teacher (see above). Rows with |w_j| <= min_norm (a kink) have no direction
-// and are not counted.
+// Students anti-aligned with their matched teacher row (see above). Rows with |w_j| <= min_norm (a kink) have
+// no direction and are not counted.
 int64_t count_k1(const double* W, int64_t K, const double* Wstar, int64_t Kstar, int64_t d, double min_norm = 0);
 
 // The kind of an analysed point: kink, then not-critical (gradient_norm above gradient_tol_abs), then

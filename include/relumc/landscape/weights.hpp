@@ -23,7 +23,7 @@ struct LandscapeWeights {
 // Throws InputError naming the file and the value: what load_dynamics_weights refuses, a teacher row
 // that is zero, a row whose norm is outside [kMinRowNorm, kMaxRowNorm] (a zero student row excepted), and
 // more than kMaxLandscapeParameters = K d numbers (the Hessian has (K d)^2 entries).
-inline constexpr int64_t kMaxLandscapeParameters = 1024;  // Jacobi on (K d)^2: seconds
+inline constexpr int64_t kMaxLandscapeParameters = 1024;  // a (K d)^2 Hessian: QL in seconds
 LandscapeWeights load_landscape_weights(const std::string& path);
 
 }  // namespace relumc

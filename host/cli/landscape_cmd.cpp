@@ -139,6 +139,8 @@ int run_critical(const LandscapeFlags& f) {
 struct CensusFlags {
   CensusSpec spec;
   std::string out = "census-out";
+  uint64_t mc_samples = 0;
+  double alpha = 0.01;
   bool quiet = false;
 };
 
@@ -161,6 +163,10 @@ void add_census_flags(CLI::App& cmd, CensusFlags& f) {
       ->check(integer_in(0, 100000))->capture_default_str();
   cmd.add_option("--gradient-tol", s.newton.gradient_tol, "critical when |grad J|_F <= this times |W*|_F")->check(kFinite)->capture_default_str();
   cmd.add_option("--eigen-tol", s.newton.eigen_tol, "|lambda| <= this times max |lambda| is zero")->check(kFinite)->capture_default_str();
+  cmd.add_option("--mc-samples", f.mc_samples, "confirm each family's point by Monte Carlo, N samples per test (0: no)")
+      ->check(integer_in(0, 1e12))->capture_default_str();
+  cmd.add_option("--alpha", f.alpha, "level of the Monte Carlo checks (split over families and tests)")
+      ->check(kFinite)->capture_default_str();
   cmd.add_option("--threads", s.threads, "CPU threads (0: all)")->check(kThreads)->capture_default_str();
   cmd.add_option("--out,-o", f.out, "output directory")->check(kPath)->type_name("DIR")->capture_default_str();
   cmd.add_flag("--quiet", f.quiet, "no summary on stdout");
@@ -169,9 +175,20 @@ void add_census_flags(CLI::App& cmd, CensusFlags& f) {
 int run_census_cmd(const CensusFlags& f) {
   require_one_process("landscape census");
   check_census_spec(f.spec);
+  McCheckOptions mo;
+  mo.samples = f.mc_samples;
+  mo.seed = f.spec.seed;
+  mo.alpha = f.alpha;
+  mo.threads = f.spec.threads;
+  if (!(f.alpha > 0 && f.alpha < 1)) throw InputError("alpha", fmt::format("{} must be in (0, 1)", f.alpha));
+  if (f.mc_samples > 0) check_mc_options(mo);
   ensure_writable_dir(f.out, "out");
   const Census c = run_census(f.spec);
-  write_census_files(f.out, c);
+  std::vector<McCheck> checks;
+  if (f.mc_samples > 0) checks = check_families(c, mo);
+  write_census_files(f.out, c, f.mc_samples > 0 ? &checks : nullptr);
+  bool mc_passed = true;
+  for (const McCheck& m : checks) mc_passed = mc_passed && m.passed;
   if (!f.quiet) {
     fmt::print("k = {}, K = {}, d = {}: {} runs in {:.2f} s ({} threads)\n", c.spec.k, c.spec.K, c.spec.d, c.spec.runs,
                c.seconds, c.threads);
@@ -180,12 +197,15 @@ int run_census_cmd(const CensusFlags& f) {
     fmt::print("  spurious {:>6}  share {:.4f}  95% Wilson [{:.4f}, {:.4f}]\n", c.spurious, c.share_spurious,
                c.spurious_ci[0], c.spurious_ci[1]);
     fmt::print("  saddles {}  kinks {}  not critical {}\n", c.saddles, c.kinks, c.not_critical);
-    for (const CensusFamily& fam : c.families)
-      fmt::print("  family {:<10} k1 {:<3} runs {:<6} loss {:.6g}  lambda_min {:.4g}\n", to_string(fam.kind), fam.k1,
-                 fam.runs, fam.loss, fam.lambda_min);
+    for (size_t i = 0; i < c.families.size(); ++i) {
+      const CensusFamily& fam = c.families[i];
+      fmt::print("  family {:<10} k1 {:<3} runs {:<6} loss {:.6g}  lambda_min {:.4g}{}\n", to_string(fam.kind), fam.k1,
+                 fam.runs, fam.loss, fam.lambda_min,
+                 i < checks.size() ? (checks[i].passed ? "  mc pass" : "  mc FAIL") : "");
+    }
     fmt::print("wrote {0}/census.json, {0}/census_runs.csv\n", f.out);
   }
-  return kExitPass;
+  return mc_passed ? kExitPass : kExitFail;
 }
 
 }  // namespace

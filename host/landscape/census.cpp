@@ -152,4 +152,24 @@ Census run_census(const CensusSpec& spec) {
   return c;
 }
 
+std::vector<McCheck> check_families(const Census& c, const McCheckOptions& o) {
+  check_mc_options(o);
+  const int64_t d = c.spec.d, n = c.spec.K * d;
+  const std::vector<double> T = orthonormal_teacher(c.spec.k, d);
+  std::vector<McCheck> out;
+  for (const CensusFamily& f : c.families) {
+    const CensusRun& rep = c.runs[static_cast<size_t>(f.first_run)];
+    McCheckOptions fo = o;
+    fo.alpha = o.alpha / static_cast<double>(c.families.size());
+    fo.gradient_is_zero = true;
+    if (f.kind == PointKind::Saddle) {
+      const PointAnalysis a = analyze_point(rep.student.data(), c.spec.K, T.data(), c.spec.k, d, c.spec.newton.eigen_tol);
+      fo.curvature_direction.resize(static_cast<size_t>(n));
+      for (int64_t i = 0; i < n; ++i) fo.curvature_direction[static_cast<size_t>(i)] = a.eigen.vectors[static_cast<size_t>(i * n)];
+    }
+    out.push_back(mc_check(rep.student.data(), c.spec.K, T.data(), c.spec.k, d, fo));
+  }
+  return out;
+}
+
 }  // namespace relumc

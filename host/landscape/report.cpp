@@ -115,7 +115,7 @@ void write_landscape_files(const std::string& dir, const std::string& stem, cons
   write_file_atomically(dir + "/eigenvalues.csv", csv);
 }
 
-ojson census_json(const Census& c) {
+ojson census_json(const Census& c, const std::vector<McCheck>* checks) {
   const CensusSpec& s = c.spec;
   ojson j;
   j["schema_version"] = kSchemaVersion;
@@ -152,7 +152,8 @@ ojson census_json(const Census& c) {
   j["share_spurious"] = json_number(c.share_spurious);
   j["share_spurious_ci95_wilson"] = {json_number(c.spurious_ci[0]), json_number(c.spurious_ci[1])};
   j["families"] = ojson::array();
-  for (const CensusFamily& f : c.families) {
+  for (size_t i = 0; i < c.families.size(); ++i) {
+    const CensusFamily& f = c.families[i];
     ojson x;
     x["k1"] = f.k1;
     x["runs"] = f.runs;
@@ -162,13 +163,14 @@ ojson census_json(const Census& c) {
     x["index"] = f.index;
     x["nullity"] = f.nullity;
     x["first_run"] = f.first_run;
+    if (checks && i < checks->size()) x["mc_check"] = mc_json((*checks)[i]);
     j["families"].push_back(std::move(x));
   }
   j["run"] = {{"seconds", json_number(c.seconds)}, {"threads", c.threads}};  // the only part that varies
   return j;
 }
 
-void write_census_files(const std::string& dir, const Census& c) {
+void write_census_files(const std::string& dir, const Census& c, const std::vector<McCheck>* checks) {
   std::string csv = "run,kind,k1,loss,lambda_min,index,nullity,gradient_norm,steps,newton_iterations,escapes,family\n";
   for (const CensusRun& r : c.runs) {
     const bool spectrum = !r.eigenvalues.empty();
@@ -178,7 +180,7 @@ void write_census_files(const std::string& dir, const Census& c) {
                        csv_number(r.gradient_norm, CsvDigits::Seventeen), r.steps, r.newton_iterations, r.escapes,
                        r.family >= 0 ? fmt::format("{}", r.family) : "");
   }
-  write_file_atomically(dir + "/census.json", census_json(c).dump(2) + "\n");
+  write_file_atomically(dir + "/census.json", census_json(c, checks).dump(2) + "\n");
   write_file_atomically(dir + "/census_runs.csv", csv);
 }
 

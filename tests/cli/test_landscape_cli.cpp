@@ -141,7 +141,15 @@ TEST_F(LandscapeCli, CensusWritesSharesAndFamilies) {
   for (const char* key : {"k1", "runs", "loss", "lambda_min", "kind"}) EXPECT_TRUE(j["families"][0].contains(key)) << key;
   const std::string csv = slurp(out / "census_runs.csv");
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 7);
+  const fs::path mc = root_ / "census-mc";  // every family confirmed by Monte Carlo
+  const RunResult m = run({"landscape", "census", "-k", "3", "-K", "3", "--runs", "6", "--seed", "2", "--mc-samples",
+                           "50000", "-o", mc.string(), "--quiet"});
+  ASSERT_EQ(m.status, kPass) << m.err;
+  for (const json& fam : json::parse(slurp(mc / "census.json"))["families"])
+    EXPECT_TRUE(fam["mc_check"]["passed"].get<bool>()) << fam.dump();
   expect_rejected({"census", "-k", "3", "-d", "2"}, "--dim 2");
+  expect_rejected({"census", "--mc-samples", "1"}, "--mc-samples 1");
+  expect_rejected({"census", "--alpha", "0"}, "--alpha 0");
   expect_rejected({"census", "--lr", "0"}, "--lr 0");
   expect_rejected({"census", "--switch-tol", "-1"}, "--switch-tol -1");
 }

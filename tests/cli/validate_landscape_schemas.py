@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # The JSON Schemas docs/schema/landscape-*.schema.json against real outputs of `relumc landscape`: hessian
 # (a plain point, a saddle with its Monte Carlo check, a kink), critical (a saddle with the check, a kink, a
-# search stopped before a critical point) and census; every file must validate and start with
+# search stopped before a critical point) and census (with and without the families' check); every file must validate and start with
 # "schema_version": 1, and each schema must say no to a document with a required key removed, one with a
 # wrong type and one with schema_version 2.
 #
@@ -86,6 +86,11 @@ with tempfile.TemporaryDirectory() as tmp:
     d = os.path.join(tmp, "census")
     run(["landscape", "census", "-k", "3", "-K", "3", "--runs", "4", "-o", d])
     check(os.path.join(d, "census.json"), "landscape-census.schema.json")
+    d = os.path.join(tmp, "census-mc")
+    run(["landscape", "census", "-k", "3", "-K", "3", "--runs", "4", "--mc-samples", "20000", "-o", d])
+    check(os.path.join(d, "census.json"), "landscape-census.schema.json")
+    if not all("mc_check" in f for f in json.load(open(os.path.join(d, "census.json")))["families"]):
+        fail("census --mc-samples: a family without mc_check")
 
 if failures:
     print(f"{len(failures)} failure(s)")

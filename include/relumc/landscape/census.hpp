@@ -25,6 +25,7 @@
 #pragma once
 
 #include "relumc/landscape/critical.hpp"
+#include "relumc/landscape/mc_check.hpp"
 
 #include <array>
 #include <cstdint>
@@ -87,5 +88,11 @@ struct Census {
 };
 
 Census run_census(const CensusSpec& s);
+
+// The Monte Carlo check (relumc/landscape/mc_check.hpp) of every family's representative (its first run's end
+// point): the gradient statistically zero, the loss, the off-diagonal Hessian blocks and, at a saddle, the
+// negative curvature. The level is split over the families (Bonferroni): each family is checked at
+// o.alpha / families, so a census of correct points fails with probability at most o.alpha.
+std::vector<McCheck> check_families(const Census& c, const McCheckOptions& o);
 
 }  // namespace relumc

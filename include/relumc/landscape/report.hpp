@@ -48,7 +48,8 @@ void write_landscape_files(const std::string& dir, const std::string& stem, cons
 // "kind", "index", "nullity", "first_run"}], "run" {"seconds", "threads"}; and census_runs.csv, one line per run
 // (run, kind, k1, loss, lambda_min, index, nullity, gradient_norm, steps, newton_iterations, escapes,
 // family).
-nlohmann::ordered_json census_json(const Census& c);
-void write_census_files(const std::string& dir, const Census& c);
+// With checks (one per family, check_families), each family also has its "mc_check".
+nlohmann::ordered_json census_json(const Census& c, const std::vector<McCheck>* checks = nullptr);
+void write_census_files(const std::string& dir, const Census& c, const std::vector<McCheck>* checks = nullptr);
 
 }  // namespace relumc

@@ -227,5 +227,6 @@ Command add_verify_command(CLI::App& app);
 Command add_power_command(CLI::App& app);
 Command add_regress_command(CLI::App& app);
 Command add_dynamics_command(CLI::App& app);
+Command add_landscape_command(CLI::App& app);
 
 }  // namespace relumc::cli

@@ -260,6 +260,7 @@ int main(int argc, char** argv) {
   commands.push_back(add_power_command(app));
   commands.push_back(add_regress_command(app));
   commands.push_back(add_dynamics_command(app));
+  commands.push_back(add_landscape_command(app));
   CLI::App* info = app.add_subcommand("info", "backends, CPU features and kernel, GPUs, build options");
   info->footer(examples({{"relumc info", "this build and this machine"},
                          {"mpirun -np 2 relumc info", "also: how many MPI processes share a run"}}));

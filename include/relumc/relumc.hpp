@@ -11,6 +11,7 @@
 //   io        output files (atomic), JSON helpers, results writers, `info`, shipped resources
 //   regress   regression suites and baselines
 //   dynamics  gradient descent on the student, matching, experiments
+//   landscape the loss landscape: Hessian, spectrum, critical points, their Monte Carlo check
 //
 // Usage:
 //   #include <relumc/relumc.hpp>
@@ -58,3 +59,10 @@
 #include "relumc/dynamics/matching.hpp"
 #include "relumc/dynamics/report.hpp"
 #include "relumc/dynamics/weights.hpp"
+#include "relumc/landscape/census.hpp"
+#include "relumc/landscape/critical.hpp"
+#include "relumc/landscape/eigen.hpp"
+#include "relumc/landscape/hessian.hpp"
+#include "relumc/landscape/mc_check.hpp"
+#include "relumc/landscape/report.hpp"
+#include "relumc/landscape/weights.hpp"

@@ -17,7 +17,7 @@ import pathlib
 import re
 import sys
 
-AREAS = ["core", "math", "plan", "backend", "stats", "run", "io", "regress", "dynamics"]
+AREAS = ["core", "math", "plan", "backend", "stats", "run", "io", "regress", "dynamics", "landscape"]
 FRONTENDS = ["cli", "plots"]
 UNPAIRED = {
     "host/backend/cpu/cpu_scalar.cpp": "instantiates the chunk kernel (host/backend/cpu/cpu_kernel.hpp)",

@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: MIT
+// relumc landscape: the loss landscape in closed form (docs/landscape.md). `hessian` analyses one point of a
+// weights file (loss, gradient, Hessian, spectrum); `critical` runs the Newton / Levenberg-Marquardt search
+// from it and classifies the point it reaches (--mc-samples N confirms either by Monte Carlo); `census`
+// counts where gradient descent ends from many random starts.
+#include "host/cli/common.hpp"
+
+#include "relumc/landscape/census.hpp"
+#include "relumc/landscape/critical.hpp"
+#include "relumc/landscape/hessian.hpp"
+#include "relumc/landscape/mc_check.hpp"
+#include "relumc/landscape/report.hpp"
+#include "relumc/landscape/weights.hpp"
+
+#include <cstdio>
+#include <memory>
+#include <optional>
+
+namespace relumc::cli {
+namespace {
+
+struct LandscapeFlags {
+  std::string weights, out = "landscape-out";
+  double eigen_tol = 1e-8, gradient_tol = 1e-12, kink_tol = 1e-8, alpha = 0.01;
+  int64_t max_iterations = 200;
+  uint64_t mc_samples = 0, seed = 1;
+  int threads = 0;
+  bool quiet = false;
+};
+
+void add_point_flags(CLI::App& cmd, LandscapeFlags& f) {
+  cmd.add_option("--weights", f.weights,
+                 "JSON {\"student\": [[..]], \"teacher\": [[..]]}; teacher optional (default: identity rows)")
+      ->check(kPath)->type_name("FILE")->required();
+  cmd.add_option("--eigen-tol", f.eigen_tol, "index and nullity: |lambda| <= this times max |lambda| is zero")
+      ->check(kFinite)->capture_default_str();
+  cmd.add_option("--mc-samples", f.mc_samples, "confirm by Monte Carlo with N samples per test (0: no check)")
+      ->check(integer_in(0, 1e12))->capture_default_str();
+  cmd.add_option("--seed", f.seed, "seed of the Monte Carlo check")->check(kSeed)->capture_default_str();
+  cmd.add_option("--alpha", f.alpha, "level of the Monte Carlo check (split over its tests)")->check(kFinite)->capture_default_str();
+  cmd.add_option("--threads", f.threads, "CPU threads of the Monte Carlo check (0: all)")->check(kThreads)->capture_default_str();
+  cmd.add_option("--out,-o", f.out, "output directory")->check(kPath)->type_name("DIR")->capture_default_str();
+  cmd.add_flag("--quiet", f.quiet, "no summary on stdout");
+}
+
+std::optional<McCheckOptions> mc_options(const LandscapeFlags& f, bool at_critical_point) {
+  if (!(f.alpha > 0 && f.alpha < 1)) throw InputError("alpha", fmt::format("{} must be in (0, 1)", f.alpha));
+  if (f.mc_samples == 0) return std::nullopt;
+  McCheckOptions o;
+  o.samples = f.mc_samples;
+  o.seed = f.seed;
+  o.alpha = f.alpha;
+  o.threads = f.threads;
+  o.gradient_is_zero = at_critical_point;
+  check_mc_options(o);
+  return o;
+}
+
+void check_eigen_tol(double tol) {
+  if (!(tol > 0 && tol < 1)) throw InputError("eigen_tol", fmt::format("{} must be a number in (0, 1)", tol));
+}
+
+// The unit eigenvector of the most negative eigenvalue (column 0 of the ascending decomposition).
+std::vector<double> most_negative_direction(const PointAnalysis& a) {
+  const int64_t n = a.K * a.d;
+  std::vector<double> v(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) v[static_cast<size_t>(i)] = a.eigen.vectors[static_cast<size_t>(i * n)];
+  return v;
+}
+
+void print_mc(const McCheck& m) {
+  for (const McTest& t : m.tests)
+    fmt::print("  mc {:<20} N {}  max|z| {:.2f}  p {:.3g}  {}\n", t.name, t.samples, t.max_abs_z, t.p_value,
+               t.passed ? "pass" : "FAIL");
+}
+
+int run_hessian(const LandscapeFlags& f) {
+  require_one_process("landscape hessian");
+  check_eigen_tol(f.eigen_tol);
+  const LandscapeWeights w = load_landscape_weights(f.weights);
+  const std::optional<McCheckOptions> mo = mc_options(f, false);
+  ensure_writable_dir(f.out, "out");
+  const PointAnalysis a = analyze_point(w.student.data(), w.K, w.teacher.data(), w.Kstar, w.d, f.eigen_tol);
+  std::optional<McCheck> mc;
+  if (mo && a.kink < 0) {
+    McCheckOptions o = *mo;
+    if (a.signature.index > 0) o.curvature_direction = most_negative_direction(a);
+    mc = mc_check(w.student.data(), w.K, w.teacher.data(), w.Kstar, w.d, o);
+  }
+  write_landscape_files(f.out, "hessian", hessian_json(w, a, mc ? &*mc : nullptr), a.eigen.values);
+  if (!f.quiet) {
+    if (a.kink >= 0) {
+      fmt::print("student row {} is zero: a kink of J, no Hessian{}\n", a.kink, mo ? " (and no Monte Carlo check)" : "");
+    } else {
+      fmt::print("loss {:.6g}  |grad| {:.3g}  eigenvalues {:.4g} .. {:.4g}  index {}  nullity {}  (tol {:.2g})\n", a.loss,
+                 a.gradient_norm, a.eigen.values.front(), a.eigen.values.back(), a.signature.index, a.signature.nullity,
+                 a.signature.tolerance);
+    }
+    if (mc) print_mc(*mc);
+    fmt::print("wrote {0}/hessian.json, {0}/eigenvalues.csv\n", f.out);
+  }
+  return mc && !mc->passed ? kExitFail : kExitPass;
+}
+
+int run_critical(const LandscapeFlags& f) {
+  require_one_process("landscape critical");
+  CriticalOptions co;
+  co.max_iterations = static_cast<int>(f.max_iterations);
+  co.gradient_tol = f.gradient_tol;
+  co.eigen_tol = f.eigen_tol;
+  co.kink_tol = f.kink_tol;
+  check_critical_options(co);
+  const LandscapeWeights w = load_landscape_weights(f.weights);
+  const std::optional<McCheckOptions> mo = mc_options(f, true);
+  ensure_writable_dir(f.out, "out");
+  const CriticalResult r = find_critical_point(w.student.data(), w.K, w.teacher.data(), w.Kstar, w.d, co);
+  std::optional<McCheck> mc;
+  const bool critical = r.kind != PointKind::NotCritical && r.kind != PointKind::Kink;
+  if (mo && critical) {
+    McCheckOptions o = *mo;
+    if (r.kind == PointKind::Saddle) o.curvature_direction = most_negative_direction(r.analysis);
+    mc = mc_check(r.student.data(), w.K, w.teacher.data(), w.Kstar, w.d, o);
+  }
+  write_landscape_files(f.out, "critical", critical_json(w, r, mc ? &*mc : nullptr), r.analysis.eigen.values);
+  if (!f.quiet) {
+    fmt::print("{} after {} iterations: loss {:.6g}  |grad| {}  k1 {}", to_string(r.kind), r.iterations, r.analysis.loss,
+               r.analysis.kink < 0 ? fmt::format("{:.3g}", r.analysis.gradient_norm) : "undefined", r.k1);
+    if (r.analysis.kink < 0) fmt::print("  index {}  nullity {}", r.analysis.signature.index, r.analysis.signature.nullity);
+    else fmt::print("  (student row {} is zero)", r.analysis.kink);
+    fmt::print("\n");
+    if (mc) print_mc(*mc);
+    else if (mo) fmt::print("  no Monte Carlo check: the search did not end at a critical point where J is smooth\n");
+    fmt::print("wrote {0}/critical.json, {0}/eigenvalues.csv\n", f.out);
+  }
+  if (r.kind == PointKind::NotCritical) return kExitFail;
+  return mc && !mc->passed ? kExitFail : kExitPass;
+}
+
+struct CensusFlags {
+  CensusSpec spec;
+  std::string out = "census-out";
+  uint64_t mc_samples = 0;
+  double alpha = 0.01;
+  bool quiet = false;
+};
+
+void add_census_flags(CLI::App& cmd, CensusFlags& f) {
+  CensusSpec& s = f.spec;
+  cmd.add_option("--teacher-rows,-k", s.k, "teacher rows k: the identity rows e_0 .. e_{k-1}")
+      ->check(integer_in(1, 256))->capture_default_str();
+  cmd.add_option("--units,-K", s.K, "student rows K")->check(integer_in(1, 256))->capture_default_str();
+  cmd.add_option("--dim,-d", s.d, "input dimension d >= k (0: d = k)")->check(integer_in(0, 4096))->capture_default_str();
+  cmd.add_option("--runs", s.runs, "independent starts (rows i.i.d. N(0, 1/d))")->check(integer_in(1, 1e8))->capture_default_str();
+  cmd.add_option("--seed", s.seed, "seed of the starts")->check(kSeed)->capture_default_str();
+  cmd.add_option("--lr", s.lr, "gradient-descent step on J")->check(kFinite)->capture_default_str();
+  cmd.add_option("--max-steps", s.max_steps, "gradient-descent budget per descent")->check(integer_in(0, 1e12))->capture_default_str();
+  cmd.add_option("--switch-tol", s.switch_tol, "Newton takes over at |grad J|_F <= this times |W*|_F")->check(kFinite)->capture_default_str();
+  cmd.add_option("--spurious-loss", s.spurious_loss, "a minimum at loss >= this is spurious")->check(kFinite)->capture_default_str();
+  cmd.add_flag("--escape-saddles", s.escape_saddles, "continue a run that lands on a saddle along its negative curvature");
+  cmd.add_option("--max-escapes", s.max_escapes, "escapes per run")->check(integer_in(0, 1000))->capture_default_str();
+  cmd.add_option("--escape-step", s.escape_step, "escape step, times |W*|_F")->check(kFinite)->capture_default_str();
+  cmd.add_option("--max-iterations", s.newton.max_iterations, "Newton / Levenberg-Marquardt iterations")
+      ->check(integer_in(0, 100000))->capture_default_str();
+  cmd.add_option("--gradient-tol", s.newton.gradient_tol, "critical when |grad J|_F <= this times |W*|_F")->check(kFinite)->capture_default_str();
+  cmd.add_option("--eigen-tol", s.newton.eigen_tol, "|lambda| <= this times max |lambda| is zero")->check(kFinite)->capture_default_str();
+  cmd.add_option("--mc-samples", f.mc_samples, "confirm each family's point by Monte Carlo, N samples per test (0: no)")
+      ->check(integer_in(0, 1e12))->capture_default_str();
+  cmd.add_option("--alpha", f.alpha, "level of the Monte Carlo checks (split over families and tests)")
+      ->check(kFinite)->capture_default_str();
+  cmd.add_option("--threads", s.threads, "CPU threads (0: all)")->check(kThreads)->capture_default_str();
+  cmd.add_option("--out,-o", f.out, "output directory")->check(kPath)->type_name("DIR")->capture_default_str();
+  cmd.add_flag("--quiet", f.quiet, "no summary on stdout");
+}
+
+int run_census_cmd(const CensusFlags& f) {
+  require_one_process("landscape census");
+  check_census_spec(f.spec);
+  McCheckOptions mo;
+  mo.samples = f.mc_samples;
+  mo.seed = f.spec.seed;
+  mo.alpha = f.alpha;
+  mo.threads = f.spec.threads;
+  if (!(f.alpha > 0 && f.alpha < 1)) throw InputError("alpha", fmt::format("{} must be in (0, 1)", f.alpha));
+  if (f.mc_samples > 0) check_mc_options(mo);
+  ensure_writable_dir(f.out, "out");
+  const Census c = run_census(f.spec);
+  std::vector<McCheck> checks;
+  if (f.mc_samples > 0) checks = check_families(c, mo);
+  write_census_files(f.out, c, f.mc_samples > 0 ? &checks : nullptr);
+  bool mc_passed = true;
+  for (const McCheck& m : checks) mc_passed = mc_passed && m.passed;
+  if (!f.quiet) {
+    fmt::print("k = {}, K = {}, d = {}: {} runs in {:.2f} s ({} threads)\n", c.spec.k, c.spec.K, c.spec.d, c.spec.runs,
+               c.seconds, c.threads);
+    fmt::print("  global   {:>6}  share {:.4f}  95% Wilson [{:.4f}, {:.4f}]\n", c.global, c.share_global, c.global_ci[0],
+               c.global_ci[1]);
+    fmt::print("  spurious {:>6}  share {:.4f}  95% Wilson [{:.4f}, {:.4f}]\n", c.spurious, c.share_spurious,
+               c.spurious_ci[0], c.spurious_ci[1]);
+    fmt::print("  saddles {}  kinks {}  not critical {}\n", c.saddles, c.kinks, c.not_critical);
+    for (size_t i = 0; i < c.families.size(); ++i) {
+      const CensusFamily& fam = c.families[i];
+      fmt::print("  family {:<10} k1 {:<3} runs {:<6} loss {:.6g}  lambda_min {:.4g}{}\n", to_string(fam.kind), fam.k1,
+                 fam.runs, fam.loss, fam.lambda_min,
+                 i < checks.size() ? (checks[i].passed ? "  mc pass" : "  mc FAIL") : "");
+    }
+    fmt::print("wrote {0}/census.json, {0}/census_runs.csv\n", f.out);
+  }
+  return mc_passed ? kExitPass : kExitFail;
+}
+
+}  // namespace
+
+Command add_landscape_command(CLI::App& app) {
+  auto hf = std::make_shared<LandscapeFlags>(), cf = std::make_shared<LandscapeFlags>();
+  CLI::App* cmd = app.add_subcommand("landscape", "the loss landscape in closed form: Hessians, critical points, censuses of minima");
+  cmd->require_subcommand(1);
+  CLI::App* hessian = cmd->add_subcommand("hessian", "loss, gradient, Hessian and its spectrum at a weights file's point");
+  add_point_flags(*hessian, *hf);
+  hessian->footer(examples({{"relumc landscape hessian --weights point.json -o out", "index, nullity, eigenvalues"},
+                            {"relumc landscape hessian --weights point.json --mc-samples 1000000", "confirmed by Monte Carlo"}}));
+  CLI::App* critical = cmd->add_subcommand("critical", "Newton search for a critical point from a weights file; classify it");
+  add_point_flags(*critical, *cf);
+  critical->add_option("--max-iterations", cf->max_iterations, "Newton / Levenberg-Marquardt iterations")
+      ->check(integer_in(0, 100000))->capture_default_str();
+  critical->add_option("--gradient-tol", cf->gradient_tol, "critical when |grad J|_F <= this times |W*|_F")
+      ->check(kFinite)->capture_default_str();
+  critical->add_option("--kink-tol", cf->kink_tol, "a row with |w_j| <= this times |W*|_F is a kink")
+      ->check(kFinite)->capture_default_str();
+  critical->footer(examples({{"relumc landscape critical --weights start.json -o out", "minimum | saddle | ..."},
+                             {"relumc landscape critical --weights start.json --mc-samples 1000000", "MC gradient is zero"}}));
+  auto sf = std::make_shared<CensusFlags>();
+  CLI::App* census = cmd->add_subcommand("census", "where gradient descent ends from many starts: minima, saddles, families");
+  add_census_flags(*census, *sf);
+  census->footer(examples({{"relumc landscape census -k 6 -K 6 --runs 100 -o census6", "Safran and Shamir's setting"},
+                           {"relumc landscape census -k 4 -K 5 --runs 200 --escape-saddles", "over-parameterised"}}));
+  cmd->footer(examples({{"relumc landscape hessian --weights point.json", "the Hessian at a point"},
+                        {"relumc landscape critical --weights start.json", "the critical point Newton reaches"},
+                        {"relumc landscape census -k 6 -K 6 --runs 100", "where gradient descent ends"}}));
+  return {cmd, [hessian, critical, hf, cf, sf] {
+            if (hessian->parsed()) return run_hessian(*hf);
+            if (critical->parsed()) return run_critical(*cf);
+            return run_census_cmd(*sf);
+          }};
+}
+
+}  // namespace relumc::cli

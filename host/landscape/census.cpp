@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: MIT
+// The census: gradient descent from many starts, the Newton polish, the classification, the families.
+#include "relumc/landscape/census.hpp"
+#include "relumc/landscape/weights.hpp"
+
+#include "relumc/core/errors.hpp"
+#include "relumc/dynamics/dynamics.hpp"
+#include "relumc/dynamics/report.hpp"
+#include "relumc/math/closed_forms.hpp"
+
+#include <fmt/format.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+namespace relumc {
+
+void check_census_spec(const CensusSpec& s) {
+  auto count = [](const char* field, int64_t v, int64_t lo, int64_t hi) {
+    if (v < lo || v > hi) throw InputError(field, fmt::format("{} must be in [{}, {}]", v, lo, hi));
+  };
+  count("teacher_rows", s.k, 1, 256);
+  count("units", s.K, 1, 256);
+  if (s.d != 0 && s.d < s.k) throw InputError("dim", fmt::format("{} must be >= k = {} (the teacher is the identity rows)", s.d, s.k));
+  count("dim", s.d, 0, 4096);
+  const int64_t d = s.d == 0 ? s.k : s.d;
+  if (s.K * d > kMaxLandscapeParameters)
+    throw InputError("units", fmt::format("K d = {} x {} = {} is more than the {} parameters a landscape Hessian may have",
+                                          s.K, d, s.K * d, kMaxLandscapeParameters));
+  count("runs", s.runs, 1, 100000000);
+  count("max_steps", s.max_steps, 0, 1000000000000);
+  count("max_escapes", s.max_escapes, 0, 1000);
+  auto positive = [](const char* field, double v) {
+    if (!(v > 0) || !std::isfinite(v)) throw InputError(field, fmt::format("{} must be a finite number > 0", v));
+  };
+  positive("lr", s.lr);
+  positive("switch_tol", s.switch_tol);
+  positive("spurious_loss", s.spurious_loss);
+  positive("escape_step", s.escape_step);
+  if (s.threads < 0) throw InputError("threads", fmt::format("{} must be >= 0", s.threads));
+  check_critical_options(s.newton);
+}
+
+namespace {
+
+// Gradient descent from W until |grad|_F <= tol or the budget; returns the steps taken. Stops early at a
+// zero row (the gradient is undefined there: a kink).
+int64_t descend(std::vector<double>& W, int64_t K, const std::vector<double>& T, int64_t k, int64_t d, double lr,
+                int64_t max_steps, double tol) {
+  std::vector<double> g(W.size());
+  int64_t steps = 0;
+  for (; steps < max_steps; ++steps) {
+    if (kink_row(W.data(), K, d) >= 0) break;
+    population_gradient(W.data(), K, T.data(), k, d, g.data());
+    if (norm(g.data(), K * d) <= tol) break;
+    for (size_t i = 0; i < W.size(); ++i) W[i] -= lr * g[i];
+  }
+  return steps;
+}
+
+CensusRun one_run(const CensusSpec& s, int64_t d, const std::vector<double>& T, int64_t r) {
+  DynamicsSpec ds;  // the start: the layout of relumc dynamics (Gaussian rows, std 1/sqrt(d))
+  ds.d = d, ds.K = s.K, ds.Kstar = s.k, ds.teacher = T, ds.seed = s.seed;
+  ds.init.kind = InitKind::Gaussian;
+  ds.init.std = 1 / std::sqrt(static_cast<double>(d));
+  std::vector<double> W = initial_weights(ds, r);
+  const double scale = norm(T.data(), s.k * d);
+  CensusRun out;
+  out.run = r;
+  CriticalResult c;
+  for (;;) {
+    out.steps += descend(W, s.K, T, s.k, d, s.lr, s.max_steps, s.switch_tol * scale);
+    c = find_critical_point(W.data(), s.K, T.data(), s.k, d, s.newton);
+    out.newton_iterations += c.iterations;
+    if (c.kind != PointKind::Saddle || !s.escape_saddles || out.escapes >= s.max_escapes) break;
+    ++out.escapes;  // along the most negative eigenvector, then descend again
+    W = c.student;
+    const int64_t n = s.K * d;
+    for (int64_t i = 0; i < n; ++i) W[i] += s.escape_step * scale * c.analysis.eigen.vectors[static_cast<size_t>(i * n)];
+  }
+  out.kind = c.kind;
+  out.k1 = c.k1;
+  out.loss = c.analysis.loss;
+  out.gradient_norm = c.analysis.gradient_norm;
+  out.student = c.student;
+  out.eigenvalues = c.analysis.eigen.values;
+  out.lambda_min = out.eigenvalues.empty() ? std::nan("") : out.eigenvalues.front();
+  out.index = c.analysis.signature.index;
+  out.nullity = c.analysis.signature.nullity;
+  const bool at_min = out.kind == PointKind::Minimum || out.kind == PointKind::Degenerate;
+  out.global = at_min && out.loss < s.spurious_loss;
+  out.spurious = at_min && out.loss >= s.spurious_loss;
+  return out;
+}
+
+}  // namespace
+
+Census run_census(const CensusSpec& spec) {
+  check_census_spec(spec);
+  const auto t0 = std::chrono::steady_clock::now();
+  Census c;
+  c.spec = spec;
+  const int64_t d = spec.d == 0 ? spec.k : spec.d;
+  c.spec.d = d;
+  const std::vector<double> T = orthonormal_teacher(spec.k, d);
+  c.runs.resize(static_cast<size_t>(spec.runs));
+  c.threads = spec.threads > 0 ? spec.threads : omp_get_max_threads();
+#pragma omp parallel for num_threads(c.threads) schedule(dynamic, 1)
+  for (int64_t r = 0; r < spec.runs; ++r) c.runs[static_cast<size_t>(r)] = one_run(c.spec, d, T, r);
+  // Families, in run order (so the representative is the first run that ended there), then sorted by loss.
+  const double loss_tol = 1e-9 * static_cast<double>(spec.k);  // |W*|_F^2 = k
+  for (CensusRun& run : c.runs) {
+    switch (run.kind) {
+      case PointKind::Saddle: ++c.saddles; break;
+      case PointKind::Kink: ++c.kinks; break;
+      case PointKind::NotCritical: ++c.not_critical; break;
+      default: break;
+    }
+    c.global += run.global;
+    c.spurious += run.spurious;
+    if (run.kind == PointKind::NotCritical || run.kind == PointKind::Kink) continue;
+    auto same = [&](const CensusFamily& f) {
+      return f.kind == run.kind && f.k1 == run.k1 && std::fabs(f.loss - run.loss) <= loss_tol;
+    };
+    auto it = std::find_if(c.families.begin(), c.families.end(), same);
+    if (it == c.families.end()) {
+      CensusFamily f;
+      f.kind = run.kind, f.k1 = run.k1, f.loss = run.loss, f.lambda_min = run.lambda_min;
+      f.index = run.index, f.nullity = run.nullity, f.first_run = run.run;
+      c.families.push_back(f);
+      it = c.families.end() - 1;
+    }
+    ++it->runs;
+  }
+  std::stable_sort(c.families.begin(), c.families.end(),
+                   [](const CensusFamily& a, const CensusFamily& b) { return a.loss < b.loss; });
+  for (CensusRun& run : c.runs)
+    for (size_t f = 0; f < c.families.size(); ++f) {
+      const CensusFamily& fam = c.families[f];
+      if (fam.kind == run.kind && fam.k1 == run.k1 && std::fabs(fam.loss - run.loss) <= loss_tol) {
+        run.family = static_cast<int64_t>(f);
+        break;
+      }
+    }
+  c.share_global = static_cast<double>(c.global) / static_cast<double>(spec.runs);
+  c.share_spurious = static_cast<double>(c.spurious) / static_cast<double>(spec.runs);
+  c.global_ci = wilson_interval(c.global, spec.runs);
+  c.spurious_ci = wilson_interval(c.spurious, spec.runs);
+  c.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return c;
+}
+
+std::vector<McCheck> check_families(const Census& c, const McCheckOptions& o) {
+  check_mc_options(o);
+  const int64_t d = c.spec.d, n = c.spec.K * d;
+  const std::vector<double> T = orthonormal_teacher(c.spec.k, d);
+  std::vector<McCheck> out;
+  for (const CensusFamily& f : c.families) {
+    const CensusRun& rep = c.runs[static_cast<size_t>(f.first_run)];
+    McCheckOptions fo = o;
+    fo.alpha = o.alpha / static_cast<double>(c.families.size());
+    fo.gradient_is_zero = true;
+    if (f.kind == PointKind::Saddle) {
+      const PointAnalysis a = analyze_point(rep.student.data(), c.spec.K, T.data(), c.spec.k, d, c.spec.newton.eigen_tol);
+      fo.curvature_direction.resize(static_cast<size_t>(n));
+      for (int64_t i = 0; i < n; ++i) fo.curvature_direction[static_cast<size_t>(i)] = a.eigen.vectors[static_cast<size_t>(i * n)];
+    }
+    out.push_back(mc_check(rep.student.data(), c.spec.K, T.data(), c.spec.k, d, fo));
+  }
+  return out;
+}
+
+}  // namespace relumc

@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: MIT
+// JSON and CSV of the landscape commands.
+#include "relumc/landscape/report.hpp"
+
+#include "relumc/core/version.hpp"
+#include "relumc/io/files.hpp"
+#include "relumc/io/numbers.hpp"
+#include "relumc/io/schema.hpp"
+
+#include <fmt/format.h>
+
+namespace relumc {
+
+namespace {
+
+using ojson = nlohmann::ordered_json;
+
+ojson rows(const double* m, int64_t r, int64_t c) {
+  ojson out = ojson::array();
+  for (int64_t i = 0; i < r; ++i) {
+    ojson row = ojson::array();
+    for (int64_t k = 0; k < c; ++k) row.push_back(json_number(m[i * c + k]));
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
+ojson numbers(const std::vector<double>& v) {
+  ojson out = ojson::array();
+  for (double x : v) out.push_back(json_number(x));
+  return out;
+}
+
+}  // namespace
+
+ojson point_json(const double* W, const LandscapeWeights& w, const PointAnalysis& a, bool include_hessian) {
+  ojson j;
+  j["K"] = a.K;
+  j["Kstar"] = a.Kstar;
+  j["d"] = a.d;
+  j["student"] = rows(W, a.K, a.d);
+  j["teacher"] = rows(w.teacher.data(), w.Kstar, w.d);
+  j["loss"] = json_number(a.loss);
+  j["gradient"] = rows(a.gradient.data(), a.K, a.d);
+  j["gradient_norm"] = json_number(a.gradient_norm);
+  j["kink"] = a.kink >= 0 ? ojson(a.kink) : ojson(nullptr);
+  const bool kink = a.kink >= 0;
+  j["eigenvalues"] = numbers(a.eigen.values);
+  j["index"] = kink ? ojson(nullptr) : ojson(a.signature.index);
+  j["nullity"] = kink ? ojson(nullptr) : ojson(a.signature.nullity);
+  ojson tol;
+  tol["eigen_rel"] = json_number(a.signature.rel_tol);
+  tol["eigen_abs"] = kink ? ojson(nullptr) : json_number(a.signature.tolerance);
+  tol["eigen_scale"] = kink ? ojson(nullptr) : json_number(a.signature.scale);
+  j["tolerances"] = tol;
+  if (include_hessian) j["hessian"] = kink ? ojson(nullptr) : rows(a.hessian.data(), a.K * a.d, a.K * a.d);
+  return j;
+}
+
+ojson mc_json(const McCheck& m) {
+  ojson j;
+  j["passed"] = m.passed;
+  j["alpha"] = json_number(m.alpha);
+  j["tests"] = ojson::array();
+  for (const McTest& t : m.tests) {
+    ojson x;
+    x["name"] = t.name;
+    x["components"] = t.components;
+    x["samples"] = t.samples;
+    x["max_abs_z"] = json_number(t.max_abs_z);
+    x["p_value"] = json_number(t.p_value);
+    x["level"] = json_number(t.level);
+    x["passed"] = t.passed;
+    if (t.name == "negative_curvature") {
+      x["mc_second_difference"] = json_number(t.estimate);
+      x["closed_form_second_difference"] = json_number(t.reference);
+    }
+    j["tests"].push_back(std::move(x));
+  }
+  return j;
+}
+
+ojson hessian_json(const LandscapeWeights& w, const PointAnalysis& a, const McCheck* mc) {
+  ojson j;
+  j["schema_version"] = kSchemaVersion;
+  j["relumc_version"] = kVersion;
+  j["command"] = "landscape hessian";
+  j.update(point_json(w.student.data(), w, a, true));
+  if (mc) j["mc_check"] = mc_json(*mc);
+  return j;
+}
+
+ojson critical_json(const LandscapeWeights& w, const CriticalResult& r, const McCheck* mc) {
+  ojson j;
+  j["schema_version"] = kSchemaVersion;
+  j["relumc_version"] = kVersion;
+  j["command"] = "landscape critical";
+  j["start"] = rows(w.student.data(), w.K, w.d);
+  j.update(point_json(r.student.data(), w, r.analysis, false));
+  j["kind"] = std::string(to_string(r.kind));
+  j["k1"] = r.k1;
+  j["iterations"] = r.iterations;
+  j["gradient_norms"] = numbers(r.gradient_norms);
+  j["tolerances"]["gradient_abs"] = json_number(r.gradient_tol);
+  j["tolerances"]["kink_abs"] = json_number(r.kink_tol);
+  if (mc) j["mc_check"] = mc_json(*mc);
+  return j;
+}
+
+void write_landscape_files(const std::string& dir, const std::string& stem, const ojson& j,
+                           const std::vector<double>& eigenvalues) {
+  std::string csv = "i,eigenvalue\n";
+  for (size_t i = 0; i < eigenvalues.size(); ++i) csv += fmt::format("{},{}\n", i, csv_number(eigenvalues[i], CsvDigits::Seventeen));
+  write_file_atomically(dir + "/" + stem + ".json", j.dump(2) + "\n");
+  write_file_atomically(dir + "/eigenvalues.csv", csv);
+}
+
+ojson census_json(const Census& c, const std::vector<McCheck>* checks) {
+  const CensusSpec& s = c.spec;
+  ojson j;
+  j["schema_version"] = kSchemaVersion;
+  j["relumc_version"] = kVersion;
+  j["command"] = "landscape census";
+  ojson spec;
+  spec["k"] = s.k;
+  spec["K"] = s.K;
+  spec["d"] = s.d;
+  spec["runs"] = s.runs;
+  spec["seed"] = s.seed;
+  spec["lr"] = json_number(s.lr);
+  spec["init"] = "gaussian, std 1/sqrt(d)";
+  spec["teacher"] = "identity rows";
+  spec["max_steps"] = s.max_steps;
+  spec["switch_tol"] = json_number(s.switch_tol);
+  spec["spurious_loss"] = json_number(s.spurious_loss);
+  spec["escape_saddles"] = s.escape_saddles;
+  spec["max_escapes"] = s.max_escapes;
+  spec["escape_step"] = json_number(s.escape_step);
+  spec["gradient_tol"] = json_number(s.newton.gradient_tol);
+  spec["eigen_tol"] = json_number(s.newton.eigen_tol);
+  spec["kink_tol"] = json_number(s.newton.kink_tol);
+  spec["max_iterations"] = s.newton.max_iterations;
+  j["spec"] = spec;
+  j["runs"] = s.runs;
+  j["global"] = c.global;
+  j["spurious"] = c.spurious;
+  j["saddles"] = c.saddles;
+  j["kinks"] = c.kinks;
+  j["not_critical"] = c.not_critical;
+  j["share_global"] = json_number(c.share_global);
+  j["share_global_ci95_wilson"] = {json_number(c.global_ci[0]), json_number(c.global_ci[1])};
+  j["share_spurious"] = json_number(c.share_spurious);
+  j["share_spurious_ci95_wilson"] = {json_number(c.spurious_ci[0]), json_number(c.spurious_ci[1])};
+  j["families"] = ojson::array();
+  for (size_t i = 0; i < c.families.size(); ++i) {
+    const CensusFamily& f = c.families[i];
+    ojson x;
+    x["k1"] = f.k1;
+    x["runs"] = f.runs;
+    x["loss"] = json_number(f.loss);
+    x["lambda_min"] = json_number(f.lambda_min);
+    x["kind"] = std::string(to_string(f.kind));
+    x["index"] = f.index;
+    x["nullity"] = f.nullity;
+    x["first_run"] = f.first_run;
+    if (checks && i < checks->size()) x["mc_check"] = mc_json((*checks)[i]);
+    j["families"].push_back(std::move(x));
+  }
+  j["run"] = {{"seconds", json_number(c.seconds)}, {"threads", c.threads}};  // the only part that varies
+  return j;
+}
+
+void write_census_files(const std::string& dir, const Census& c, const std::vector<McCheck>* checks) {
+  std::string csv = "run,kind,k1,loss,lambda_min,index,nullity,gradient_norm,steps,newton_iterations,escapes,family\n";
+  for (const CensusRun& r : c.runs) {
+    const bool spectrum = !r.eigenvalues.empty();
+    csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}\n", r.run, to_string(r.kind), r.k1,
+                       csv_number(r.loss, CsvDigits::Seventeen), csv_number(r.lambda_min, CsvDigits::Seventeen),
+                       spectrum ? fmt::format("{}", r.index) : "", spectrum ? fmt::format("{}", r.nullity) : "",
+                       csv_number(r.gradient_norm, CsvDigits::Seventeen), r.steps, r.newton_iterations, r.escapes,
+                       r.family >= 0 ? fmt::format("{}", r.family) : "");
+  }
+  write_file_atomically(dir + "/census.json", census_json(c, checks).dump(2) + "\n");
+  write_file_atomically(dir + "/census_runs.csv", csv);
+}
+
+}  // namespace relumc

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: MIT
+// What `relumc landscape hessian` and `relumc landscape critical` write (docs/landscape.md, "Outputs"):
+// DIR/hessian.json or DIR/critical.json, and DIR/eigenvalues.csv (i, eigenvalue; ascending). Numbers are
+// never NaN or inf in the files: an undefined value (the gradient norm at a kink) is null in JSON and an
+// empty CSV field. Each JSON file starts with "schema_version", "relumc_version", "command"; their JSON
+// Schemas are docs/schema/landscape-{hessian,critical,census}.schema.json.
+//
+// Usage:
+//   relumc::write_landscape_files(dir, "hessian", relumc::hessian_json(w, a, nullptr), a.eigen.values);
+#pragma once
+
+#include "relumc/landscape/census.hpp"
+#include "relumc/landscape/critical.hpp"
+#include "relumc/landscape/mc_check.hpp"
+#include "relumc/landscape/weights.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace relumc {
+
+// The point's keys: "K", "Kstar", "d", "student", "teacher", "loss", "gradient", "gradient_norm", "kink",
+// "eigenvalues", "index", "nullity", "tolerances" {"eigen_rel", "eigen_abs", "eigen_scale"}; with
+// include_hessian also "hessian" ((K d) x (K d) rows).
+nlohmann::ordered_json point_json(const double* W, const LandscapeWeights& w, const PointAnalysis& a,
+                                   bool include_hessian);
+
+// "mc_check": {"passed", "alpha", "tests": [{"name", "components", "samples", "max_abs_z", "p_value",
+// "level", "passed"}]}.
+nlohmann::ordered_json mc_json(const McCheck& m);
+
+// hessian.json: point_json (with the Hessian) and, when given, "mc_check".
+nlohmann::ordered_json hessian_json(const LandscapeWeights& w, const PointAnalysis& a, const McCheck* mc);
+
+// critical.json: "start", then point_json at the point reached, "kind", "k1", "iterations",
+// "gradient_norms", tolerances with "gradient_abs" and "kink_abs", and, when given, "mc_check".
+nlohmann::ordered_json critical_json(const LandscapeWeights& w, const CriticalResult& r, const McCheck* mc);
+
+// DIR/<stem>.json and DIR/eigenvalues.csv, each written atomically (relumc/io/files.hpp). The directory
+// must have been checked (ensure_writable_dir) before the work.
+void write_landscape_files(const std::string& dir, const std::string& stem, const nlohmann::ordered_json& j,
+                           const std::vector<double>& eigenvalues);
+
+// census.json: "spec", "runs" (the count), "global", "spurious", "saddles", "kinks", "not_critical",
+// "share_global", "share_spurious" with "..._ci95_wilson", "families" [{"k1", "runs", "loss", "lambda_min",
+// "kind", "index", "nullity", "first_run"}], "run" {"seconds", "threads"}; and census_runs.csv, one line per run
+// (run, kind, k1, loss, lambda_min, index, nullity, gradient_norm, steps, newton_iterations, escapes,
+// family).
+// With checks (one per family, check_families), each family also has its "mc_check".
+nlohmann::ordered_json census_json(const Census& c, const std::vector<McCheck>* checks = nullptr);
+void write_census_files(const std::string& dir, const Census& c, const std::vector<McCheck>* checks = nullptr);
+
+}  // namespace relumc

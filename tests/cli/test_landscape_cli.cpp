@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: MIT
+// `relumc landscape` end to end: the keys of hessian.json and critical.json, the classification of a known
+// saddle and of the global minimum, the Monte Carlo check's verdict in the file and the exit status, a kink
+// reported with no NaN written, and bad input (exit 2, the value named, nothing written).
+#include "tests/support/cli_support.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace {
+
+using namespace relumc::testing;
+
+class LandscapeCli : public TempDirTest {
+ protected:
+  RunResult run(const std::vector<std::string>& args) { return run_cli(args, root_); }
+
+  fs::path weights(const std::string& name, const std::string& text) {
+    const fs::path p = root_ / name;
+    write_text(p, text);
+    return p;
+  }
+
+  void expect_rejected(std::vector<std::string> args, const std::string& needle) {
+    const fs::path out = root_ / "out-bad";
+    args.insert(args.begin(), "landscape");
+    args.insert(args.end(), {"-o", out.string(), "--quiet"});
+    const RunResult r = run(args);
+    std::string cmd;
+    for (const auto& a : args) cmd += a + " ";
+    EXPECT_EQ(r.status, kUsage) << cmd << "\n" << r.err;
+    EXPECT_NE(r.err.find(needle), std::string::npos) << cmd << "\nstderr: " << r.err;
+    EXPECT_FALSE(fs::exists(out)) << cmd;
+  }
+};
+
+const char* kSymmetric = R"({"student": [[0.4, 0.4], [0.4, 0.4]], "teacher": [[1, 0], [0, 1]]})";
+
+}  // namespace
+
+TEST_F(LandscapeCli, HessianWritesTheNamedKeys) {
+  const fs::path w = weights("w.json", R"({"student": [[1, 0, 0], [0, 1, 0]]})");  // teacher: identity rows
+  const fs::path out = root_ / "h";
+  const RunResult r = run({"landscape", "hessian", "--weights", w.string(), "-o", out.string(), "--quiet"});
+  ASSERT_EQ(r.status, kPass) << r.err;
+  const json j = json::parse(slurp(out / "hessian.json"));
+  for (const char* key : {"loss", "gradient", "gradient_norm", "eigenvalues", "index", "nullity", "tolerances", "hessian"})
+    EXPECT_TRUE(j.contains(key)) << key;
+  EXPECT_EQ(j["eigenvalues"].size(), 6u);
+  EXPECT_EQ(j["hessian"].size(), 6u);
+  EXPECT_EQ(j["index"], 0);
+  EXPECT_EQ(j["nullity"], 0);
+  EXPECT_LT(j["gradient_norm"].get<double>(), 1e-15);
+  EXPECT_GT(j["tolerances"]["eigen_abs"].get<double>(), 0);
+  EXPECT_FALSE(j.contains("mc_check"));
+  const std::string csv = slurp(out / "eigenvalues.csv");
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 7);
+}
+
+TEST_F(LandscapeCli, CriticalFindsTheSymmetricSaddleAndConfirmsItByMonteCarlo) {
+  const fs::path w = weights("w.json", kSymmetric);
+  const fs::path out = root_ / "c";
+  const RunResult r = run({"landscape", "critical", "--weights", w.string(), "--mc-samples", "100000", "--seed", "2",
+                           "-o", out.string(), "--quiet"});
+  ASSERT_EQ(r.status, kPass) << r.err;
+  const json j = json::parse(slurp(out / "critical.json"));
+  EXPECT_EQ(j["kind"], "saddle");
+  EXPECT_EQ(j["index"], 1);
+  EXPECT_EQ(j["nullity"], 1);
+  EXPECT_EQ(j["k1"], 0);
+  EXPECT_EQ(j["student"].size(), 2u);
+  EXPECT_TRUE(j["mc_check"]["passed"].get<bool>());
+  ASSERT_EQ(j["mc_check"]["tests"].size(), 4u);  // a saddle: its negative curvature is checked too
+  EXPECT_EQ(j["mc_check"]["tests"][0]["name"], "gradient_zero");
+  EXPECT_EQ(j["mc_check"]["tests"][3]["name"], "negative_curvature");
+  EXPECT_LT(j["mc_check"]["tests"][3]["mc_second_difference"].get<double>(), 0);
+}
+
+TEST_F(LandscapeCli, HessianChecksTheClosedFormGradientAndCriticalRefusesANonCriticalEnd) {
+  // hessian compares the MC gradient with the closed-form gradient (pass); critical with a start that it may
+  // not move from (--max-iterations 0) is not critical: exit 1, kind not-critical, no MC check.
+  const fs::path w = weights("w.json", kSymmetric);
+  const RunResult h = run({"landscape", "hessian", "--weights", w.string(), "--mc-samples", "50000", "-o",
+                           (root_ / "h").string(), "--quiet"});
+  EXPECT_EQ(h.status, kPass) << h.err;
+  EXPECT_EQ(json::parse(slurp(root_ / "h" / "hessian.json"))["mc_check"]["tests"][0]["name"], "gradient");
+  const RunResult c = run({"landscape", "critical", "--weights", w.string(), "--max-iterations", "0", "--mc-samples",
+                           "50000", "-o", (root_ / "c").string(), "--quiet"});
+  EXPECT_EQ(c.status, kFail) << c.err;
+  const json j = json::parse(slurp(root_ / "c" / "critical.json"));
+  EXPECT_EQ(j["kind"], "not-critical");
+  EXPECT_FALSE(j.contains("mc_check"));
+}
+
+TEST_F(LandscapeCli, AZeroRowIsReportedAsAKinkWithoutNaN) {
+  const fs::path w = weights("w.json", R"({"student": [[0, 0], [0.4, 0.4]], "teacher": [[1, 0], [0, 1]]})");
+  for (const char* sub : {"hessian", "critical"}) {
+    const fs::path out = root_ / sub;
+    const RunResult r = run({"landscape", sub, "--weights", w.string(), "-o", out.string(), "--quiet"});
+    ASSERT_EQ(r.status, kPass) << r.err;
+    const std::string text = slurp(out / (std::string(sub) + ".json"));
+    EXPECT_EQ(lower(text).find("nan"), std::string::npos);
+    const json j = json::parse(text);
+    EXPECT_EQ(j["kink"], 0);
+    EXPECT_TRUE(j["gradient_norm"].is_null());
+    EXPECT_TRUE(j["eigenvalues"].empty());
+    if (std::string(sub) == "critical") EXPECT_EQ(j["kind"], "kink");
+  }
+}
+
+TEST_F(LandscapeCli, BadInputExitsTwoNamingTheValueAndWritesNothing) {
+  const std::string good = weights("good.json", kSymmetric).string();
+  const std::string zero_teacher = weights("zt.json", R"({"student": [[1, 0]], "teacher": [[0, 0]]})").string();
+  const std::string ragged = weights("rag.json", R"({"student": [[1, 0], [1]]})").string();
+  const std::string wide = weights("wide.json", R"({"student": [[1, 0], [0, 1], [1, 1]]})").string();
+  expect_rejected({"hessian", "--weights", (root_ / "missing.json").string()}, "missing.json");
+  expect_rejected({"hessian", "--weights", zero_teacher}, "teacher row 0 is the zero vector");
+  expect_rejected({"critical", "--weights", ragged}, "ragged");
+  expect_rejected({"hessian", "--weights", wide}, "d >= K");
+  expect_rejected({"hessian", "--weights", good, "--eigen-tol", "0"}, "--eigen-tol 0");
+  expect_rejected({"critical", "--weights", good, "--gradient-tol", "-1"}, "--gradient-tol -1");
+  expect_rejected({"critical", "--weights", good, "--kink-tol", "2"}, "--kink-tol 2");
+  expect_rejected({"hessian", "--weights", good, "--mc-samples", "1"}, "--mc-samples 1");
+  expect_rejected({"hessian", "--weights", good, "--alpha", "1.5"}, "--alpha 1.5");
+  expect_rejected({"hessian"}, "--weights");
+}
+
+TEST_F(LandscapeCli, CensusWritesSharesAndFamilies) {
+  const fs::path out = root_ / "census";
+  const RunResult r = run({"landscape", "census", "-k", "3", "-K", "3", "--runs", "6", "--seed", "2", "-o", out.string(),
+                           "--quiet"});
+  ASSERT_EQ(r.status, kPass) << r.err;
+  const json j = json::parse(slurp(out / "census.json"));
+  for (const char* key : {"runs", "share_global", "share_spurious", "share_global_ci95_wilson", "families"})
+    EXPECT_TRUE(j.contains(key)) << key;
+  EXPECT_EQ(j["runs"], 6);
+  ASSERT_FALSE(j["families"].empty());
+  for (const char* key : {"k1", "runs", "loss", "lambda_min", "kind"}) EXPECT_TRUE(j["families"][0].contains(key)) << key;
+  const std::string csv = slurp(out / "census_runs.csv");
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 7);
+  const fs::path mc = root_ / "census-mc";  // every family confirmed by Monte Carlo
+  const RunResult m = run({"landscape", "census", "-k", "3", "-K", "3", "--runs", "6", "--seed", "2", "--mc-samples",
+                           "50000", "-o", mc.string(), "--quiet"});
+  ASSERT_EQ(m.status, kPass) << m.err;
+  for (const json& fam : json::parse(slurp(mc / "census.json"))["families"])
+    EXPECT_TRUE(fam["mc_check"]["passed"].get<bool>()) << fam.dump();
+  expect_rejected({"census", "-k", "3", "-d", "2"}, "--dim 2");
+  expect_rejected({"census", "--mc-samples", "1"}, "--mc-samples 1");
+  expect_rejected({"census", "--alpha", "0"}, "--alpha 0");
+  expect_rejected({"census", "--lr", "0"}, "--lr 0");
+  expect_rejected({"census", "--switch-tol", "-1"}, "--switch-tol -1");
+}

@@ -141,6 +141,7 @@ McTest engine_test(const char* name, Quantity q, uint32_t stream, const double* 
   t.samples = o.samples;
   t.max_abs_z = r.max_abs_z;
   t.p_value = r.p_value;
+  t.engine = r;
   return t;
 }
 
@@ -188,7 +189,13 @@ McCheck mc_check(const double* W, int64_t K, const double* Wstar, int64_t Kstar,
   const double level = o.alpha / static_cast<double>(out.tests.size() + (curvature ? 1 : 0));
   for (McTest& t : out.tests) {
     t.level = level;
-    t.passed = t.p_value > t.level;
+    if (t.engine) {
+      std::vector<CaseResult> one{*t.engine};
+      apply_holm(one, level);
+      t.inconclusive = one[0].inconclusive;
+      t.tail_error = one[0].tail_error;
+    }
+    t.passed = !t.inconclusive && t.p_value > t.level;
   }
   if (curvature)
     out.tests.push_back(curvature_test(W, K, Wstar, Kstar, d, o.curvature_direction, o.curvature_step, o.samples, o.seed, level));

@@ -71,6 +71,8 @@ ojson mc_json(const McCheck& m) {
     x["p_value"] = json_number(t.p_value);
     x["level"] = json_number(t.level);
     x["passed"] = t.passed;
+    x["verdict"] = t.inconclusive ? "inconclusive" : t.passed ? "pass" : "reject";
+    if (t.engine) x["tail_error"] = json_number(t.tail_error);
     if (t.name == "negative_curvature") {
       x["mc_second_difference"] = json_number(t.estimate);
       x["closed_form_second_difference"] = json_number(t.reference);

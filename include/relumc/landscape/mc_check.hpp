@@ -28,10 +28,12 @@
 #pragma once
 
 #include "relumc/landscape/hessian.hpp"
+#include "relumc/stats/verdict.hpp"
 
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <optional>
 #include <vector>
 
 namespace relumc {
@@ -58,7 +60,12 @@ struct McTest {
   double max_abs_z = 0;
   double p_value = 1;      // Sidak over the components
   double level = 0;        // alpha / number of tests
-  bool passed = true;      // p_value > level (negative_curvature: p_value <= level)
+  bool passed = true;      // p_value > level (negative_curvature: p_value <= level); false when inconclusive
+  // The engine's effective-sample rule (stats/verdict.hpp), for the tests the engine estimates (gradient,
+  // loss): too few effective samples for the normal approximation is no confirmation either way.
+  bool inconclusive = false;
+  double tail_error = 0;
+  std::optional<CaseResult> engine;  // the engine's result (gradient, loss); empty for the others
   double estimate = std::numeric_limits<double>::quiet_NaN();   // negative_curvature: the MC second difference
   double reference = std::numeric_limits<double>::quiet_NaN();  // and the closed-form one
 };

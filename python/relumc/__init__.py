@@ -13,14 +13,14 @@ for the same case, seed and contract the numbers are the CLI's bit for bit. docs
 from ._core import HAVE_CUDA, InputError, __version__
 from .check import CheckCase, CheckResult, check
 from .dynamics import DynamicsResult, dynamics, orthonormal_teacher
-from .closed_forms import gating, population_gradient, population_loss
+from .closed_forms import gating, hessian, population_gradient, population_loss
 from .results import ResultSet, VerifyResult
 from .samples import samples
 from .verify import verify, verify_grid, verify_iter
 
 __all__ = [
     "HAVE_CUDA", "InputError", "__version__",
-    "gating", "population_gradient", "population_loss",
+    "gating", "hessian", "population_gradient", "population_loss",
     "verify", "verify_iter", "verify_grid", "VerifyResult", "ResultSet",
     "samples", "check", "CheckResult", "CheckCase",
     "dynamics", "DynamicsResult", "orthonormal_teacher",

@@ -96,3 +96,30 @@ def population_loss(W: Any, W_star: Any, *, formula: str = "tian") -> Union[floa
     Sa, _ = _units(W_star, "W_star")
     out = _batch("loss", Wa, Sa, formula)[..., 0]
     return float(out) if out.ndim == 0 else out
+
+
+def hessian(W: Any, W_star: Any) -> np.ndarray:
+    """The Hessian of J(W) = E 1/2 (g(x; W) - g(x; W*))^2 with respect to the student rows, in closed form
+    (docs/landscape.md: off-diagonal blocks E[1(w_j.x > 0) 1(w_k.x > 0) x x^T], diagonal blocks I/2 plus the
+    gate-boundary terms).
+
+    W: student rows (K, d) (or (d,)), W_star: teacher rows (K*, d), with optional leading batch axes that
+    broadcast. Returns (..., K d, K d), row-major over (j, component). A zero student row is a kink, where J has
+    no Hessian: ValueError naming it.
+    """
+    Wa, _ = _units(W, "W")
+    Sa, _ = _units(W_star, "W_star")
+    if Wa.shape[-1] != Sa.shape[-1]:
+        raise input_error("W_star", f"has d = {Sa.shape[-1]} but `W` has d = {Wa.shape[-1]}")
+    try:
+        batch = np.broadcast_shapes(Wa.shape[:-2], Sa.shape[:-2])
+    except ValueError:
+        raise input_error("W_star", f"batch axes {Sa.shape[:-2]} do not broadcast with `W`'s {Wa.shape[:-2]}") from None
+    Wb = np.ascontiguousarray(np.broadcast_to(Wa, batch + Wa.shape[-2:])).reshape((-1,) + Wa.shape[-2:])
+    Sb = np.ascontiguousarray(np.broadcast_to(Sa, batch + Sa.shape[-2:])).reshape((-1,) + Sa.shape[-2:])
+    _check_rows(Sa, "W_star")
+    try:
+        out = _core.hessians(Wb, Sb)
+    except _core.InputError as e:
+        raise renamed(e) from None
+    return out.reshape(batch + out.shape[1:])

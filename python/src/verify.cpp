@@ -57,6 +57,30 @@ nb::object closed_forms(const std::string& quantity, CArray<3> W, CArray<3> Ws, 
   return to_numpy(std::move(out), {B, static_cast<size_t>(m)});
 }
 
+// The closed-form Hessian of the loss (relumc/landscape/hessian.hpp) of a batch: (B, K d, K d). Zero rows
+// (kinks, where J has no Hessian) are refused, naming the row.
+nb::object hessians(CArray<3> W, CArray<3> Ws) {
+  const size_t B = W.shape(0);
+  const int64_t K = static_cast<int64_t>(W.shape(1)), Ks = static_cast<int64_t>(Ws.shape(1));
+  const int64_t d = static_cast<int64_t>(W.shape(2)), n = K * d;
+  if (Ws.shape(0) != B || static_cast<int64_t>(Ws.shape(2)) != d)
+    throw InputError("W_star", "does not match W's batch and d");
+  for (size_t b = 0; b < B; ++b) {
+    const Case c = batch_case(relumc::Quantity::Loss, W.data() + b * n, K, Ws.data() + b * Ks * d, Ks, d);
+    if (const int64_t j = relumc::kink_row(c.student.data(), K, d); j >= 0)
+      throw InputError("W", "row " + std::to_string(j) + " is the zero vector: a kink, where J has no Hessian");
+  }
+  std::vector<double> out(B * static_cast<size_t>(n * n));
+  {
+    nb::gil_scoped_release release;
+    for (size_t b = 0; b < B; ++b) {
+      const std::vector<double> H = relumc::population_hessian(W.data() + b * n, K, Ws.data() + b * Ks * d, Ks, d);
+      std::memcpy(out.data() + b * n * n, H.data(), sizeof(double) * H.size());
+    }
+  }
+  return to_numpy(std::move(out), {B, static_cast<size_t>(n), static_cast<size_t>(n)});
+}
+
 // ---- cases ---------------------------------------------------------------------------------------------
 
 nb::object rows(const std::vector<double>& m, int64_t rows, int64_t d, bool vector) {
@@ -209,6 +233,8 @@ nb::object samples(uint64_t seed, uint32_t stream, uint64_t start, uint64_t coun
 void bind_verify(nb::module_& m) {
   m.def("closed_forms", &closed_forms, "quantity"_a, "W"_a, "W_star"_a, "formula"_a = "tian",
         "Closed forms of a batch: W (B, K, d), W_star (B, K*, d) -> (B, m).");
+  m.def("hessians", &hessians, "W"_a, "W_star"_a,
+        "Closed-form Hessians of the loss of a batch: W (B, K, d), W_star (B, K*, d) -> (B, K d, K d).");
 
   nb::class_<Case>(m, "Case", "One verification case (relumc::Case).")
       .def_prop_ro("quantity", [](const Case& c) { return std::string(relumc::to_string(c.quantity)); })

@@ -93,3 +93,23 @@ def test_bad_input_names_the_argument(call, exc, name):
     assert f"`{name}`" in str(info.value)
     if isinstance(info.value, relumc.InputError):
         assert info.value.field == name
+
+
+def test_hessian_is_the_jacobian_of_the_gradient():
+    # Central differences of the closed-form gradient (error ~ h^2) against the closed-form Hessian.
+    rng = np.random.default_rng(3)
+    W, S = rng.normal(size=(3, 4)), rng.normal(size=(2, 4))
+    H = relumc.hessian(W, S)
+    assert H.shape == (12, 12) and np.allclose(H, H.T, atol=1e-12)
+    h = 1e-5
+    for a in range(12):
+        dW = np.zeros(12)
+        dW[a] = h
+        g_plus = relumc.population_gradient(W + dW.reshape(3, 4), S).reshape(-1)
+        g_minus = relumc.population_gradient(W - dW.reshape(3, 4), S).reshape(-1)
+        assert np.allclose((g_plus - g_minus) / (2 * h), H[:, a], atol=1e-7)
+    # batched: a leading axis, broadcast against one teacher
+    Hb = relumc.hessian(np.stack([W, 2 * W]), S)
+    assert Hb.shape == (2, 12, 12) and np.array_equal(Hb[0], H)
+    with pytest.raises(ValueError, match="W"):
+        relumc.hessian(np.vstack([W[:2], np.zeros((1, 4))]), S)

@@ -28,6 +28,21 @@
 
 namespace relumc::testing {
 
+// The calibration grid (test_verdicts.cpp, test_sample_plan.cpp): every quantity, several angles, norms,
+// ratios, d in {2, 3, 5}, K in {1, 2}, K* in {1, 3} (K != K* among them), two random cases; 702 cases.
+inline GridSpec calibration_grid(uint64_t samples) {
+  GridSpec g;
+  g.angles = {0.3, 0.9, 1.5, 2.1, 2.7};
+  g.norms = {0.7, 1.6};
+  g.ratios = {0.8, 1.5};
+  g.dims = {2, 3, 5};
+  g.units = {1, 2};
+  g.teacher_units = {1, 3};
+  g.random_cases = 2;
+  g.samples = {samples};
+  return g;
+}
+
 inline constexpr uint64_t kSeed = 20170806;  // fixed: every test that uses it is deterministic
 inline constexpr int kThreads = 2;
 

@@ -4,6 +4,7 @@
 // (power), reaches the relative error it was asked for, honours a time budget, and is deterministic.
 #include "relumc/plan/sweep.hpp"
 #include "relumc/run/verify.hpp"
+#include "tests/support/estimator_cases.hpp"
 #include "tests/support/stats_support.hpp"
 
 #include <gtest/gtest.h>
@@ -23,16 +24,7 @@ constexpr int kThreads = 2;
 
 // The grid of tests/unit/test_verdicts.cpp's calibration test: gating, grad and loss, K != K*, random cases.
 std::vector<Case> calibration_cases() {
-  GridSpec g;
-  g.angles = {0.3, 0.9, 1.5, 2.1, 2.7};
-  g.norms = {0.7, 1.6};
-  g.ratios = {0.8, 1.5};
-  g.dims = {2, 3, 5};
-  g.units = {1, 2};
-  g.teacher_units = {1, 3};
-  g.random_cases = 2;
-  g.samples = {2000};  // a placeholder: the planner sets every N
-  return relumc::build_grid(g, kSeed);
+  return relumc::build_grid(relumc::testing::calibration_grid(2000), kSeed);  // N: a placeholder the planner sets
 }
 
 relumc::VerifyOptions planned(double target) {

@@ -13,6 +13,7 @@
 #include "relumc/run/verify.hpp"
 #include "relumc/stats/power.hpp"
 #include "relumc/stats/span_test.hpp"
+#include "tests/support/estimator_cases.hpp"
 #include "tests/support/stats_support.hpp"
 
 #include <gtest/gtest.h>
@@ -292,16 +293,8 @@ TEST(Binomial, KnownValues) {
 // is conservative for correlated components (verdict.hpp), so a share well below 0.05 is a real
 // finding, as is one above (a standard error too small, or a bias in an estimator or a closed form).
 TEST(Calibration, RejectionShareMatchesAlpha) {
-  GridSpec g;
+  GridSpec g = relumc::testing::calibration_grid(20000);
   g.quantities = {Quantity::Gating, Quantity::Grad, Quantity::Loss};
-  g.angles = {0.3, 0.9, 1.5, 2.1, 2.7};
-  g.norms = {0.7, 1.6};
-  g.ratios = {0.8, 1.5};
-  g.dims = {2, 3, 5};
-  g.units = {1, 2};
-  g.teacher_units = {1, 3};  // K != K* among them
-  g.random_cases = 2;
-  g.samples = {20000};
   std::vector<Case> cases = relumc::build_grid(g, kSeed);
   ASSERT_GE(cases.size(), 200u);
 
@@ -623,16 +616,8 @@ TEST(SpanTest, PValuesAreUniformWhereSidakIsConservative) {
 }
 
 TEST(Calibration, SpanTestRejectionShareMatchesAlpha) {
-  GridSpec g;
-  g.quantities = {Quantity::Gating, Quantity::Grad};
-  g.angles = {0.3, 0.9, 1.5, 2.1, 2.7};
-  g.norms = {0.7, 1.6};
-  g.ratios = {0.8, 1.5};
-  g.dims = {2, 3, 5};
-  g.units = {1, 2};
-  g.teacher_units = {1, 3};
-  g.random_cases = 2;
-  g.samples = {20000};
+  GridSpec g = relumc::testing::calibration_grid(20000);
+  g.quantities = {Quantity::Gating, Quantity::Grad};  // loss is a scalar: no span test
   const std::vector<Case> cases = relumc::build_grid(g, kSeed);
   relumc::VerifyOptions opt;
   opt.seed = kSeed + 1;  // other samples than the Sidak calibration's

@@ -168,7 +168,7 @@ VerifyReport verify_to_directory(std::vector<Case> cases, const VerifyOptions& o
   try {
     rep = run_verification(std::move(cases), run_opt);
   } catch (const Interrupted&) {
-    throw Interrupted(fmt::format("at a chunk boundary after {} of {} cases; {} keeps them: rerun the same command "
+    throw Interrupted(fmt::format("after {} of {} cases; {} keeps them: rerun the same command "
                                   "with `resume` to continue", journal.finished().size(), total, journal.path()));
   }
   rep.options.journal = nullptr;  // the journal ends here

@@ -174,8 +174,8 @@ VerifyReport verify_to_directory(std::vector<Case> cases, const VerifyOptions& o
   rep.options.journal = nullptr;  // the journal ends here
   if (!dist.is_root()) return rep;
   try {
-    write_file_atomically(out.dir + "/results.csv", results_csv(rep));
-    write_file_atomically(out.dir + "/results.json", results_json(rep, out.backend_note));
+    write_files_atomically(
+        {{out.dir + "/results.csv", results_csv(rep)}, {out.dir + "/results.json", results_json(rep, out.backend_note)}});
     journal.complete();
   } catch (const std::exception& e) {
     // A full or broken disk at the very end: every estimate is in the journal.

@@ -92,8 +92,8 @@ TEST(StopLatency, AStopActsInsideAChunkAtAnyN) {
   Watchdog watchdog(60);
   for (uint64_t N : {uint64_t{1000000000000000}, uint64_t{10000000000000000000u}})  // 1e15, 1e19
     for (const Case& c : grid({N}, {2, 100}))
-      EXPECT_LT(seconds_to_stop(c, 2), 0.5) << to_string(c.quantity) << " d " << c.d << " N " << N;
-  EXPECT_LT(seconds_to_stop(grid({uint64_t{1} << 40}, {100})[0], 1), 0.5) << "one thread";
+      EXPECT_LT(seconds_to_stop(c, 2), 1.0) << to_string(c.quantity) << " d " << c.d << " N " << N;
+  EXPECT_LT(seconds_to_stop(grid({uint64_t{1} << 40}, {100})[0], 1), 1.0) << "one thread";
 }
 
 // The piece size is only when the stop request is read: 256 samples and pieces as long as the chunk give

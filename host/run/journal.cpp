@@ -134,6 +134,9 @@ Journal::Journal(std::string dir, ordered_json config, bool resume, bool restart
       entry.estimate.samples = e["samples"].get<uint64_t>();
       entry.estimate.mean = doubles(e, "mean", i + 1);
       entry.estimate.std_error = doubles(e, "std_error", i + 1);
+      if (entry.estimate.std_error.size() != entry.estimate.mean.size())
+        throw InputError(fmt::format("{} line {}: 'mean' has {} numbers but 'std_error' {}", path_, i + 1,
+                                     entry.estimate.mean.size(), entry.estimate.std_error.size()));
       if (e.contains("seconds") && !e["seconds"].is_number())
         throw InputError(fmt::format("{} line {}: 'seconds' is not a number", path_, i + 1));
       entry.seconds = e.contains("seconds") ? e["seconds"].get<double>() : 0.0;

@@ -157,7 +157,8 @@ TEST_F(Files, AJournalledNMustBeTheRunsN) {
 
 // Found by fuzzing the journal reader (tests/fuzz/fuzz_journal.cpp): a header or case line whose
 // relumc_journal, complete or seconds had another JSON type escaped as nlohmann's type_error ("type must be
-// number, but is string", naming neither file nor line). Each is now an InputError naming the line.
+// number, but is string", naming neither file nor line), and a line whose mean and std_error differ in length
+// was only refused later, by the run. Each is now an InputError naming the line.
 TEST_F(Files, JournalFieldsOfTheWrongTypeAreRefusedNamingTheLine) {
   const nlohmann::ordered_json config = {{"cases", 1}};
   const std::string dir = (root_ / "j").string();
@@ -168,7 +169,9 @@ TEST_F(Files, JournalFieldsOfTheWrongTypeAreRefusedNamingTheLine) {
                               {"{\"relumc_journal\":1.5,\"config\":{}}\n", "not a relumc journal"},
                               {"{\"relumc_journal\":1,\"config\":{}}\n{\"complete\":3}\n", "line 2: 'complete'"},
                               {"{\"relumc_journal\":1,\"config\":{}}\n" + good + ",\"seconds\":\"x\"}\n",
-                               "line 2: 'seconds'"}}) {
+                               "line 2: 'seconds'"},
+                              {"{\"relumc_journal\":1,\"config\":{}}\n" + good + ",\"std_error\":[1,2]}\n",
+                               "line 2: 'mean' has 1 numbers but 'std_error' 2"}}) {
     write_text(root_ / "j/journal.jsonl", text);
     const std::string m = refusal([&] { Journal j(dir, config, true, false, Distribution::single()); });
     EXPECT_NE(m.find(needle), std::string::npos) << text << " -> " << m;

@@ -7,7 +7,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <string>
+#include <system_error>
 
 #include <unistd.h>
 
@@ -15,12 +18,16 @@ namespace relumc::fuzz {
 
 inline std::string text_of(const uint8_t* data, size_t size) { return std::string(reinterpret_cast<const char*>(data), size); }
 
-// A scratch directory of this process (created once), removed by nothing: the harness overwrites its files.
+// A scratch directory of this process (created once; the harness overwrites its files), removed at exit (a
+// crash leaves it, beside the saved input).
 inline const std::string& scratch_dir() {
+  static char made[] = "/tmp/relumc-fuzz-XXXXXX";  // no destructor: still there when the atexit handler runs
   static const std::string dir = [] {
-    char tmpl[] = "/tmp/relumc-fuzz-XXXXXX";
-    const char* made = mkdtemp(tmpl);
-    if (!made) std::abort();
+    if (!mkdtemp(made)) std::abort();
+    std::atexit([] {
+      std::error_code ec;
+      std::filesystem::remove_all(made, ec);
+    });
     return std::string(made);
   }();
   return dir;

@@ -7,6 +7,7 @@ set -euo pipefail
 packages=(build-essential cmake pkg-config libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev
           nlohmann-json3-dev libfmt-dev librandom123-dev libhwy-dev libopenmpi-dev openmpi-bin
           python3 python3-numpy python3-matplotlib python3-jsonschema python3-venv python3-dev
+          clang libclang-rt-14-dev
           "$@")
 missing=()
 for p in "${packages[@]}"; do

@@ -29,7 +29,10 @@ rng_floor_kernel(uint64_t seed, uint32_t stream, int64_t d, Contract contract, c
   using Reduce = cub::BlockReduce<double, kFloorThreads>;
   __shared__ typename Reduce::TempStorage temp;
   double acc = 0.0;
-  for (uint64_t i = bounds[blockIdx.x] + threadIdx.x; i < bounds[blockIdx.x + 1]; i += kFloorThreads) {
+  // Offsets within the block's range, stepped without wrapping (a range may end within 256 of 2^64).
+  const uint64_t lo = bounds[blockIdx.x], count = bounds[blockIdx.x + 1] - lo;
+  for (uint64_t o = threadIdx.x; o < count; o = count - o > kFloorThreads ? o + kFloorThreads : count) {
+    const uint64_t i = lo + o;
     for (int64_t j = 0; 4 * j < d; ++j) {
       const PhiloxWords w = philox_block(seed, stream, i, static_cast<uint32_t>(j));
       T z[4];

@@ -24,6 +24,8 @@ struct DynamicsFlags {
   uint64_t seed = 1;
   int threads = 0;
   CLI::Option *K_opt = nullptr, *Kstar_opt = nullptr, *d_opt = nullptr, *runs_opt = nullptr;
+  // The flags of one kind of start each (an --init-radius with --init gaussian was ignored without a word).
+  std::vector<std::pair<CLI::Option*, InitKind>> init_opts;
 };
 
 void add_dynamics_flags(CLI::App& cmd, DynamicsFlags& f) {
@@ -35,13 +37,13 @@ void add_dynamics_flags(CLI::App& cmd, DynamicsFlags& f) {
   f.d_opt = cmd.add_option("--dim,-d", f.d, "input dimension d")->check(kDim)->capture_default_str();
   cmd.add_option("--teacher-norm", f.teacher_norm, "scale of the orthonormal teacher rows e_0 .. e_{K*-1}")->check(kFinite)->capture_default_str();
   cmd.add_option("--init", f.init, "gaussian | ball | weights | symmetric")->capture_default_str();
-  cmd.add_option("--init-std", f.init_std, "gaussian: std of each entry")->check(kFinite)->capture_default_str();
-  cmd.add_option("--init-radius", f.init_radius, "ball: each row uniform in the ball of this radius around 0")->check(kFinite)->capture_default_str();
+  f.init_opts.emplace_back(cmd.add_option("--init-std", f.init_std, "gaussian: std of each entry")->check(kFinite)->capture_default_str(), InitKind::Gaussian);
+  f.init_opts.emplace_back(cmd.add_option("--init-radius", f.init_radius, "ball: each row uniform in the ball of this radius around 0")->check(kFinite)->capture_default_str(), InitKind::Ball);
   cmd.add_option("--weights", f.weights, "JSON {\"student\": [[..]], \"teacher\": [[..]] (optional)}: start (and teacher)")
       ->type_name("FILE")->check(kPath);
-  cmd.add_option("--sym-x", f.sym_x, "symmetric: x in w_j = x w*_j + y sum_{j' != j} w*_j'")->check(kFinite)->capture_default_str();
-  cmd.add_option("--sym-y", f.sym_y, "symmetric: y")->check(kFinite)->capture_default_str();
-  cmd.add_option("--delta", f.delta, "symmetric: size of a random perturbation of each row")->check(kFinite)->capture_default_str();
+  f.init_opts.emplace_back(cmd.add_option("--sym-x", f.sym_x, "symmetric: x in w_j = x w*_j + y sum_{j' != j} w*_j'")->check(kFinite)->capture_default_str(), InitKind::Symmetric);
+  f.init_opts.emplace_back(cmd.add_option("--sym-y", f.sym_y, "symmetric: y")->check(kFinite)->capture_default_str(), InitKind::Symmetric);
+  f.init_opts.emplace_back(cmd.add_option("--delta", f.delta, "symmetric: size of a random perturbation of each row")->check(kFinite)->capture_default_str(), InitKind::Symmetric);
   cmd.add_option("--steps", f.steps, "step budget")->check(integer_in(0, 1e12))->capture_default_str();
   cmd.add_option("--lr", f.lr, "learning rate (> 0)")->check(kFinite)->capture_default_str();
   cmd.add_option("--batch,-B", f.batch, "samples per step (0: closed-form population gradient)")
@@ -78,6 +80,10 @@ DynamicsSpec spec_from_flags(const DynamicsFlags& f) {
         return std::nullopt;
       },
       "gaussian, ball, weights, symmetric");
+  for (const auto& [opt, kind] : f.init_opts)
+    if (opt->count() > 0 && kind != s.init.kind)
+      throw InputError(fmt::format("{} {} is for --init {} (got --init {})", opt->get_name(), opt->as<std::string>(),
+                                   to_string(kind), f.init));
   if (!f.weights.empty() && s.init.kind != InitKind::Weights)
     throw InputError(fmt::format("--weights {} needs --init weights (got --init {})", f.weights, f.init));
   if (s.init.kind == InitKind::Weights) {

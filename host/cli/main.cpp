@@ -188,6 +188,29 @@ std::string explain_extras(const CLI::App& app, const CLI::App* sub, int argc, c
   return msg + " for " + sub->get_name();
 }
 
+// CLI11 drops the empty items of a comma list (`--angles 1,,2` ran the angles 1 and 2, `-d 2,` the dimension
+// 2): an empty item is a value left out, and is refused, naming the flag and the list as given ("" if none).
+std::string empty_list_item(const CLI::App& sub, int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string t = argv[i];
+    const size_t eq = t.find('=');
+    const bool joined = t.rfind("--", 0) == 0 && eq != std::string::npos;
+    const std::string name = joined ? t.substr(0, eq) : t;
+    if (!looks_like_flag(name) || (!joined && i + 1 >= argc)) continue;
+    const std::string value = joined ? t.substr(eq + 1) : std::string(argv[i + 1]);
+    if (value.find(',') == std::string::npos) continue;
+    for (const CLI::Option* opt : sub.get_options()) {
+      if (opt->get_delimiter() != ',' || !opt->check_name(name)) continue;
+      bool empty = value.front() == ',' || value.back() == ',' || value.find(",,") != std::string::npos;
+      if (empty) {
+        const std::string flag = opt->get_lnames().empty() ? name : "--" + opt->get_lnames().front();
+        return fmt::format("{}: '{}' has an empty item (a value left out between commas)", flag, value);
+      }
+    }
+  }
+  return "";
+}
+
 // CLI11's message, where it is terse, in relumc's words.
 std::string explain(const CLI::App& app, const CLI::ParseError& e) {
   std::string what = e.what();
@@ -286,6 +309,10 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     const CLI::App* sub = selected();
     return usage_error(explain(app, e), sub ? sub->get_name() : "", dist.is_root());
+  }
+  if (const CLI::App* sub = selected()) {
+    const std::string empty = empty_list_item(*sub, argc, argv);
+    if (!empty.empty()) return usage_error(empty, sub->get_name(), dist.is_root());
   }
   try {
     for (const Command& c : commands)

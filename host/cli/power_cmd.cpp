@@ -52,8 +52,18 @@ int run_power(const PowerFlags& f) {
   spec.seed = f.seed;
   spec.threads = f.threads;
   spec.contract = parse_or_throw<Contract>(f.contract, "contract", parse_contract, "v1, v2");
+  PowerReport rep;
+  try {
+    rep = power_analysis(spec);
+  } catch (const InputError& e) {
+    // The analysis builds a one-case grid: its fields are the grid's lists, which power's flags name singly.
+    throw InputError(render_fields(e.what(), [](std::string_view f) {
+      for (auto [grid, flag] : {std::pair{"angles", "angle"}, {"norms", "norm"}, {"ratios", "ratio"}, {"dims", "dim"}})
+        if (f == grid) return "`" + std::string(flag) + "`";
+      return "`" + std::string(f) + "`";
+    }));
+  }
   fmt::print("{:<7} {:<11} {}\n", "qty", "formula", "smallest N rejected at alpha");
-  const PowerReport rep = power_analysis(spec);
   const double top = static_cast<double>(rep.ladder.back());
   for (const PowerRow& r : rep.rows) {
     const bool right = r.formula == Formula::Tian;

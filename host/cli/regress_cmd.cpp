@@ -41,10 +41,13 @@ int run_regress(const RegressFlags& f) {
   std::unique_ptr<Comparison> cmp;
   if (base) cmp = std::make_unique<Comparison>(compare(run, *base, gate));
 
-  write_file_atomically(f.out + "/results.csv", suite_results_csv(run));
-  write_file_atomically(f.out + "/throughput.csv", suite_throughput_csv(run));
-  write_file_atomically(f.out + "/results.json", suite_results_json(run, cmp.get(), f.baseline));
-  if (!f.record.empty()) write_file_atomically(f.record, baseline_json(run));
+  // One set: on a full disk the previous outputs (and baseline) stay as they were, never a mix of two runs.
+  std::vector<std::pair<std::string, std::string>> outputs{
+      {f.out + "/results.csv", suite_results_csv(run)},
+      {f.out + "/throughput.csv", suite_throughput_csv(run)},
+      {f.out + "/results.json", suite_results_json(run, cmp.get(), f.baseline)}};
+  if (!f.record.empty()) outputs.emplace_back(f.record, baseline_json(run));
+  write_files_atomically(outputs);
   if (!f.quiet) {
     print_suite_table(run, stdout);
     if (cmp) {

@@ -129,9 +129,9 @@ bool experiment_batch_gap(const ExperimentOptions& o) {
   j["check"] = "slope of log RMS max gap between the two largest batches is -1/2 within 5 se";
   j["passed"] = ok;
   j["seconds"] = seconds;
-  write_file_atomically(o.out + "/batch_gap.csv", csv);
-  write_file_atomically(o.out + "/batch_gap_trajectories.csv", traj);
-  write_file_atomically(o.out + "/batch_gap.json", j.dump(1) + "\n");
+  write_files_atomically({{o.out + "/batch_gap.csv", csv},
+                          {o.out + "/batch_gap_trajectories.csv", traj},
+                          {o.out + "/batch_gap.json", j.dump(1) + "\n"}});
   if (!o.quiet)
     fmt::print("batch-gap: slope of RMS max gap {:.3f} +- {:.3f} (theory -0.5; least squares over B >= 4 {:.3f}): {} ({:.1f} s); wrote "
                "{}/batch_gap.csv, batch_gap_trajectories.csv, batch_gap.json\n",

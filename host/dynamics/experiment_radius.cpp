@@ -98,8 +98,7 @@ bool experiment_one_relu_radius(const ExperimentOptions& o) {
   j["passed"] = ok;
   j["rows"] = rows;
   j["seconds"] = seconds;
-  write_file_atomically(o.out + "/radius.csv", csv);
-  write_file_atomically(o.out + "/radius.json", j.dump(1) + "\n");
+  write_files_atomically({{o.out + "/radius.csv", csv}, {o.out + "/radius.json", j.dump(1) + "\n"}});
   if (!o.quiet)
     fmt::print("one-relu-radius: {} ({:.1f} s); wrote {}/radius.csv, radius.json\n",
                ok ? "every start inside the region recovered w*" : "FAIL: some start inside the region did not recover",

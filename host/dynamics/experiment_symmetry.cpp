@@ -154,11 +154,11 @@ bool experiment_symmetry_breaking(const ExperimentOptions& o) {
   j["check"] = "no exactly symmetric (x = y, delta = 0) run is classified as recovered";
   j["passed"] = ok;
   j["seconds"] = seconds;
-  write_file_atomically(o.out + "/symmetry_endpoints.csv", csv_a);
-  write_file_atomically(o.out + "/symmetry_breaking.csv", csv_b);
-  write_file_atomically(o.out + "/vector_field.csv", csv_c);
-  write_file_atomically(o.out + "/xy_trajectories.csv", csv_t);
-  write_file_atomically(o.out + "/symmetry.json", j.dump(1) + "\n");
+  write_files_atomically({{o.out + "/symmetry_endpoints.csv", csv_a},
+                          {o.out + "/symmetry_breaking.csv", csv_b},
+                          {o.out + "/vector_field.csv", csv_c},
+                          {o.out + "/xy_trajectories.csv", csv_t},
+                          {o.out + "/symmetry.json", j.dump(1) + "\n"}});
   if (!o.quiet)
     fmt::print("symmetry-breaking: {} ({:.1f} s); wrote {}/symmetry_*.csv, vector_field.csv, xy_trajectories.csv, symmetry.json\n",
                ok ? "no exactly symmetric run recovered the teacher" : "FAIL: an exactly symmetric run was classified recovered",

@@ -176,9 +176,10 @@ std::string summary_json(const DynamicsSpec& s, const std::vector<RunResult>& ru
 
 void write_dynamics_outputs(const std::string& dir, const DynamicsSpec& s, const std::vector<RunResult>& runs,
                             double seconds, int threads) {
-  write_file_atomically(dir + "/runs.csv", runs_csv(s, runs));
-  write_file_atomically(dir + "/trajectories.csv", trajectories_csv(s, runs));
-  write_file_atomically(dir + "/summary.json", summary_json(s, runs, seconds, threads));
+  // One set: on a full disk the previous outputs stay as they were, never a mix of two runs.
+  write_files_atomically({{dir + "/runs.csv", runs_csv(s, runs)},
+                          {dir + "/trajectories.csv", trajectories_csv(s, runs)},
+                          {dir + "/summary.json", summary_json(s, runs, seconds, threads)}});
 }
 
 void print_dynamics_summary(const DynamicsSpec& s, const std::vector<RunResult>& runs, std::FILE* out) {

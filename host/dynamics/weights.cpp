@@ -44,10 +44,10 @@ DynamicsWeights load_dynamics_weights(const std::string& path) {
       throw InputError(fmt::format("weights file '{}': unknown key \"{}\" (expected student, teacher)", path, key));
   if (!j.contains("student")) throw InputError(fmt::format("weights file '{}': needs \"student\"", path));
   DynamicsWeights w;
-  w.student = parse_rows(j["student"], "student", w.K, w.d);
+  w.student = parse_rows(j["student"], fmt::format("weights file '{}': student", path), w.K, w.d);
   if (j.contains("teacher")) {
     int64_t dt = 0;
-    w.teacher = parse_rows(j["teacher"], "teacher", w.Kstar, dt);
+    w.teacher = parse_rows(j["teacher"], fmt::format("weights file '{}': teacher", path), w.Kstar, dt);
     if (dt != w.d)
       throw InputError(fmt::format("weights file '{}': student rows have d = {} but teacher rows have d = {}", path, w.d, dt));
   }

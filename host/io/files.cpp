@@ -99,19 +99,47 @@ void check_writable_file(const std::string& path, std::string_view field) {
     throw InputError(field, fmt::format("{}: the directory {} is not writable: {}", path, dir.string(), why));
 }
 
-void write_file_atomically(const std::string& path_given, const std::string& content) {
-  const std::string path = write_target(path_given, "").string();
-  remove_stale_temporaries(path);
-  const std::string tmp = fmt::format("{}.tmp.{}", path, static_cast<long>(getpid()));
+namespace {
+
+// content into tmp, flushed and fsync'ed; std::runtime_error naming path (the file it stands for) otherwise.
+void write_temporary(const std::string& tmp, const std::string& path, const std::string& content) {
   std::FILE* f = std::fopen(tmp.c_str(), "wb");
   if (!f) throw std::runtime_error(fmt::format("cannot write {}: {}", tmp, std::strerror(errno)));
   const bool ok = std::fwrite(content.data(), 1, content.size(), f) == content.size() && std::fflush(f) == 0 &&
                   fsync(fileno(f)) == 0;
   const int err = errno;
-  std::fclose(f);
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw std::runtime_error(fmt::format("cannot write {}: {}", path, std::strerror(ok ? errno : err)));
+  const bool closed = std::fclose(f) == 0;
+  if (!ok || !closed) throw std::runtime_error(fmt::format("cannot write {}: {}", path, std::strerror(ok ? errno : err)));
+}
+
+}  // namespace
+
+void write_file_atomically(const std::string& path, const std::string& content) {
+  write_files_atomically({{path, content}});
+}
+
+void write_files_atomically(const std::vector<std::pair<std::string, std::string>>& files) {
+  // 1. Every file into its temporary "<path>.tmp.<pid>": a failure (a full disk) removes the temporaries and
+  //    replaces nothing.
+  std::vector<std::pair<std::string, std::string>> staged;  // (temporary, path)
+  try {
+    for (const auto& [given, content] : files) {
+      const std::string path = write_target(given, "").string();
+      remove_stale_temporaries(path);
+      staged.emplace_back(fmt::format("{}.tmp.{}", path, static_cast<long>(getpid())), path);
+      write_temporary(staged.back().first, path, content);
+    }
+  } catch (...) {
+    for (const auto& [tmp, path] : staged) std::remove(tmp.c_str());
+    throw;
+  }
+  // 2. The renames, which take no space.
+  for (size_t k = 0; k < staged.size(); ++k) {
+    if (std::rename(staged[k].first.c_str(), staged[k].second.c_str()) == 0) continue;
+    const int err = errno;
+    for (size_t j = k; j < staged.size(); ++j) std::remove(staged[j].first.c_str());
+    throw std::runtime_error(fmt::format("cannot write {}: {}{}", staged[k].second, std::strerror(err),
+                                         k == 0 ? "" : fmt::format(" (the {} files before it were replaced)", k)));
   }
 }
 

@@ -63,8 +63,8 @@ std::vector<Case> cases_from_weights_file(const std::string& path, const std::ve
     if (q == Quantity::Gating) {
       if (!j.contains("e") || !j.contains("w"))
         throw InputError(fmt::format("weights file '{}': gating needs \"e\" and \"w\"", path));
-      c.teacher = parse_vector(j["e"], "e");
-      c.student = parse_vector(j["w"], "w");
+      c.teacher = parse_vector(j["e"], fmt::format("weights file '{}': e", path));
+      c.student = parse_vector(j["w"], fmt::format("weights file '{}': w", path));
       if (c.teacher.size() != c.student.size())
         throw InputError(fmt::format("weights file '{}': e has {} components but w has {}", path, c.teacher.size(),
                                      c.student.size()));
@@ -73,8 +73,8 @@ std::vector<Case> cases_from_weights_file(const std::string& path, const std::ve
       if (!j.contains("student") || !j.contains("teacher"))
         throw InputError(fmt::format("weights file '{}': {} needs \"student\" and \"teacher\"", path, to_string(q)));
       int64_t ds = 0, dt = 0;
-      c.student = parse_matrix(j["student"], "student", c.K, ds);
-      c.teacher = parse_matrix(j["teacher"], "teacher", c.Kstar, dt);
+      c.student = parse_matrix(j["student"], fmt::format("weights file '{}': student", path), c.K, ds);
+      c.teacher = parse_matrix(j["teacher"], fmt::format("weights file '{}': teacher", path), c.Kstar, dt);
       if (ds != dt)
         throw InputError(fmt::format("weights file '{}': student rows have d = {} but teacher rows have d = {}", path, ds, dt));
       c.d = ds;

@@ -13,7 +13,9 @@ static_assert(std::atomic<bool>::is_always_lock_free, "the stop flag is set from
 extern "C" void on_stop_signal(int sig) {
   g_signal = sig;
   g_stop.store(true);
-  std::signal(sig, SIG_DFL);  // a second signal ends the process at once
+  // A second signal, the same or the other one (SIGTERM then Ctrl-C), ends the process at once.
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
 }
 }  // namespace
 

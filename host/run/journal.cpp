@@ -112,7 +112,9 @@ Journal::Journal(std::string dir, ordered_json config, bool resume, bool restart
   bool complete = false;
   if (!lines.empty()) {
     header = ordered_json::parse(lines[0], nullptr, false);
-    if (header.is_discarded() || !header.is_object() || header.value("relumc_journal", 0) != kJournalVersion ||
+    // Types checked before any value is read (json::value throws its own type_error on a mismatch).
+    if (header.is_discarded() || !header.is_object() || !header.contains("relumc_journal") ||
+        !header["relumc_journal"].is_number_integer() || header["relumc_journal"].get<int64_t>() != kJournalVersion ||
         !header.contains("config"))
       throw InputError(fmt::format("{} is not a relumc journal (or one of another version); use `restart` to discard it",
                                    path_));
@@ -120,9 +122,13 @@ Journal::Journal(std::string dir, ordered_json config, bool resume, bool restart
       const ordered_json e = ordered_json::parse(lines[i], nullptr, false);
       if (e.is_discarded() || !e.is_object())
         throw InputError(fmt::format("{} line {} is corrupt; use `restart` to discard the journal", path_, i + 1));
-      if (e.value("complete", false)) {
-        complete = true;
-        continue;
+      if (e.contains("complete")) {
+        if (!e["complete"].is_boolean())
+          throw InputError(fmt::format("{} line {}: 'complete' is not true or false", path_, i + 1));
+        if (e["complete"].get<bool>()) {
+          complete = true;
+          continue;
+        }
       }
       if (!e.contains("case") || !e["case"].is_number_unsigned() || !e.contains("samples") ||
           !e["samples"].is_number_unsigned())
@@ -131,6 +137,9 @@ Journal::Journal(std::string dir, ordered_json config, bool resume, bool restart
       entry.estimate.samples = e["samples"].get<uint64_t>();
       entry.estimate.mean = doubles(e, "mean", i + 1);
       entry.estimate.std_error = doubles(e, "std_error", i + 1);
+      if (entry.estimate.std_error.size() != entry.estimate.mean.size())
+        throw InputError(fmt::format("{} line {}: 'mean' has {} numbers but 'std_error' {}", path_, i + 1,
+                                     entry.estimate.mean.size(), entry.estimate.std_error.size()));
       entry.estimate.mean_skewness = doubles(e, "mean_skewness", i + 1);
       entry.estimate.mean_kurtosis = doubles(e, "mean_kurtosis", i + 1);
       if (!e.contains("batches") || !e["batches"].is_number_unsigned())
@@ -139,10 +148,17 @@ Journal::Journal(std::string dir, ordered_json config, bool resume, bool restart
       entry.estimate.span_cov = doubles(e, "span_cov", i + 1);
       entry.estimate.perp_var = doubles(e, "perp_var", i + 1);
       if (!e.contains("span_dim") || !e["span_dim"].is_number_unsigned() ||
+          e["span_dim"].get<uint64_t>() > entry.estimate.mean.size() ||
           entry.estimate.span_cov.size() != e["span_dim"].get<size_t>() * e["span_dim"].get<size_t>())
         throw InputError(fmt::format("{} line {}: 'span_dim' missing or not the size of 'span_cov'", path_, i + 1));
       entry.estimate.span_dim = e["span_dim"].get<int64_t>();
-      entry.seconds = e.value("seconds", 0.0);
+      if (entry.estimate.mean_skewness.size() != entry.estimate.mean.size() ||
+          entry.estimate.mean_kurtosis.size() != entry.estimate.mean.size())
+        throw InputError(
+            fmt::format("{} line {}: 'mean_skewness' or 'mean_kurtosis' is not the size of 'mean'", path_, i + 1));
+      if (e.contains("seconds") && !e["seconds"].is_number())
+        throw InputError(fmt::format("{} line {}: 'seconds' is not a number", path_, i + 1));
+      entry.seconds = e.contains("seconds") ? e["seconds"].get<double>() : 0.0;
       finished_[e["case"].get<size_t>()] = std::move(entry);
     }
   }

@@ -178,14 +178,14 @@ VerifyReport verify_to_directory(std::vector<Case> cases, const VerifyOptions& o
   try {
     rep = run_verification(std::move(cases), run_opt);
   } catch (const Interrupted&) {
-    throw Interrupted(fmt::format("at a chunk boundary after {} of {} cases; {} keeps them: rerun the same command "
+    throw Interrupted(fmt::format("after {} of {} cases; {} keeps them: rerun the same command "
                                   "with `resume` to continue", journal.finished().size(), total, journal.path()));
   }
   rep.options.journal = nullptr;  // the journal ends here
   if (!dist.is_root()) return rep;
   try {
-    write_file_atomically(out.dir + "/results.csv", results_csv(rep));
-    write_file_atomically(out.dir + "/results.json", results_json(rep, out.backend_note));
+    write_files_atomically(
+        {{out.dir + "/results.csv", results_csv(rep)}, {out.dir + "/results.json", results_json(rep, out.backend_note)}});
     journal.complete();
   } catch (const std::exception& e) {
     // A full or broken disk at the very end: every estimate is in the journal.

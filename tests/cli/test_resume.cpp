@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Crash safety of `relumc verify` (relumc/run/journal.hpp): a run killed with SIGKILL in the middle and then
-// resumed gives results byte-identical to an uninterrupted run; SIGINT stops at a chunk boundary with
+// resumed gives results byte-identical to an uninterrupted run; SIGINT or SIGTERM stops within a second with
 // a resumable journal; a journal from another configuration, an unfinished journal without --resume, or
 // a corrupt one are refused with a message naming why, and nothing is lost.
 #include "tests/support/cli_support.hpp"
@@ -221,6 +221,42 @@ TEST_F(Resume, FailedResultsWriteLosesNothing) {
   EXPECT_NE(resumed.err.find(all + " of " + all), std::string::npos) << resumed.err;
   EXPECT_EQ(slurp(out / "results.csv"), slurp(ref / "results.csv"));
   EXPECT_EQ(results_without_run(out), results_without_run(ref));
+}
+
+// F7: SIGTERM acts within a second at any N (it was read between chunks only: 15 s at 1e11, never at 1e19),
+// with exit 128 + 15, no results, and a journal that --resume takes (it keeps the finished cases).
+TEST_F(Resume, SigtermStopsWithinASecondAtAnyN) {
+  for (const char* N : {"1e15", "1e19"}) {
+    const fs::path out = root_ / (std::string("n") + N);
+    // Two small cases first (journalled), then the ones that could run for hours.
+    const std::vector<std::string> args{"verify", "-q", "gating", "-d", "2", "--angles", "0.5", "--norms", "1",
+                                        "--samples", std::string("1e4,2e4,") + N, "--threads", "2", "--quiet",
+                                        "--out", out.string()};
+    for (const bool resume : {false, true}) {
+      std::vector<std::string> a = args;
+      if (resume) a.push_back("--resume");
+      const pid_t pid = spawn_cli(a, root_);
+      // The small cases are journalled within milliseconds; then a long case runs.
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+      while (journal_lines(out) < 3 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      kill(pid, SIGTERM);
+      const auto sent = std::chrono::steady_clock::now();
+      const RunResult r = wait_cli(pid, root_, 10);
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count();
+      const std::string what = std::string("-n 1e4,2e4,") + N + (resume ? " --resume" : "");
+      EXPECT_LT(seconds, 2.0) << what;
+      EXPECT_EQ(r.status, 128 + SIGTERM) << what << "\n" << r.err;
+      EXPECT_NE(r.err.find("stopped by signal 15"), std::string::npos) << r.err;
+      EXPECT_NE(r.err.find("--resume"), std::string::npos) << r.err;
+      EXPECT_FALSE(fs::exists(out / "results.json"));
+      const std::vector<std::string> lines = lines_of(slurp(out / "journal.jsonl"));
+      ASSERT_EQ(lines.size(), 3u) << "the header and the two small cases: " << what;
+      EXPECT_NE(lines[0].find("relumc_journal"), std::string::npos);
+      if (resume) EXPECT_NE(r.err.find("2 of 3"), std::string::npos) << "resumed the journalled cases: " << r.err;
+    }
+  }
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 // bits, lane partial for lane partial, on shapes that are not multiples of the vector width or of the
 // Philox block, on chunks that start anywhere (also across the 2^32 boundary of the sample index),
 // in both precisions and both contracts, for every quantity; and whole estimates agree bit for bit across kernels.
+// A chunk summed in pieces (the stop request is read between them) gives the bits of one pass, and a range
+// that ends within a tile of 2^64 ends.
 #include "host/backend/cpu/cpu_kernel.hpp"
 #include "relumc/backend/cpu/cpu_backend.hpp"
 #include "relumc/math/sample_contract.hpp"
@@ -12,9 +14,15 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <future>
+#include <limits>
 #include <random>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -259,6 +267,151 @@ TEST_F(CpuKernels, SimdPhiloxKnownAnswersInEveryLane) {
         for (int t = 0; t < 4; ++t) EXPECT_EQ(words[4 * row + t], w.r[t]) << "row " << row << " word " << t;
       }
     }
+  }
+}
+
+// ---- Pieces of a chunk (relumc::stop_check_samples) and ranges at the top of the sample index.
+
+template <class T>
+struct KernelCase {
+  std::vector<T> W;
+  ChunkArgs<T> a;
+  size_t n = 0;  // doubles in S (and in Q)
+};
+
+template <class T>
+KernelCase<T> kernel_case(const Shape& s, uint64_t seed, relumc::Contract contract,
+                          relumc::InputKind input = relumc::InputKind::Gaussian, double radius = 0) {
+  KernelCase<T> k;
+  std::mt19937_64 gen(seed);
+  std::normal_distribution<double> normal;
+  k.W.resize(static_cast<size_t>((s.K + s.Kstar) * s.d));
+  for (T& w : k.W) w = static_cast<T>(normal(gen));
+  k.a.quantity = s.q;
+  k.a.d = s.d;
+  k.a.K = s.K;
+  k.a.Kstar = s.Kstar;
+  k.a.rows = k.W.data();
+  k.a.seed = seed;
+  k.a.stream = 5;
+  k.a.input = input;
+  k.a.radius = radius;
+  k.a.contract = contract;
+  const int64_t m = s.q == Quantity::Grad ? s.K * s.d : (s.q == Quantity::Loss ? 1 : s.d);
+  k.n = static_cast<size_t>(m) * relumc::kPartialLanes;
+  return k;
+}
+
+// S then Q of [begin, end) added by one kernel, cut at the given offsets from begin (none: one call).
+template <class T>
+std::vector<double> partials(const ChunkArgs<T>& a, size_t n, uint64_t begin, uint64_t end,
+                             const std::vector<uint64_t>& cuts, bool simd) {
+  std::vector<double> SQ(2 * n, 0.0);
+  uint64_t at = begin;
+  std::vector<uint64_t> bounds;
+  for (uint64_t c : cuts) bounds.push_back(begin + c);
+  bounds.push_back(end);
+  for (uint64_t to : bounds) {
+    if (!simd || !relumc::accumulate_chunk_simd(a, at, to, SQ.data(), SQ.data() + n, nullptr))
+      relumc::accumulate_chunk_scalar(a, at, to, SQ.data(), SQ.data() + n, nullptr);
+    at = to;
+  }
+  return SQ;
+}
+
+// The backend reads the stop request between pieces of a chunk that start at multiples of kV2FlushSamples from
+// the chunk's start: summed in such pieces, S and Q hold the bits of one pass, on both kernels, both
+// contracts, every input, whatever the chunk's start and a length that is no multiple of anything.
+TEST(CpuChunkPieces, PiecesAtMultiplesOf256AreBitIdentical) {
+  using relumc::Contract;
+  using relumc::InputKind;
+  const uint64_t P = relumc::kV2FlushSamples;
+  const std::vector<std::vector<uint64_t>> cut_sets{{P}, {P, 2 * P}, {3 * P}, {P, 3 * P, 4 * P}};
+  const Shape shapes[] = {{Quantity::Gating, 3, 1, 1}, {Quantity::Grad, 5, 3, 2}, {Quantity::Loss, 11, 5, 3},
+                          {Quantity::Grad, 17, 4, 4}};
+  std::vector<bool> kernels{false};
+  if (relumc::simd_kernel_available()) kernels.push_back(true);
+  for (bool simd : kernels)
+    for (const Shape& s : shapes)
+      for (auto [input, radius] : {std::pair{InputKind::Gaussian, 0.0}, std::pair{InputKind::Sphere, 1.7}})
+        for (uint64_t begin : {uint64_t{0}, uint64_t{1001}, (uint64_t{1} << 32) - 700}) {
+          const uint64_t end = begin + 5 * P + 77;
+          const auto d1 = kernel_case<double>(s, 17, Contract::V1, input, radius);
+          const auto f1 = kernel_case<float>(s, 17, Contract::V1, input, radius);
+          const auto f2 = kernel_case<float>(s, 17, Contract::V2, input, radius);
+          const std::vector<double> whole_d1 = partials(d1.a, d1.n, begin, end, {}, simd);
+          const std::vector<double> whole_f1 = partials(f1.a, f1.n, begin, end, {}, simd);
+          const std::vector<double> whole_f2 = partials(f2.a, f2.n, begin, end, {}, simd);
+          for (const std::vector<uint64_t>& cuts : cut_sets) {
+            const std::string where = std::string(simd ? "simd " : "scalar ") + std::string(to_string(s.q)) + " " +
+                                      std::string(to_string(input)) + " begin " + std::to_string(begin) + " cuts " +
+                                      std::to_string(cuts.size());
+            EXPECT_EQ(partials(d1.a, d1.n, begin, end, cuts, simd), whole_d1) << "v1 double " << where;
+            EXPECT_EQ(partials(f1.a, f1.n, begin, end, cuts, simd), whole_f1) << "v1 float " << where;
+            EXPECT_EQ(partials(f2.a, f2.n, begin, end, cuts, simd), whole_f2) << "v2 " << where;
+          }
+        }
+}
+
+// Runs f on a thread; when it has not returned within `seconds` (a loop that never ends), the test fails and
+// the process ends, since the thread cannot be stopped: a failure, not a hung test run.
+template <class F>
+void finishes_within(int seconds, const std::string& what, F f) {
+  std::packaged_task<void()> task(f);
+  std::future<void> done = task.get_future();
+  std::thread t(std::move(task));
+  if (done.wait_for(std::chrono::seconds(seconds)) != std::future_status::ready) {
+    std::fprintf(stderr, "FAILED: %s did not end within %d s\n", what.c_str(), seconds);
+    std::fflush(stderr);
+    std::_Exit(1);
+  }
+  t.join();
+  done.get();
+}
+
+// A range that ends within one tile of 2^64 (`first += stride` wrapped to a small index below end and the loop
+// never ended): it ends, sums the right samples (each one's loss from the scalar draw_sample), and the SIMD
+// kernel, both contracts, and the rng floor end there too.
+TEST(CpuChunkRanges, ARangeEndingWithinATileOf2To64Ends) {
+  using relumc::Contract;
+  const uint64_t top = std::numeric_limits<uint64_t>::max();  // 2^64 - 1, the largest end there is
+  const Shape s{Quantity::Loss, 3, 1, 1};
+  for (auto [begin, end] : {std::pair{top - 100, top}, std::pair{top - 37, top - 1}, std::pair{top - 1, top}}) {
+    const std::string where = "[2^64 - " + std::to_string(top - begin + 1) + ", 2^64 - " + std::to_string(top - end + 1) + ")";
+    const auto d1 = kernel_case<double>(s, 23, Contract::V1);
+    std::vector<double> SQ;
+    finishes_within(10, "the scalar kernel on " + where, [&] { SQ = partials(d1.a, d1.n, begin, end, {}, false); });
+    // The reference: sample begin + t's loss 0.5 r^2 goes to partial t mod 8, in order.
+    std::vector<double> ref(2 * d1.n, 0.0);
+    for (uint64_t i = begin, t = 0; i < end; ++i, ++t) {
+      double x[3];
+      relumc::draw_sample<double>(d1.a.seed, d1.a.stream, i, 3, x);
+      double p = 0, q = 0;
+      for (int k = 0; k < 3; ++k) {
+        p = std::fma(d1.W[k], x[k], p);
+        q = std::fma(d1.W[3 + k], x[k], q);
+      }
+      const double r = std::max(p, 0.0) - std::max(q, 0.0);
+      const double v = 0.5 * r * r;
+      ref[t % 8] += v;
+      ref[d1.n + t % 8] = std::fma(v, v, ref[d1.n + t % 8]);
+    }
+    for (size_t k = 0; k < 2 * d1.n; ++k) EXPECT_DOUBLE_EQ(SQ[k], ref[k]) << where << " partial " << k;
+    if (relumc::simd_kernel_available()) {
+      std::vector<double> simd;
+      finishes_within(10, "the SIMD kernel on " + where, [&] { simd = partials(d1.a, d1.n, begin, end, {}, true); });
+      EXPECT_EQ(simd, SQ) << where;
+    }
+    const auto f2 = kernel_case<float>(s, 23, Contract::V2);
+    finishes_within(10, "the v2 kernels on " + where, [&] {
+      const std::vector<double> scalar = partials(f2.a, f2.n, begin, end, {}, false);
+      if (relumc::simd_kernel_available()) EXPECT_EQ(partials(f2.a, f2.n, begin, end, {}, true), scalar) << where;
+    });
+    finishes_within(10, "the rng floor on " + where, [&] {
+      (void)relumc::rng_floor_scalar(d1.a, begin, end);
+      double sum = 0;
+      (void)relumc::rng_floor_simd(d1.a, begin, end, &sum);
+    });
   }
 }
 

@@ -155,6 +155,31 @@ TEST_F(Files, AJournalledNMustBeTheRunsN) {
   EXPECT_NE(m.find("journalled with N = 2, but this run's N is 4000"), std::string::npos) << m;
 }
 
+// Found by fuzzing the journal reader (tests/fuzz/fuzz_journal.cpp): a header or case line whose
+// relumc_journal, complete or seconds had another JSON type escaped as nlohmann's type_error ("type must be
+// number, but is string", naming neither file nor line), and a line whose mean and std_error differ in length
+// was only refused later, by the run. Each is now an InputError naming the line.
+TEST_F(Files, JournalFieldsOfTheWrongTypeAreRefusedNamingTheLine) {
+  const nlohmann::ordered_json config = {{"cases", 1}};
+  const std::string dir = (root_ / "j").string();
+  fs::create_directories(dir);
+  const std::string good =
+      "{\"case\":0,\"samples\":1000,\"mean\":[1],\"std_error\":[1],\"mean_skewness\":[0],\"mean_kurtosis\":[0],"
+      "\"batches\":256,\"span_dim\":0,\"span_cov\":[],\"perp_var\":[]";
+  for (auto [text, needle] : {std::pair<std::string, std::string>{"{\"relumc_journal\":\"1\",\"config\":{}}\n",
+                                                                  "not a relumc journal"},
+                              {"{\"relumc_journal\":1.5,\"config\":{}}\n", "not a relumc journal"},
+                              {"{\"relumc_journal\":2,\"config\":{}}\n{\"complete\":3}\n", "line 2: 'complete'"},
+                              {"{\"relumc_journal\":2,\"config\":{}}\n" + good + ",\"seconds\":\"x\"}\n",
+                               "line 2: 'seconds'"},
+                              {"{\"relumc_journal\":2,\"config\":{}}\n" + good + ",\"std_error\":[1,2]}\n",
+                               "line 2: 'mean' has 1 numbers but 'std_error' 2"}}) {
+    write_text(root_ / "j/journal.jsonl", text);
+    const std::string m = refusal([&] { Journal j(dir, config, true, false, Distribution::single()); });
+    EXPECT_NE(m.find(needle), std::string::npos) << text << " -> " << m;
+  }
+}
+
 // F2/F3: teacher norms of 1e200 crashed the matching (brute force over infinite costs) and 1e155 hung
 // the Hungarian algorithm. Distances no longer overflow, a non-finite cost has a defined answer, and
 // dynamics refuse norms where the loss itself cannot be computed.

@@ -521,8 +521,8 @@ TYPED_TEST_P(Estimator, StopRequestedBeforeTheRunThrowsInterrupted) {
     }
 }
 
-// A stop requested while the run is under way (once the first samples are counted): the run ends at a
-// chunk boundary with Interrupted, having drawn only part of the N samples.
+// A stop requested while the run is under way (once the first samples are counted): the run ends with
+// Interrupted (the CPU inside a chunk, the GPU between launches), having drawn only part of the N samples.
 TYPED_TEST_P(Estimator, StopDuringTheRunThrowsInterrupted) {
   GridSpec g;
   g.quantities = {Quantity::Loss};

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
 // CPU backend: OpenMP over fixed sample chunks; inside a chunk the SIMD or the scalar chunk kernel
 // (host/backend/cpu/cpu_kernel.hpp), which return the same bits. Lane partials and chunk sums are combined in a
-// fixed order. No heap allocation per sample: each thread allocates its partials once per call.
+// fixed order. No heap allocation per sample: each thread allocates its partials once per call. A chunk is
+// summed in pieces of stop_check_samples() samples with the stop request read between them, so that a stop
+// acts within milliseconds at any N; the pieces give the bits of one pass (cpu_kernel.hpp).
 #include "host/backend/cpu/cpu_kernel.hpp"
 #include "relumc/backend/cpu/cpu_backend.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <vector>
 
@@ -48,6 +51,7 @@ Estimate estimate_cpu_t(const Case& c, const EstimateOptions& opt, bool simd) {
   const int64_t k_begin = static_cast<int64_t>(dist.first_chunk(chunks, dist.rank()));
   const int64_t k_end = static_cast<int64_t>(dist.first_chunk(chunks, dist.rank() + 1));
   std::atomic<bool> stopped{false};
+  const uint64_t step = stop_check_samples(c.quantity, c.d, c.K, c.Kstar);
 
   int threads = opt.threads;
 #ifdef _OPENMP
@@ -60,15 +64,22 @@ Estimate estimate_cpu_t(const Case& c, const EstimateOptions& opt, bool simd) {
 #pragma omp for schedule(dynamic, 1)
 #endif
     for (int64_t k = k_begin; k < k_end; ++k) {
-      if (stopped.load(std::memory_order_relaxed) || (opt.stop && opt.stop->load(std::memory_order_relaxed))) {
-        stopped.store(true, std::memory_order_relaxed);
-        continue;  // a stop request: skip to the end of the loop, no partial result escapes
-      }
       std::fill(S.begin(), S.end(), 0.0);
       std::fill(Q.begin(), Q.end(), 0.0);
       const uint64_t begin = chunk_begin(N, chunks, k), end = chunk_begin(N, chunks, k + 1);
-      if (!simd || !accumulate_chunk_simd(args, begin, end, S.data(), Q.data(), opt.samples_done))
-        accumulate_chunk_scalar(args, begin, end, S.data(), Q.data(), opt.samples_done);
+      // The chunk in pieces of `step` samples, the stop request read before each: a piece starts a multiple of
+      // kV2FlushSamples after the chunk's start, so the pieces add into S and Q exactly what one call would.
+      for (uint64_t at = begin; at < end;) {
+        if (stopped.load(std::memory_order_relaxed) || (opt.stop && opt.stop->load(std::memory_order_relaxed))) {
+          stopped.store(true, std::memory_order_relaxed);
+          break;  // a stop request: the chunk is abandoned, no partial result escapes
+        }
+        const uint64_t to = end - at > step ? at + step : end;
+        if (!simd || !accumulate_chunk_simd(args, at, to, S.data(), Q.data(), opt.samples_done))
+          accumulate_chunk_scalar(args, at, to, S.data(), Q.data(), opt.samples_done);
+        at = to;
+      }
+      if (stopped.load(std::memory_order_relaxed)) continue;  // skip to the end of the loop
       double* out = partial.data() + static_cast<size_t>(k) * 2 * m;
       for (int64_t a = 0; a < m; ++a) {
         out[a] = combine_lanes(S.data() + a * kPartialLanes);
@@ -78,13 +89,33 @@ Estimate estimate_cpu_t(const Case& c, const EstimateOptions& opt, bool simd) {
   }
 
   dist.allgather_chunks(partial.data(), chunks, static_cast<size_t>(2 * m));
-  if (dist.any(stopped.load())) throw Interrupted("stopped at a chunk boundary");
+  if (dist.any(stopped.load())) throw Interrupted("stopped by request inside a chunk");
 
   // Combine in chunk order: deterministic whatever the thread count or number of ranks.
   return combine_chunk_sums(partial, chunks, m, N);
 }
 
 }  // namespace
+
+namespace {
+std::atomic<uint64_t> g_stop_check_for_test{0};
+}  // namespace
+
+bool set_stop_check_samples_for_test(uint64_t samples) {
+  if (samples % kV2FlushSamples != 0) return false;
+  g_stop_check_for_test.store(samples);
+  return true;
+}
+
+uint64_t stop_check_samples(Quantity q, int64_t d, int64_t K, int64_t Kstar) {
+  if (const uint64_t forced = g_stop_check_for_test.load()) return forced;
+  // Per sample: d normals (about 8 multiply-adds each), d (K + K*) for the projections, d coef_rows for the sums.
+  const uint64_t coef_rows = q == Quantity::Grad ? static_cast<uint64_t>(K) : 1;
+  const uint64_t work = static_cast<uint64_t>(d) * (static_cast<uint64_t>(K + Kstar) + coef_rows + 8);
+  const uint64_t want = std::clamp<uint64_t>(kStopCheckWork / std::max<uint64_t>(work, 1), kV2FlushSamples,
+                                             kStopCheckMaxSamples);
+  return want / kV2FlushSamples * kV2FlushSamples;
+}
 
 std::string_view to_string(CpuKernel k) {
   switch (k) {

@@ -215,16 +215,20 @@ RELUMC_LANE_FN void AccumulateChunkTiles(D d, DW dw, D64 d64, const ChunkArgs<TF
   std::vector<T> X(static_cast<size_t>(dim * stride)), P(static_cast<size_t>(units * stride)),
       C(static_cast<size_t>(coef_rows * stride));
   uint64_t since_report = 0;
-  for (uint64_t tile = begin; tile < end; tile += static_cast<uint64_t>(stride)) {
+  // Positions are offsets from `tile` compared with what is left (end - tile), never tile + offset with end: a
+  // range ending within a tile of 2^64 would wrap and never end.
+  const uint64_t ustride = static_cast<uint64_t>(stride);
+  for (uint64_t tile = begin; tile < end; tile = end - tile > ustride ? tile + ustride : end) {
+    const uint64_t left = end - tile;
     // Draw the tile, project it, gate each group; coefficients of samples past `end` are zero.
     for (int64_t g = 0; g < G; ++g) {
-      const uint64_t first = tile + static_cast<uint64_t>(g * L);
-      if (first < end) DrawLanes<kGaussian, kContract>(d, dw, d64, a, first, X.data() + g * L, stride);
+      const uint64_t off = static_cast<uint64_t>(g * L);
+      if (off < left) DrawLanes<kGaussian, kContract>(d, dw, d64, a, tile + off, X.data() + g * L, stride);
     }
     ProjectTile(d, a.rows, units, dim, X.data(), stride, G, P.data());
     for (int64_t g = 0; g < G; ++g) {
-      const uint64_t first = tile + static_cast<uint64_t>(g * L);
-      const uint64_t n = first >= end ? 0 : (end - first < static_cast<uint64_t>(L) ? end - first : L);
+      const uint64_t off = static_cast<uint64_t>(g * L);
+      const uint64_t n = off >= left ? 0 : (left - off < static_cast<uint64_t>(L) ? left - off : L);
       const auto valid = FirstN(d, static_cast<size_t>(n));
       const T* p = P.data() + g * L;
       const T* q = p + a.K * stride;
@@ -278,7 +282,7 @@ RELUMC_LANE_FN void AccumulateChunkTiles(D d, DW dw, D64 d64, const ChunkArgs<TF
       }
     }
     if constexpr (kFloatSums) {
-      const uint64_t tile_end = tile + static_cast<uint64_t>(stride) < end ? tile + static_cast<uint64_t>(stride) : end;
+      const uint64_t tile_end = left > ustride ? tile + ustride : end;
       if ((tile_end - begin) % kV2FlushSamples == 0 || tile_end == end)
         FlushFloatPartials<kWide>(d, d64, m, SF, QF, S, Q);
     }
@@ -316,7 +320,8 @@ RELUMC_LANE_FN double SumNormalsLanes(D d, DW dw, D64 d64, const ChunkArgs<TFrom
   const int64_t L = static_cast<int64_t>(Lanes(d));
   std::vector<TFromD<D>> X(static_cast<size_t>(a.d * L));
   auto acc = Zero(d64);
-  for (uint64_t first = begin; first < end; first += static_cast<uint64_t>(L)) {
+  const uint64_t step = static_cast<uint64_t>(L);
+  for (uint64_t first = begin; first < end; first = end - first > step ? first + step : end) {
     DrawLanes</*kGaussian=*/kWide, kContract>(d, dw, d64, a, first, X.data(), L);  // wide: Gaussian only
     for (int64_t k = 0; k < a.d; ++k) {
       if constexpr (kWide) {

@@ -43,6 +43,20 @@ struct ChunkArgs {
   Contract contract = Contract::V1;       // the sample contract's version (v2: T = float only)
 };
 
+// Samples of a chunk between two reads of the stop request (EstimateOptions::stop) on the CPU: about
+// kStopCheckWork multiply-adds of the case's shape (a few milliseconds on one core), at least kV2FlushSamples
+// and at most kStopCheckMaxSamples, and always a multiple of kV2FlushSamples. Summing [begin, end) as
+// [begin, begin + j s) then [begin + j s, end) into the same S and Q, s a multiple of kV2FlushSamples, adds
+// exactly the same terms in the same order as one call (lane t mod 8 counts from begin, which moves by a
+// multiple of 8; v2's flush blocks and tiles start at multiples of kV2FlushSamples), so the pieces change no
+// bit (tests/unit/test_cpu_kernels.cpp, ChunkInPiecesIsBitIdentical).
+inline constexpr uint64_t kStopCheckWork = uint64_t{1} << 24;
+inline constexpr uint64_t kStopCheckMaxSamples = uint64_t{1} << 20;
+uint64_t stop_check_samples(Quantity q, int64_t d, int64_t K, int64_t Kstar);
+// Test-only: makes stop_check_samples return `samples` (a positive multiple of kV2FlushSamples; false, changing
+// nothing, otherwise), so that a test can show that the piece size changes no bit; 0 restores the normal size.
+bool set_stop_check_samples_for_test(uint64_t samples);
+
 // Adds samples [begin, end) into S and Q (sums and sums of squares), each components x kPartialLanes
 // doubles, component-major: S[a * 8 + lane]. `done` (may be null) counts samples for progress.
 template <class T>

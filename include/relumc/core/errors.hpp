@@ -48,8 +48,8 @@ inline std::string render_fields(std::string_view text, const std::function<std:
   return out;
 }
 
-// A stop request (SIGINT, relumc/run/interrupt.hpp) arrived at a chunk boundary; nothing partial is
-// returned.
+// A stop request (SIGINT or SIGTERM, relumc/run/interrupt.hpp) ended an estimate (the CPU reads it inside
+// chunks, the GPU between kernel launches); nothing partial is returned.
 class Interrupted : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;

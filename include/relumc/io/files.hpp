@@ -10,6 +10,8 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace relumc {
 
@@ -41,5 +43,11 @@ class DirectoryLock {
 // a symlink is followed to its target, and a device, FIFO, socket or directory at path is refused
 // (std::runtime_error) with nothing written.
 void write_file_atomically(const std::string& path, const std::string& content);
+
+// The same for a set of (path, content) that belongs together (a run's outputs): every file is written to its
+// temporary first, and only when all of them are written (and fsync'ed) are they renamed into place, so a
+// failure (a full disk) leaves the previous set, or none, never a mix of old and new; the temporaries are
+// removed. Only the renames, which need no space, come after the point of no return.
+void write_files_atomically(const std::vector<std::pair<std::string, std::string>>& files);
 
 }  // namespace relumc

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-// SIGINT/SIGTERM as a stop request: the first one sets a flag that the estimators check at every chunk
-// boundary (EstimateOptions::stop), so a run stops cleanly with its journal intact and can be resumed;
-// a second one terminates at once (the default action).
+// SIGINT/SIGTERM as a stop request: the first one sets a flag that the estimators check often (the CPU
+// every few milliseconds of work inside a chunk, the GPU between kernel launches; EstimateOptions::stop), so
+// a run stops cleanly within about a second with its journal intact and can be resumed; a second one,
+// SIGINT or SIGTERM, terminates at once (the default action).
 #pragma once
 
 #include <atomic>

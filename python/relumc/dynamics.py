@@ -81,7 +81,7 @@ def dynamics(W_star: Any, K: Optional[int] = None, *, init: str = "gaussian", in
     "weights" (W0 (K, d), the same start for every run) or "symmetric" (K = K*, orthonormal teacher:
     w_j = x w*_j + y sum_{j' != j} w*_j' + delta u_j). Records every `record_every` steps and the endpoint.
     Every run is reproducible bit for bit from (seed, run index) (docs/dynamics.md), as `relumc dynamics`.
-    Ctrl-C is raised when the runs return (the dynamics have no stop flag).
+    The GIL is released; Ctrl-C stops every run before its next step (KeyboardInterrupt).
     """
     teacher = as_float_array(W_star, "W_star")
     if teacher.ndim == 1:

@@ -114,7 +114,7 @@ def dynamics(W_star: Any, K: Optional[int] = None, *, init: str = "gaussian", in
             as_real(lr, "lr"), as_int(steps, "steps", 0), as_int(batch, "batch", 0), bool(compare_population),
             as_int(record_every, "record_every", 1), as_int(runs, "runs", 1), as_int(seed, "seed", 0), contract,
             as_int(threads, "threads", 0), formula, as_real(recover_tol, "recover_tol"),
-            as_real(stall_tol, "stall_tol"), bool(stop_when_recovered), progress_callback(progress))
+            as_real(stall_tol, "stall_tol"), bool(stop_when_recovered), progress_callback(progress, unit="steps"))
     except _core.InputError as e:
         raise renamed(e, _DYN_NAMES) from None
     return DynamicsResult(raw, teacher)

@@ -219,7 +219,7 @@ def census(k: int, K: Optional[int] = None, d: Optional[int] = None, *, runs: in
             as_real(escape_step, "escape_step"), as_int(max_iterations, "max_iterations", 0),
             as_real(gradient_tol, "gradient_tol"), as_real(eigen_tol, "eigen_tol"), as_real(kink_tol, "kink_tol"),
             as_count(mc_samples, "mc_samples", 0), as_real(alpha, "alpha"), as_int(threads, "threads", 0),
-            progress_callback(progress))
+            progress_callback(progress, unit="runs"))
     except _core.InputError as e:
         raise renamed(e, _NAMES) from None
     return CensusResult(raw)

@@ -3,6 +3,8 @@
 #include "relumc/dynamics/dynamics.hpp"
 #include "relumc/dynamics/matching.hpp"
 
+#include "relumc/core/errors.hpp"
+
 #include <omp.h>
 
 #include <algorithm>
@@ -67,6 +69,7 @@ RunResult run_one(const DynamicsSpec& s, int64_t run, const std::vector<int64_t>
   uint64_t pending = 0;
   int64_t t = 0;
   for (;; ++t) {
+    if (s.stop && s.stop->load(std::memory_order_relaxed)) break;  // run_dynamics throws Interrupted
     if (!all_finite(W) || frobenius(W) > s.diverge_norm * scale || has_zero_row(W, K, d)) break;
     if (res.steps_to_recover < 0 && recovered_now(s, W, s.recover_tol * scale)) res.steps_to_recover = t;
     const bool stop_now = s.stop_when_recovered && res.steps_to_recover >= 0;
@@ -191,7 +194,11 @@ std::vector<RunResult> run_dynamics(const DynamicsSpec& s, std::atomic<uint64_t>
   std::vector<RunResult> out(static_cast<size_t>(s.runs));
   const int threads = s.threads > 0 ? s.threads : omp_get_max_threads();
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-  for (int64_t r = 0; r < s.runs; ++r) out[r] = run_one(s, r, record, progress);
+  for (int64_t r = 0; r < s.runs; ++r) {
+    if (s.stop && s.stop->load(std::memory_order_relaxed)) continue;  // (no exception may leave the loop)
+    out[r] = run_one(s, r, record, progress);
+  }
+  if (s.stop && s.stop->load()) throw Interrupted("stopped: the dynamics runs were interrupted");
   return out;
 }
 

@@ -48,10 +48,11 @@ namespace {
 // Gradient descent from W until |grad|_F <= tol or the budget; returns the steps taken. Stops early at a
 // zero row (the gradient is undefined there: a kink).
 int64_t descend(std::vector<double>& W, int64_t K, const std::vector<double>& T, int64_t k, int64_t d, double lr,
-                int64_t max_steps, double tol) {
+                int64_t max_steps, double tol, const std::atomic<bool>* stop) {
   std::vector<double> g(W.size());
   int64_t steps = 0;
   for (; steps < max_steps; ++steps) {
+    if (stop && stop->load(std::memory_order_relaxed)) break;  // run_census throws Interrupted
     if (kink_row(W.data(), K, d) >= 0) break;
     population_gradient(W.data(), K, T.data(), k, d, g.data());
     if (norm(g.data(), K * d) <= tol) break;
@@ -71,7 +72,7 @@ CensusRun one_run(const CensusSpec& s, int64_t d, const std::vector<double>& T, 
   out.run = r;
   CriticalResult c;
   for (;;) {
-    out.steps += descend(W, s.K, T, s.k, d, s.lr, s.max_steps, s.switch_tol * scale);
+    out.steps += descend(W, s.K, T, s.k, d, s.lr, s.max_steps, s.switch_tol * scale, s.stop);
     c = find_critical_point(W.data(), s.K, T.data(), s.k, d, s.newton);
     out.newton_iterations += c.iterations;
     if (c.kind != PointKind::Saddle || !s.escape_saddles || out.escapes >= s.max_escapes) break;
@@ -108,7 +109,12 @@ Census run_census(const CensusSpec& spec) {
   c.runs.resize(static_cast<size_t>(spec.runs));
   c.threads = spec.threads > 0 ? spec.threads : omp_get_max_threads();
 #pragma omp parallel for num_threads(c.threads) schedule(dynamic, 1)
-  for (int64_t r = 0; r < spec.runs; ++r) c.runs[static_cast<size_t>(r)] = one_run(c.spec, d, T, r);
+  for (int64_t r = 0; r < spec.runs; ++r) {
+    if (spec.stop && spec.stop->load(std::memory_order_relaxed)) continue;  // (no exception may leave the loop)
+    c.runs[static_cast<size_t>(r)] = one_run(c.spec, d, T, r);
+    if (spec.done) spec.done->fetch_add(1, std::memory_order_relaxed);
+  }
+  if (spec.stop && spec.stop->load()) throw Interrupted("stopped: the census was interrupted");
   // Families, in run order (so the representative is the first run that ended there), then sorted by loss.
   const double loss_tol = 1e-9 * static_cast<double>(spec.k);  // |W*|_F^2 = k
   for (CensusRun& run : c.runs) {

@@ -149,8 +149,8 @@ def as_int(x: Any, name: str, minimum: int = 0) -> int:
     return int(x)
 
 
-def progress_callback(progress: Any):
-    """None, a callable(done, total), or True (tqdm when installed, else nothing)."""
+def progress_callback(progress: Any, unit: str = "samples"):
+    """None, a callable(done, total), or True (tqdm when installed, counting `unit`, else nothing)."""
     if progress is None or progress is False:
         return None
     if progress is True:
@@ -162,7 +162,7 @@ def progress_callback(progress: Any):
 
         def update(done: int, total: int) -> None:
             if "bar" not in bar:
-                bar["bar"] = tqdm(total=total, unit="samples", unit_scale=True)
+                bar["bar"] = tqdm(total=total, unit=unit, unit_scale=True)
             b = bar["bar"]
             b.update(done - b.n)
             if done >= total:

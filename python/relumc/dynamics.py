@@ -81,7 +81,7 @@ def dynamics(W_star: Any, K: Optional[int] = None, *, init: str = "gaussian", in
     "weights" (W0 (K, d), the same start for every run) or "symmetric" (K = K*, orthonormal teacher:
     w_j = x w*_j + y sum_{j' != j} w*_j' + delta u_j). Records every `record_every` steps and the endpoint.
     Every run is reproducible bit for bit from (seed, run index) (docs/dynamics.md), as `relumc dynamics`.
-    Ctrl-C is raised when the runs return (the dynamics have no stop flag).
+    The GIL is released; Ctrl-C stops every run before its next step (KeyboardInterrupt).
     """
     teacher = as_float_array(W_star, "W_star")
     if teacher.ndim == 1:
@@ -114,7 +114,7 @@ def dynamics(W_star: Any, K: Optional[int] = None, *, init: str = "gaussian", in
             as_real(lr, "lr"), as_int(steps, "steps", 0), as_int(batch, "batch", 0), bool(compare_population),
             as_int(record_every, "record_every", 1), as_int(runs, "runs", 1), as_int(seed, "seed", 0), contract,
             as_int(threads, "threads", 0), formula, as_real(recover_tol, "recover_tol"),
-            as_real(stall_tol, "stall_tol"), bool(stop_when_recovered), progress_callback(progress))
+            as_real(stall_tol, "stall_tol"), bool(stop_when_recovered), progress_callback(progress, unit="steps"))
     except _core.InputError as e:
         raise renamed(e, _DYN_NAMES) from None
     return DynamicsResult(raw, teacher)

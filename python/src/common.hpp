@@ -132,5 +132,6 @@ R run_watched(F&& work, uint64_t total, const nb::object& progress) {
 
 void bind_verify(nb::module_& m);    // closed forms, cases, runs, samples (verify.cpp)
 void bind_dynamics(nb::module_& m);  // gradient descent runs (dynamics.cpp)
+void bind_landscape(nb::module_& m); // Hessian analysis, critical points, census (landscape.cpp)
 
 }  // namespace relumc_py

@@ -60,9 +60,14 @@ nb::dict run_dynamics(CArray<2> teacher, int64_t K, const std::string& init, dou
   s.record_steps = relumc::record_schedule(steps, record_every);
   relumc::validate(s);
   const uint64_t total = static_cast<uint64_t>(runs) * static_cast<uint64_t>(steps);
-  // run_dynamics has no stop flag: Ctrl-C is raised when it returns.
+  // Ctrl-C sets the watch's stop flag: every run stops before its next step and KeyboardInterrupt is raised.
   std::vector<relumc::RunResult> res = run_watched<std::vector<relumc::RunResult>>(
-      [&](Watch& w) { return relumc::run_dynamics(s, &w.done); }, total, progress);
+      [&](Watch& w) {
+        s.stop = &w.stop;
+        std::vector<relumc::RunResult> r = relumc::run_dynamics(s, &w.done);
+        s.stop = nullptr;
+        return r;
+      }, total, progress);
 
   const size_t R = res.size(), n = s.record_steps.size(), Ku = static_cast<size_t>(s.K), d = static_cast<size_t>(s.d);
   const double nan = std::numeric_limits<double>::quiet_NaN();

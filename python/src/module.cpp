@@ -12,7 +12,7 @@
 // boundary and KeyboardInterrupt is raised) and to call the optional progress callback.
 //
 // Files: common.hpp (shared helpers, run_watched), verify.cpp (closed forms, cases, runs, samples),
-// dynamics.cpp (gradient descent); this file: the module, its exception and version.
+// dynamics.cpp (gradient descent), landscape.cpp (analysis, critical points, census); this file: the module, its exception and version.
 #include "common.hpp"
 
 namespace nb = nanobind;
@@ -49,4 +49,5 @@ NB_MODULE(_core, m) {
 
   relumc_py::bind_verify(m);
   relumc_py::bind_dynamics(m);
+  relumc_py::bind_landscape(m);
 }

@@ -3,12 +3,14 @@
 // exact permutation matching (where greedy is wrong), the sampled-gradient gap shrinking like B^-1/2
 // (thresholds from the statistics, fixed seeds), determinism across thread counts, initialisations,
 // and an endpoint classifier that says "not recovered" when the run is not at the teacher.
+#include "relumc/core/errors.hpp"
 #include "relumc/dynamics/dynamics.hpp"
 #include "relumc/dynamics/matching.hpp"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <numeric>
 
@@ -444,4 +446,22 @@ TEST(Dynamics, BadInputIsNamed) {
   b = s;
   b.init.std = 0;
   expect_error(b, "`init.std` 0");
+}
+
+// The stop flag (frontends set it on Ctrl-C): unset, the runs are unchanged; set, run_dynamics throws Interrupted.
+TEST(Dynamics, StopFlagInterruptsAndLeavesNumbersUnchanged) {
+  DynamicsSpec s = two_relus(4);
+  s.init.std = 0.3;
+  s.runs = 3;
+  s.steps = 200;
+  s.batch = 16;
+  s.record_steps = {0, 200};
+  const std::vector<RunResult> a = run_dynamics(s);
+  std::atomic<bool> stop{false};
+  s.stop = &stop;
+  const std::vector<RunResult> b = run_dynamics(s);
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t r = 0; r < a.size(); ++r) EXPECT_EQ(a[r].final_weights, b[r].final_weights);
+  stop = true;
+  EXPECT_THROW(run_dynamics(s), Interrupted);
 }

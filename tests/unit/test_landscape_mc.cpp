@@ -13,6 +13,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
 #include <vector>
 
@@ -185,4 +186,22 @@ TEST(LandscapeMonteCarlo, ConfirmsTheSaddlesNegativeCurvature) {
   EXPECT_EQ(m.tests[3].name, "negative_curvature");
   EXPECT_DOUBLE_EQ(m.tests[3].level, 0.01 / 4);
   EXPECT_TRUE(m.passed);
+}
+
+// The census's frontend hooks: `done` counts finished runs, `stop` throws Interrupted; the numbers do not move.
+TEST(LandscapeCensus, StopFlagAndProgressHooks) {
+  CensusSpec s;
+  s.k = s.K = 3;
+  s.runs = 4;
+  s.threads = 1;
+  const Census a = run_census(s);
+  std::atomic<uint64_t> done{0};
+  std::atomic<bool> stop{false};
+  s.done = &done;
+  s.stop = &stop;
+  const Census b = run_census(s);
+  EXPECT_EQ(done.load(), 4u);
+  for (size_t r = 0; r < a.runs.size(); ++r) EXPECT_EQ(a.runs[r].student, b.runs[r].student);
+  stop = true;
+  EXPECT_THROW(run_census(s), Interrupted);
 }

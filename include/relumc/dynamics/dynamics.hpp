@@ -82,6 +82,9 @@ struct DynamicsSpec {
   // runs start from the same weights).
   Contract contract = Contract::V1;
   int threads = 0;  // 0: all
+  // A stop request (may be null): checked before every step; once set, run_dynamics stops every run and throws
+  // Interrupted (nothing partial is returned). Frontends set it on Ctrl-C.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 // One recorded step. dist[j] = |w_j - w*_pi(j)| for the best matching pi (NaN: row j unmatched, K > K*).
@@ -145,7 +148,7 @@ Endpoint classify_endpoint(const DynamicsSpec& s, const std::vector<double>& W);
 // Loss, gradient norm, best-matching distances and overlaps of W.
 Snapshot snapshot(const DynamicsSpec& s, const std::vector<double>& W, int64_t step);
 
-// All runs. progress (may be null) is advanced by one per step of each run.
+// All runs. progress (may be null) is advanced by one per step of each run. Throws Interrupted when s.stop is set.
 std::vector<RunResult> run_dynamics(const DynamicsSpec& s, std::atomic<uint64_t>* progress = nullptr);
 
 }  // namespace relumc

@@ -28,6 +28,7 @@
 #include "relumc/landscape/mc_check.hpp"
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <vector>
 
@@ -48,6 +49,10 @@ struct CensusSpec {
   double escape_step = 1e-2;
   CriticalOptions newton;
   int threads = 0;  // 0: all
+  // Frontend hooks (may be null; the numbers never depend on them): `done` is advanced by one per finished run;
+  // `stop` is checked between runs and between descent steps; once set, run_census throws Interrupted.
+  std::atomic<uint64_t>* done = nullptr;
+  const std::atomic<bool>* stop = nullptr;
 };
 
 // Throws InputError naming the field (teacher_rows = k, units = K, dim = d >= k, runs, lr, the tolerances,
@@ -87,6 +92,7 @@ struct Census {
   int threads = 1;
 };
 
+// Throws Interrupted when s.stop is set (nothing partial is returned).
 Census run_census(const CensusSpec& s);
 
 // The Monte Carlo check (relumc/landscape/mc_check.hpp) of every family's representative (its first run's end

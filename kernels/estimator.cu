@@ -179,7 +179,7 @@ Estimate estimate_cuda_t(const Case& c, const EstimateOptions& opt, const CudaOp
   dist.allgather_chunks(partial.data(), chunks, width);
   if (dist.any(stopped)) throw Interrupted("stopped between kernel launches");
   // The CPU's own combination (host/backend/cpu/cpu_backend.cpp): chunk order, then mean and standard error.
-  return combine_chunk_sums(partial, chunks, m, N);
+  return combine_chunk_sums(partial, chunks, m, N, &c);
 }
 
 }  // namespace

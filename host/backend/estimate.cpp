@@ -53,10 +53,6 @@ void batch_moments(const std::vector<double>& partial, uint64_t chunks, int64_t 
   std::vector<double> size(chunks);
   for (uint64_t k = 0; k < chunks; ++k)
     size[k] = static_cast<double>(chunk_begin(N, chunks, k + 1) - chunk_begin(N, chunks, k));
-  e.batch_means.resize(static_cast<size_t>(chunks) * m);
-  for (uint64_t k = 0; k < chunks; ++k)
-    for (int64_t a = 0; a < m; ++a)
-      e.batch_means[static_cast<size_t>(k) * m + a] = partial[static_cast<size_t>(k) * 2 * m + a] / size[k];
   for (int64_t a = 0; a < m; ++a) {
     double centre = 0;
     for (uint64_t k = 0; k < chunks; ++k) centre += partial[static_cast<size_t>(k) * 2 * m + a] / size[k];
@@ -77,7 +73,7 @@ void batch_moments(const std::vector<double>& partial, uint64_t chunks, int64_t 
 
 }  // namespace
 
-Estimate combine_chunk_sums(const std::vector<double>& partial, uint64_t chunks, int64_t m, uint64_t N) {
+Estimate combine_chunk_sums(const std::vector<double>& partial, uint64_t chunks, int64_t m, uint64_t N, const Case* c) {
   std::vector<double> sum(m, 0.0), sumsq(m, 0.0);
   for (uint64_t k = 0; k < chunks; ++k) {
     const double* p = partial.data() + static_cast<size_t>(k) * 2 * m;
@@ -97,6 +93,7 @@ Estimate combine_chunk_sums(const std::vector<double>& partial, uint64_t chunks,
     e.std_error[a] = std::sqrt(var / n);
   }
   batch_moments(partial, chunks, m, N, e);
+  if (c) span_statistics(*c, partial, N, e);
   return e;
 }
 
@@ -144,9 +141,6 @@ Estimate estimate(const Case& original, const EstimateOptions& opt, Backend back
     case Backend::Cuda: e = estimate_cuda(c, opt); break;  // refuses non-Gaussian inputs; without CUDA it throws, saying why
     case Backend::Auto: throw InputError("backend", "auto must be resolved (resolve_backend) before estimating");
   }
-  span_statistics(c, e.batch_means, e);  // at the normalised scale
-  e.batch_means.clear();
-  e.batch_means.shrink_to_fit();
   rescale(e.mean, scale.result_exp);
   rescale(e.std_error, scale.result_exp);
   return e;

@@ -124,32 +124,34 @@ bool span_test_applies(const Case& c, uint64_t batches) {
   return r >= 1 && static_cast<uint64_t>(quantity_rows(c) * r) * 4 <= batches;
 }
 
-void span_statistics(const Case& c, const std::vector<double>& batch_means, Estimate& e) {
+void span_statistics(const Case& c, const std::vector<double>& partial, uint64_t N, Estimate& e) {
   e.span_dim = 0;
   e.span_cov.clear();
   e.perp_var.clear();
   const uint64_t B = e.batches;
   const int64_t d = c.d, R = quantity_rows(c), m = R * d;
-  if (!span_test_applies(c, B) || batch_means.size() != static_cast<size_t>(B) * m) return;
+  if (!span_test_applies(c, B) || partial.size() != static_cast<size_t>(B) * 2 * m) return;
   int64_t r = 0;
   const std::vector<double> q = span_basis(c, &r);
   const int64_t p = R * r;
-  // Coordinates of every batch mean: y_k (p numbers) and its part outside the span (m numbers).
-  std::vector<double> y(static_cast<size_t>(B) * p), rest(static_cast<size_t>(B) * m);
+  // Two passes over the batch means, each row's recomputed where needed (memory O(B p + m), whatever d):
+  // the span coordinates y_k (B x p) and the mean of the parts outside the span; then their spread.
+  std::vector<double> y(static_cast<size_t>(B) * p), obar(m, 0.0), o(d);
+  auto batch_row = [&](uint64_t k, int64_t j, double* out) {  // the batch mean of row j in chunk k
+    const double size = static_cast<double>(chunk_begin(N, B, k + 1) - chunk_begin(N, B, k));
+    for (int64_t a = 0; a < d; ++a) out[a] = partial[k * 2 * m + j * d + a] / size;
+  };
   for (uint64_t k = 0; k < B; ++k)
     for (int64_t j = 0; j < R; ++j) {
-      const double* b = batch_means.data() + k * m + j * d;
-      for (int64_t i = 0; i < r; ++i) y[k * p + j * r + i] = dot(q.data() + i * d, b, d);
-      double* o = rest.data() + k * m + j * d;
-      std::copy(b, b + d, o);
-      remove_span(q, r, d, o);
+      batch_row(k, j, o.data());
+      for (int64_t i = 0; i < r; ++i) y[k * p + j * r + i] = dot(q.data() + i * d, o.data(), d);
+      remove_span(q, r, d, o.data());
+      for (int64_t a = 0; a < d; ++a) obar[j * d + a] += o[a];
     }
-  std::vector<double> ybar(p, 0.0), obar(m, 0.0);
-  for (uint64_t k = 0; k < B; ++k) {
-    for (int64_t a = 0; a < p; ++a) ybar[a] += y[k * p + a];
-    for (int64_t a = 0; a < m; ++a) obar[a] += rest[k * m + a];
-  }
   const double Bd = static_cast<double>(B);
+  std::vector<double> ybar(p, 0.0);
+  for (uint64_t k = 0; k < B; ++k)
+    for (int64_t a = 0; a < p; ++a) ybar[a] += y[k * p + a];
   for (double& v : ybar) v /= Bd;
   for (double& v : obar) v /= Bd;
   // Covariance of the mean = covariance of one batch mean / B.
@@ -163,11 +165,14 @@ void span_statistics(const Case& c, const std::vector<double>& batch_means, Esti
   if (d > r) {
     e.perp_var.assign(R, 0.0);
     for (uint64_t k = 0; k < B; ++k)
-      for (int64_t j = 0; j < R; ++j)
+      for (int64_t j = 0; j < R; ++j) {
+        batch_row(k, j, o.data());
+        remove_span(q, r, d, o.data());
         for (int64_t a = 0; a < d; ++a) {
-          const double t = rest[k * m + j * d + a] - obar[j * d + a];
+          const double t = o[a] - obar[j * d + a];
           e.perp_var[j] += t * t;
         }
+      }
     for (double& v : e.perp_var) v /= static_cast<double>(d - r) * (Bd - 1) * Bd;
   }
 }

@@ -92,7 +92,7 @@ Estimate estimate_cpu_t(const Case& c, const EstimateOptions& opt, bool simd) {
   if (dist.any(stopped.load())) throw Interrupted("stopped by request inside a chunk");
 
   // Combine in chunk order: deterministic whatever the thread count or number of ranks.
-  return combine_chunk_sums(partial, chunks, m, N);
+  return combine_chunk_sums(partial, chunks, m, N, &c);
 }
 
 }  // namespace

@@ -38,9 +38,6 @@ struct Estimate {
   // the variance of the mean per coordinate outside the span. Empty where the span test does not apply.
   int64_t span_dim = 0;
   std::vector<double> span_cov, perp_var;
-  // The B x m batch means (chunk sum / chunk size), from combine_chunk_sums until estimate() has
-  // computed the span statistics from them; then released.
-  std::vector<double> batch_means;
 };
 
 // Which CPU chunk kernel: auto (SIMD when the CPU has an FMA target, else scalar), or one forced.
@@ -78,8 +75,10 @@ uint64_t chunk_begin(uint64_t samples, uint64_t chunks, uint64_t k);
 
 // The one combination every backend uses: partial holds, per chunk, m sums then m sums of squares;
 // they are added in chunk order, then mean = sum / N and se = sqrt(sample variance / N). The chunk sums,
-// divided by their sizes, are also the batch means that give mean_skewness and mean_kurtosis.
-Estimate combine_chunk_sums(const std::vector<double>& partial, uint64_t chunks, int64_t m, uint64_t N);
+// divided by their sizes, are also the batch means that give mean_skewness and mean_kurtosis, and, when
+// the case is given (as the backends see it: at its normalised scale), the span test's statistics.
+Estimate combine_chunk_sums(const std::vector<double>& partial, uint64_t chunks, int64_t m, uint64_t N,
+                            const Case* c = nullptr);
 
 // auto -> cuda when a usable device exists and every input is Gaussian (the CUDA kernels draw Gaussian
 // inputs only), else cpu. Throws InputError when cuda is asked for and cannot be used, naming why.

@@ -39,9 +39,11 @@ std::vector<double> span_basis(const Case& c, int64_t* r);
 // sphere, ball), p = rows(c) r <= B / 4 and B >= 32.
 bool span_test_applies(const Case& c, uint64_t batches);
 
-// Fills e.span_dim, e.span_cov and e.perp_var from the batch means (B x m, row-major, at the normalised
-// scale of c_normalised) when the span test applies; leaves them empty otherwise.
-void span_statistics(const Case& c_normalised, const std::vector<double>& batch_means, Estimate& e);
+// Fills e.span_dim, e.span_cov and e.perp_var from the batch means, the chunk sums of partial (the layout of
+// combine_chunk_sums: per chunk m sums then m sums of squares, chunk k of N * k / B .. N * (k + 1) / B)
+// divided by their sizes, at the normalised scale of c_normalised, when the span test applies (e.batches
+// set); leaves them empty otherwise.
+void span_statistics(const Case& c_normalised, const std::vector<double>& partial, uint64_t N, Estimate& e);
 
 // The span test's p-value for the differences diff = mean - cf at the normalised scale; NaN when the
 // estimate carries no span statistics (the caller then uses Sidak).

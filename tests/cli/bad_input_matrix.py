@@ -148,6 +148,11 @@ row(VO + ["--quiet=maybe"], "quiet")
 row(VO + ["-q", "gating,,loss"], "gating,,loss")
 row(VO + ["-d", "2,"], "2,")
 
+# the per-case test (docs/statistics.md)
+for v in ["hotelling", "", "SIDAK"]:
+    row(VO + ["--test", v], v if v else "--test")
+    row(P + ["--test", v], v if v else "--test")
+
 # ---- power
 for flag in ["--angle", "--norm", "--ratio", "--alpha"]:
     for v in BAD_NUMBERS:
@@ -196,6 +201,28 @@ row(D + ["--batch", "0", "--compare-population"], "--compare-population")
 for o in ["plainfile", "", "/dev/null", "plainfile/sub"]:
     row(["dynamics", "--steps", "3", "--runs", "1", "--quiet", "-o", o], o if o else "--out")
 row(D + ["--nosuch"], "--nosuch")
+
+# ---- landscape: hessian, critical, census
+LH = ["landscape", "hessian", "-o", "{O}", "--weights"]
+LC = ["landscape", "critical", "-o", "{O}", "--weights"]
+LS = ["landscape", "census", "--runs", "2", "-o", "{O}"]
+for base in (LH, LC):
+    for name, needle in [("truncated.json", "truncated.json"), ("deep.json", "deep.json"),
+                         ("nosuch.json", "nosuch.json"), ("adir", "adir"), ("/dev/zero", "/dev/zero"),
+                         ("empty.json", "empty.json"), ("ragged.json", "ragged.json"), ("", "--weights")]:
+        row(base + [name], needle)
+for flag in ["-k", "-K", "-d", "--runs", "--seed", "--max-steps", "--max-iterations", "--mc-samples", "--threads"]:
+    for v in ["abc", "nan", "-1", "1.5", "", "1e400"]:
+        row(LS + [flag, v], v if v else {"-k": "--teacher-rows", "-K": "--units", "-d": "--dim"}.get(flag, flag))
+for flag in ["--lr", "--switch-tol", "--spurious-loss", "--gradient-tol", "--eigen-tol", "--alpha"]:
+    for v in ["abc", "nan", "inf", "-1", ""]:
+        row(LS + [flag, v], v if v else flag)
+for flag, v in [("-k", "0"), ("-k", "257"), ("-K", "0"), ("--lr", "0"), ("--alpha", "1"), ("--runs", "0")]:
+    row(LS + [flag, v], v)
+row(LS + ["-k", "4", "-d", "2"], "2")  # d below k
+for o in ["plainfile", "", "/dev/null", "plainfile/sub"]:
+    row(["landscape", "census", "--runs", "2", "-o", o], o if o else "--out")
+row(LS + ["--nosuch"], "--nosuch")
 
 # ---- regress: suites, baselines, records, outputs.
 for name, needle in [("nosuch.json", "nosuch.json"), ("adir", "adir"), ("/dev/zero", "/dev/zero"),

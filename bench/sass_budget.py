@@ -114,7 +114,7 @@ def estimator_roles(c):
 
 def floor_roles(c):
     return [
-        ("samples (per thread)", r"i < bounds\[blockIdx\.x \+ 1\]", None, None, 1.0 / c.d, 1, None),
+        ("samples (per thread)", r"o < count; o = count - o", None, None, 1.0 / c.d, 1, None),
         ("draw: Philox + Box-Muller", r"4 \* j < d", None, None, 0.25, 1, None),
         ("sum of a block's normals", r"t < n; \+\+t", None, None, 0.25, min(4, c.d), r"^DADD"),
         ("block reduction (per block)", r"Reduce\(temp\)", None, None, 0.0, 1, None),

@@ -192,6 +192,25 @@ TEST(LandscapeTianL, OneSignMeansNotCritical) {
   EXPECT_GT(pa.gradient_norm, 1e-3);
 }
 
+TEST(LandscapeTianL, SignIsThatOfTheStudentWedge) {
+  // Observed over the map (and checked here on a 101 x 201 grid): for 0 < theta < pi both L_12 and L_21 are
+  // > 0 when the teacher lies strictly inside the wedge between the students (0 < phi < theta) and < 0 when it
+  // lies outside; the zero crossing is phi = theta (and phi = 0), the line fig_verify.py draws.
+  const TianLMap m = tian_l_map(201, 101);
+  int64_t checked = 0;
+  for (int64_t k = 1; k + 1 < m.theta_steps; ++k)
+    for (int64_t i = 0; i < m.phi_steps; ++i) {
+      const double th = m.theta[static_cast<size_t>(k)], ph = m.phi[static_cast<size_t>(i)];
+      if (std::min({std::fabs(ph - th), ph, 2 * kPi - ph}) < 1e-9) continue;
+      const bool inside = ph < th;
+      const size_t n = static_cast<size_t>(k * m.phi_steps + i);
+      EXPECT_EQ(m.L12[n] > 0, inside) << th << " " << ph << " " << m.L12[n];
+      EXPECT_EQ(m.L21[n] > 0, inside) << th << " " << ph << " " << m.L21[n];
+      ++checked;
+    }
+  EXPECT_GT(checked, 19000);
+}
+
 TEST(LandscapeTianL, MapCoversTheGrid) {
   const TianLMap m = tian_l_map(9, 5);
   ASSERT_EQ(m.phi.size(), 9u);

@@ -47,7 +47,10 @@ def main(argv):
         lim = np.nanmax(np.abs(z)) if np.isfinite(z).any() else 1.0
         im = ax.pcolormesh(phi, theta, z, shading="auto", cmap="RdBu_r", vmin=-lim, vmax=lim)
         if np.isfinite(z).any() and np.nanmin(z) < 0 < np.nanmax(z):
-            ax.contour(phi, theta, np.ma.masked_invalid(z), levels=[0.0], colors="k", linewidths=1.2)
+            # L vanishes identically on phi = 0, 2 pi and theta = pi; there rounding leaves +-1e-16 specks,
+            # drawn as zero crossings unless snapped to 0 (a 1e-12 relative band, far below the values).
+            zc = np.where(np.abs(z) <= 1e-12 * lim, 0.0, z)
+            ax.contour(phi, theta, np.ma.masked_invalid(zc), levels=[0.0], colors="k", linewidths=1.2)
         ax.plot(theta, theta, color="b", linewidth=1.0, linestyle="--", label="phi = theta")
         ax.set_xlim(0, 2 * math.pi)
         ax.set_ylim(math.pi, 0)

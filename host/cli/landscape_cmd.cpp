@@ -10,6 +10,7 @@
 #include "relumc/landscape/hessian.hpp"
 #include "relumc/landscape/mc_check.hpp"
 #include "relumc/landscape/report.hpp"
+#include "relumc/landscape/tian_l.hpp"
 #include "relumc/landscape/weights.hpp"
 
 #include <cstdio>
@@ -208,6 +209,51 @@ int run_census_cmd(const CensusFlags& f) {
   return mc_passed ? kExitPass : kExitFail;
 }
 
+struct TianLFlags {
+  std::optional<double> theta, phi;
+  bool map = false, quiet = false, no_plot = false;
+  int64_t phi_steps = 401, theta_steps = 201;
+  std::string out = "tian-l-out";
+};
+
+void add_tian_l_flags(CLI::App& cmd, TianLFlags& f) {
+  cmd.add_option("--theta", f.theta, "angle between the two students, in (0, pi] (student 1 at angle 0)")
+      ->check(kFinite);
+  cmd.add_option("--phi", f.phi, "the teacher's angle, in [0, 2 pi]")->check(kFinite);
+  cmd.add_flag("--map", f.map, "L_12 and L_21 over (phi, theta) in [0, 2 pi] x [0, pi] (CSV, JSON and a PNG)");
+  cmd.add_option("--phi-steps", f.phi_steps, "map: grid points in phi, both ends included")->capture_default_str();
+  cmd.add_option("--theta-steps", f.theta_steps, "map: grid points in theta, both ends included")->capture_default_str();
+  cmd.add_flag("--no-plot", f.no_plot, "map: no PNG");
+  cmd.add_option("--out,-o", f.out, "output directory")->check(kPath)->type_name("DIR")->capture_default_str();
+  cmd.add_flag("--quiet", f.quiet, "no summary on stdout");
+}
+
+int run_tian_l(const TianLFlags& f) {
+  require_one_process("landscape tian-l");
+  if (f.map) {
+    if (f.theta) throw InputError("theta", "is a single point's: give --theta and --phi, or --map");
+    if (f.phi) throw InputError("phi", "is a single point's: give --theta and --phi, or --map");
+    const TianLMap m = tian_l_map(f.phi_steps, f.theta_steps);  // checks the steps before anything is written
+    ensure_writable_dir(f.out, "out");
+    write_tian_l_map_files(f.out, m);
+    if (!f.quiet) fmt::print("wrote {0}/tian_l_map.json, {0}/tian_l_map.csv ({1} x {2} grid)\n", f.out, m.theta_steps, m.phi_steps);
+    if (!f.no_plot) run_plot_script("plots/plot_tian_l.py", f.out, f.quiet);  // a failed plot is only a warning
+    return kExitPass;
+  }
+  if (!f.theta) throw InputError("theta", "is required (or --map)");
+  if (!f.phi) throw InputError("phi", "is required (or --map)");
+  const TianL t = tian_l(*f.theta, *f.phi);
+  ensure_writable_dir(f.out, "out");
+  write_tian_l_file(f.out, t);
+  if (!f.quiet) {
+    fmt::print("theta {:.6g}  phi {:.6g}:  L_12 {:.10g}  L_21 {:.10g}\n", t.theta, t.phi, t.L[0], t.L[1]);
+    fmt::print("  M_r [[{:.6g}, {:.6g}], [{:.6g}, {:.6g}]]  M*_r [{:.6g}, {:.6g}]  norms M_r^-1 M*_r [{:.6g}, {:.6g}]\n",
+               t.M_r[0][0], t.M_r[0][1], t.M_r[1][0], t.M_r[1][1], t.M_star_r[0], t.M_star_r[1], t.norms[0], t.norms[1]);
+    fmt::print("wrote {}/tian_l.json\n", f.out);
+  }
+  return kExitPass;
+}
+
 }  // namespace
 
 Command add_landscape_command(CLI::App& app) {
@@ -233,12 +279,18 @@ Command add_landscape_command(CLI::App& app) {
   add_census_flags(*census, *sf);
   census->footer(examples({{"relumc landscape census -k 6 -K 6 --runs 100 -o census6", "Safran and Shamir's setting"},
                            {"relumc landscape census -k 4 -K 5 --runs 200 --escape-saddles", "over-parameterised"}}));
+  auto tf = std::make_shared<TianLFlags>();
+  CLI::App* tianl = cmd->add_subcommand("tian-l", "Tian's L_12, L_21 for two students in the teacher plane (ICML 2017)");
+  add_tian_l_flags(*tianl, *tf);
+  tianl->footer(examples({{"relumc landscape tian-l --theta 1.1781 --phi 2", "L_12, L_21 at one point"},
+                          {"relumc landscape tian-l --map -o tianl", "the (phi, theta) map, CSV, JSON and PNG"}}));
   cmd->footer(examples({{"relumc landscape hessian --weights point.json", "the Hessian at a point"},
                         {"relumc landscape critical --weights start.json", "the critical point Newton reaches"},
                         {"relumc landscape census -k 6 -K 6 --runs 100", "where gradient descent ends"}}));
-  return {cmd, [hessian, critical, hf, cf, sf] {
+  return {cmd, [hessian, critical, tianl, hf, cf, sf, tf] {
             if (hessian->parsed()) return run_hessian(*hf);
             if (critical->parsed()) return run_critical(*cf);
+            if (tianl->parsed()) return run_tian_l(*tf);
             return run_census_cmd(*sf);
           }};
 }

@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 namespace relumc {
 
 namespace {
@@ -184,6 +186,78 @@ void write_census_files(const std::string& dir, const Census& c, const std::vect
   }
   write_file_atomically(dir + "/census.json", census_json(c, checks).dump(2) + "\n");
   write_file_atomically(dir + "/census_runs.csv", csv);
+}
+
+ojson tian_l_json(const TianL& t) {
+  ojson j;
+  j["schema_version"] = kSchemaVersion;
+  j["relumc_version"] = kVersion;
+  j["command"] = "landscape tian-l";
+  j["mode"] = "point";
+  j["theta"] = json_number(t.theta);
+  j["phi"] = json_number(t.phi);
+  const double e[4] = {1, 0, std::cos(t.theta), std::sin(t.theta)};
+  const double es[2] = {std::cos(t.phi), std::sin(t.phi)};
+  j["students"] = rows(e, 2, 2);
+  j["teacher"] = rows(es, 1, 2)[0];
+  j["M_r"] = rows(&t.M_r[0][0], 2, 2);
+  j["M_off"] = rows(&t.M_off[0][0], 2, 2);
+  j["M_star_r"] = rows(t.M_star_r, 1, 2)[0];
+  j["M_star_off"] = rows(t.M_star_off, 1, 2)[0];
+  j["norms"] = rows(t.norms, 1, 2)[0];
+  j["L_12"] = json_number(t.L[0]);
+  j["L_21"] = json_number(t.L[1]);
+  return j;
+}
+
+void write_tian_l_file(const std::string& dir, const TianL& t) {
+  write_file_atomically(dir + "/tian_l.json", tian_l_json(t).dump(2) + "\n");
+}
+
+namespace {
+
+// Cells (theta_k, phi_i .. phi_{i+1}) where v changes strict sign or touches 0, as [theta, phi_i, phi_{i+1}].
+ojson sign_changes(const TianLMap& m, const std::vector<double>& v) {
+  ojson out = ojson::array();
+  for (int64_t k = 0; k < m.theta_steps; ++k)
+    for (int64_t i = 0; i + 1 < m.phi_steps; ++i) {
+      const double a = v[static_cast<size_t>(k * m.phi_steps + i)], b = v[static_cast<size_t>(k * m.phi_steps + i + 1)];
+      if (std::isfinite(a) && std::isfinite(b) && ((a <= 0 && b >= 0) || (a >= 0 && b <= 0)))
+        out.push_back(ojson::array({json_number(m.theta[static_cast<size_t>(k)]), json_number(m.phi[static_cast<size_t>(i)]),
+                                    json_number(m.phi[static_cast<size_t>(i + 1)])}));
+    }
+  return out;
+}
+
+}  // namespace
+
+ojson tian_l_map_json(const TianLMap& m) {
+  ojson j;
+  j["schema_version"] = kSchemaVersion;
+  j["relumc_version"] = kVersion;
+  j["command"] = "landscape tian-l";
+  j["mode"] = "map";
+  j["phi_steps"] = m.phi_steps;
+  j["theta_steps"] = m.theta_steps;
+  j["phi"] = numbers(m.phi);
+  j["theta"] = numbers(m.theta);
+  j["L_12"] = rows(m.L12.data(), m.theta_steps, m.phi_steps);
+  j["L_21"] = rows(m.L21.data(), m.theta_steps, m.phi_steps);
+  j["zero_crossings"] = {{"L_12", sign_changes(m, m.L12).size()}, {"L_21", sign_changes(m, m.L21).size()}};
+  return j;
+}
+
+void write_tian_l_map_files(const std::string& dir, const TianLMap& m) {
+  std::string csv = "theta,phi,L_12,L_21\n";
+  for (int64_t k = 0; k < m.theta_steps; ++k)
+    for (int64_t i = 0; i < m.phi_steps; ++i) {
+      const size_t n = static_cast<size_t>(k * m.phi_steps + i);
+      csv += fmt::format("{},{},{},{}\n", csv_number(m.theta[static_cast<size_t>(k)], CsvDigits::Seventeen),
+                         csv_number(m.phi[static_cast<size_t>(i)], CsvDigits::Seventeen), csv_number(m.L12[n], CsvDigits::Seventeen),
+                         csv_number(m.L21[n], CsvDigits::Seventeen));
+    }
+  write_file_atomically(dir + "/tian_l_map.json", tian_l_map_json(m).dump(2) + "\n");
+  write_file_atomically(dir + "/tian_l_map.csv", csv);
 }
 
 }  // namespace relumc

@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -152,4 +154,40 @@ TEST_F(LandscapeCli, CensusWritesSharesAndFamilies) {
   expect_rejected({"census", "--alpha", "0"}, "--alpha 0");
   expect_rejected({"census", "--lr", "0"}, "--lr 0");
   expect_rejected({"census", "--switch-tol", "-1"}, "--switch-tol -1");
+}
+
+TEST_F(LandscapeCli, TianLWritesThePointAndTheMap) {
+  const fs::path out = root_ / "tl";
+  RunResult r = run({"landscape", "tian-l", "--theta", "1.5707963267948966", "--phi", "3.141592653589793", "-o", out.string()});
+  ASSERT_EQ(r.status, kPass) << r.err;
+  EXPECT_NE(r.out.find("L_12"), std::string::npos) << r.out;
+  const json j = json::parse(slurp(out / "tian_l.json"));
+  for (const char* key : {"schema_version", "command", "mode", "theta", "phi", "students", "teacher", "M_r", "M_off", "M_star_r",
+                          "M_star_off", "norms", "L_12", "L_21"})
+    EXPECT_TRUE(j.contains(key)) << key;
+  const double pi = std::acos(-1.0), D = pi * pi - 1;  // worked by hand in test_tian_l.cpp
+  EXPECT_NEAR(j["L_12"].get<double>(), -(pi / 2) * pi / D, 1e-14);
+  EXPECT_NEAR(j["L_21"].get<double>(), -pi / 2 + (pi / 2) / D, 1e-14);
+
+  const fs::path map = root_ / "map";
+  r = run({"landscape", "tian-l", "--map", "--phi-steps", "9", "--theta-steps", "5", "-o", map.string(), "--quiet"});
+  ASSERT_EQ(r.status, kPass) << r.err;  // with or without matplotlib: a failed plot is only a warning
+  const std::string csv = slurp(map / "tian_l_map.csv");
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 1 + 9 * 5);
+  EXPECT_EQ(csv.find("nan"), std::string::npos);
+  const json m = json::parse(slurp(map / "tian_l_map.json"));
+  EXPECT_EQ(m["L_12"].size(), 5u);
+  EXPECT_EQ(m["L_12"][0].size(), 9u);
+  EXPECT_TRUE(m["L_12"][0][0].is_null());  // theta = 0: undefined
+  EXPECT_TRUE(m["L_21"][4][3].is_number());
+}
+
+TEST_F(LandscapeCli, TianLRejectsBadInput) {
+  expect_rejected({"tian-l", "--theta", "0", "--phi", "1"}, "theta");
+  expect_rejected({"tian-l", "--theta", "3.5", "--phi", "1"}, "theta");
+  expect_rejected({"tian-l", "--theta", "1", "--phi", "-0.5"}, "phi");
+  expect_rejected({"tian-l", "--theta", "1", "--phi", "nan"}, "phi");
+  expect_rejected({"tian-l", "--theta", "1"}, "phi");
+  expect_rejected({"tian-l", "--map", "--phi-steps", "1"}, "phi-steps");
+  expect_rejected({"tian-l", "--map", "--theta", "1"}, "theta");
 }

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # The JSON Schemas docs/schema/landscape-*.schema.json against real outputs of `relumc landscape`: hessian
 # (a plain point, a saddle with its Monte Carlo check, a kink), critical (a saddle with the check, a kink, a
-# search stopped before a critical point) and census (with and without the families' check); every file must validate and start with
+# search stopped before a critical point), census (with and without the families' check) and tian-l (a point
+# and a map); every file must validate and start with
 # "schema_version": 1, and each schema must say no to a document with a required key removed, one with a
 # wrong type and one with schema_version 2.
 #
@@ -91,6 +92,12 @@ with tempfile.TemporaryDirectory() as tmp:
     check(os.path.join(d, "census.json"), "landscape-census.schema.json")
     if not all("mc_check" in f for f in json.load(open(os.path.join(d, "census.json")))["families"]):
         fail("census --mc-samples: a family without mc_check")
+    d = os.path.join(tmp, "tian-l")
+    run(["landscape", "tian-l", "--theta", "1.2", "--phi", "2", "-o", d])
+    check(os.path.join(d, "tian_l.json"), "landscape-tian-l.schema.json")
+    d = os.path.join(tmp, "tian-l-map")
+    run(["landscape", "tian-l", "--map", "--phi-steps", "7", "--theta-steps", "4", "--no-plot", "-o", d])
+    check(os.path.join(d, "tian_l_map.json"), "landscape-tian-l-map.schema.json")
 
 if failures:
     print(f"{len(failures)} failure(s)")

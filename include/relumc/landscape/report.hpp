@@ -12,6 +12,7 @@
 #include "relumc/landscape/census.hpp"
 #include "relumc/landscape/critical.hpp"
 #include "relumc/landscape/mc_check.hpp"
+#include "relumc/landscape/tian_l.hpp"
 #include "relumc/landscape/weights.hpp"
 
 #include <nlohmann/json.hpp>
@@ -51,5 +52,17 @@ void write_landscape_files(const std::string& dir, const std::string& stem, cons
 // With checks (one per family, check_families), each family also has its "mc_check".
 nlohmann::ordered_json census_json(const Census& c, const std::vector<McCheck>* checks = nullptr);
 void write_census_files(const std::string& dir, const Census& c, const std::vector<McCheck>* checks = nullptr);
+
+// `relumc landscape tian-l` (docs/landscape.md, "Tian's L"). tian_l.json: "mode" ("point"), "theta", "phi", "students"
+// ([[1, 0], [cos theta, sin theta]]), "teacher" ([cos phi, sin phi]), "M_r", "M_off" (rows (1,2), (2,1); columns
+// the students), "M_star_r", "M_star_off", "norms" (M_r^-1 M*_r), "L_12", "L_21".
+nlohmann::ordered_json tian_l_json(const TianL& t);
+void write_tian_l_file(const std::string& dir, const TianL& t);
+
+// tian_l_map.csv (theta,phi,L_12,L_21; 17 digits; empty where undefined, theta = 0) and tian_l_map.json
+// ("mode": "map", "phi_steps", "theta_steps", "phi", "theta", "L_12", "L_21": theta_steps rows of phi_steps numbers, null where
+// undefined; "zero_crossings": {"L_12", "L_21"}: how many grid cells change sign, or touch 0, along phi).
+nlohmann::ordered_json tian_l_map_json(const TianLMap& m);
+void write_tian_l_map_files(const std::string& dir, const TianLMap& m);
 
 }  // namespace relumc

@@ -224,6 +224,16 @@ for o in ["plainfile", "", "/dev/null", "plainfile/sub"]:
     row(["landscape", "census", "--runs", "2", "-o", o], o if o else "--out")
 row(LS + ["--nosuch"], "--nosuch")
 
+# ---- landscape tian-l (Tian's L): theta in (0, pi], phi in [0, 2 pi]
+LT = ["landscape", "tian-l", "-o", "{O}"]
+for flag, v in [("--theta", "abc"), ("--theta", "nan"), ("--theta", "0"), ("--theta", "-1"), ("--theta", "4"),
+                ("--theta", ""), ("--phi", "abc"), ("--phi", "-1"), ("--phi", "7"), ("--phi", "inf")]:
+    other = ["--phi", "1"] if flag == "--theta" else ["--theta", "1"]
+    row(LT + other + [flag, v], v if v else flag)
+row(LT + ["--map", "--theta", "1", "--phi", "1"], "--map")
+for v in ["1", "5000", "abc"]:
+    row(LT + ["--map", "--phi-steps", v], v)
+
 # ---- regress: suites, baselines, records, outputs.
 for name, needle in [("nosuch.json", "nosuch.json"), ("adir", "adir"), ("/dev/zero", "/dev/zero"),
                      ("truncated.json", "truncated.json"), ("deep.json", "deep.json"), ("empty.json", "empty.json"),

@@ -53,6 +53,7 @@
 #include "relumc/core/config.hpp"
 #include "relumc/math/contract.hpp"
 #include "relumc/math/detail/scalar_ops.hpp"
+#include "relumc/math/detail/v1_coefficients.hpp"
 #include "relumc/math/input.hpp"
 
 #include <Random123/philox.h>

@@ -35,14 +35,16 @@ RELUMC_LANE_FN V ContractLog(D d, V u) {
   V p;
   double ln2_hi, ln2_lo;
   if constexpr (sizeof(T) == 8) {
-    p = MulAdd(Set(d, 1.479819860511658591e-01), z, Set(d, 1.531383769920937332e-01));
-    p = MulAdd(p, z, Set(d, 1.818357216161805012e-01));
-    p = MulAdd(p, z, Set(d, 2.222219843214978396e-01));
-    p = MulAdd(p, z, Set(d, 2.857142874366239149e-01));
-    p = MulAdd(p, z, Set(d, 3.999999999940941908e-01));
-    p = MulAdd(p, z, Set(d, 6.666666666666735130e-01));
-    ln2_hi = 6.93147180369123816490e-01;
-    ln2_lo = 1.90821492927058770002e-10;
+    // fdlibm's coefficients from the table of relumc/math/detail/v1_coefficients.hpp (a __constant__
+    // table on the GPU); each index names the literal it holds.
+    p = MulAdd(Set(d, RELUMC_V1_COEF(0)), z, Set(d, RELUMC_V1_COEF(1)));  // 1.4798e-01, 1.5313e-01
+    p = MulAdd(p, z, Set(d, RELUMC_V1_COEF(2)));                         // 1.818357216161805012e-01
+    p = MulAdd(p, z, Set(d, RELUMC_V1_COEF(3)));                         // 2.222219843214978396e-01
+    p = MulAdd(p, z, Set(d, RELUMC_V1_COEF(4)));                         // 2.857142874366239149e-01
+    p = MulAdd(p, z, Set(d, RELUMC_V1_COEF(5)));                         // 3.999999999940941908e-01
+    p = MulAdd(p, z, Set(d, RELUMC_V1_COEF(6)));                         // 6.666666666666735130e-01
+    ln2_hi = RELUMC_V1_COEF(7);                                          // 6.93147180369123816490e-01
+    ln2_lo = RELUMC_V1_COEF(8);                                          // 1.90821492927058770002e-10
   } else {
     p = MulAdd(Set(d, 0x1.f13c4cp-3), z, Set(d, 0x1.23d3dcp-2));
     p = MulAdd(p, z, Set(d, 0x1.999c26p-2));
@@ -61,20 +63,20 @@ RELUMC_LANE_FN void ContractSinCos2Pi(D d, V u, V& sin_out, V& cos_out) {
   using T = TFromD<D>;
   const V k = Floor(u * Set(d, 4.0) + Set(d, 0.5));  // 0..4, exact
   const V f = u - k * Set(d, 0.25);                  // |f| <= 1/8, exact
-  const V x = f * Set(d, 6.28318530717958647692);
+  const V x = f * Set(d, sizeof(T) == 8 ? RELUMC_V1_COEF(21) : 6.28318530717958647692);  // 2 pi
   const V z = x * x;
   V sn, cs;
   if constexpr (sizeof(T) == 8) {
-    V r = MulAdd(Set(d, 1.58969099521155010221e-10), z, Set(d, -2.50507602534068634195e-08));
-    r = MulAdd(r, z, Set(d, 2.75573137070700676789e-06));
-    r = MulAdd(r, z, Set(d, -1.98412698298579493134e-04));
-    r = MulAdd(r, z, Set(d, 8.33333333332248946124e-03));
-    sn = MulAdd(z * x, MulAdd(z, r, Set(d, -1.66666666666666324348e-01)), x);
-    V c = MulAdd(Set(d, -1.13596475577881948265e-11), z, Set(d, 2.08757232129817482790e-09));
-    c = MulAdd(c, z, Set(d, -2.75573143513906633035e-07));
-    c = MulAdd(c, z, Set(d, 2.48015872894767294178e-05));
-    c = MulAdd(c, z, Set(d, -1.38888888888741095749e-03));
-    c = MulAdd(c, z, Set(d, 4.16666666666666019037e-02));
+    V r = MulAdd(Set(d, RELUMC_V1_COEF(9)), z, Set(d, RELUMC_V1_COEF(10)));  // 1.5897e-10, -2.5051e-08
+    r = MulAdd(r, z, Set(d, RELUMC_V1_COEF(11)));                            // 2.75573137070700676789e-06
+    r = MulAdd(r, z, Set(d, RELUMC_V1_COEF(12)));                            // -1.98412698298579493134e-04
+    r = MulAdd(r, z, Set(d, RELUMC_V1_COEF(13)));                            // 8.33333333332248946124e-03
+    sn = MulAdd(z * x, MulAdd(z, r, Set(d, RELUMC_V1_COEF(14))), x);          // -1.66666666666666324348e-01
+    V c = MulAdd(Set(d, RELUMC_V1_COEF(15)), z, Set(d, RELUMC_V1_COEF(16)));  // -1.1360e-11, 2.0876e-09
+    c = MulAdd(c, z, Set(d, RELUMC_V1_COEF(17)));                            // -2.75573143513906633035e-07
+    c = MulAdd(c, z, Set(d, RELUMC_V1_COEF(18)));                            // 2.48015872894767294178e-05
+    c = MulAdd(c, z, Set(d, RELUMC_V1_COEF(19)));                            // -1.38888888888741095749e-03
+    c = MulAdd(c, z, Set(d, RELUMC_V1_COEF(20)));                            // 4.16666666666666019037e-02
     const V rc = z * c;
     const V hz = Set(d, 0.5) * z;
     const V w = Set(d, 1.0) - hz;

@@ -182,7 +182,7 @@ McCheck mc_check(const double* W, int64_t K, const double* Wstar, int64_t Kstar,
           }
       }
     t.components = static_cast<int64_t>(a);
-    t.p_value = pmin == 0 ? 0 : std::min(1.0, -std::expm1(static_cast<double>(a) * std::log1p(-pmin)));
+    t.p_value = sidak_p(pmin, static_cast<double>(a));
     out.tests.push_back(t);
   }
   const bool curvature = !o.curvature_direction.empty();

@@ -214,9 +214,7 @@ double span_test_p(const Case& c, const std::vector<double>& diff, const Estimat
     const double f = dot(o.data(), o.data(), d) / (dof * (e.perp_var[j] + floor * floor));
     pmin = std::min(pmin, std::isfinite(f) ? f_upper_tail(f, dof, dof * (B - 1)) : 0.0);
   }
-  const double p_perp = -std::expm1(static_cast<double>(R) * std::log1p(-pmin));
-  const double lowest = std::min(p_span, pmin == 0 ? 0.0 : p_perp);
-  return lowest == 0 ? 0.0 : -std::expm1(2 * std::log1p(-lowest));
+  return sidak_p(std::min(p_span, sidak_p(pmin, static_cast<double>(R))), 2);
 }
 
 }  // namespace relumc

@@ -58,9 +58,7 @@ CaseResult test_case(const Case& c, const std::vector<double>& cf, const Estimat
     if (a < e.mean_kurtosis.size()) r.mean_kurtosis = std::max(r.mean_kurtosis, std::fabs(e.mean_kurtosis[a]));
   }
   r.rel_error = std::sqrt(cf2) > floor ? std::sqrt(diff2 / cf2) : std::numeric_limits<double>::quiet_NaN();
-  // Sidak: 1 - (1 - pmin)^m, computed without cancellation.
-  r.p_value = std::min(1.0, -std::expm1(static_cast<double>(cf.size()) * std::log1p(-pmin)));
-  if (pmin == 0) r.p_value = 0;
+  r.p_value = sidak_p(pmin, static_cast<double>(cf.size()));
   if (test == Test::Span && !r.measured) {
     const double p = span_test_p(normalised(c, scale), diffs, e, floor);
     if (std::isfinite(p)) r.p_value = p, r.test = Test::Span;

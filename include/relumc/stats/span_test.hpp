@@ -22,6 +22,8 @@
 #include "relumc/backend/estimate.hpp"
 #include "relumc/core/case.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <vector>
 
 namespace relumc {
@@ -48,6 +50,12 @@ void span_statistics(const Case& c_normalised, const std::vector<double>& partia
 // The span test's p-value for the differences diff = mean - cf at the normalised scale; NaN when the
 // estimate carries no span statistics (the caller then uses Sidak).
 double span_test_p(const Case& c_normalised, const std::vector<double>& diff, const Estimate& e, double floor);
+
+// Sidak's combination of m tests by their smallest p-value: 1 - (1 - p_min)^m, computed without
+// cancellation (-expm1(m log1p(-p_min))); exactly 0 when p_min is.
+inline double sidak_p(double p_min, double m) {
+  return p_min == 0 ? 0.0 : std::min(1.0, -std::expm1(m * std::log1p(-p_min)));
+}
 
 // P(F > f) for F ~ F(d1, d2) (regularised incomplete beta).
 double f_upper_tail(double f, double d1, double d2);

@@ -54,9 +54,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # whose two branches are told apart by the lines they inline (BRANCHES): a contract's count leaves out the
 # instructions inlined from the other contract's branch.
 CONTRACTS = {
-    ("v1", "double"): {"floor": r"16rng_floor_kernelIdE", "estimator": r"16estimator_kernelIdE"},
-    ("v1", "float"): {"floor": r"16rng_floor_kernelIfE", "estimator": r"16estimator_kernelIfE"},
-    ("v2", "float"): {"floor": r"16rng_floor_kernelIfE", "estimator": r"16estimator_kernelIfE"},
+    ("v1", "double"): {"floor": r"16rng_floor_kernelIdLNS_8ContractE1EE", "estimator": r"16estimator_kernelIdE"},
+    ("v1", "float"): {"floor": r"16rng_floor_kernelIfLNS_8ContractE1EE", "estimator": r"16estimator_kernelIfE"},
+    ("v2", "float"): {"floor": r"16rng_floor_kernelIfLNS_8ContractE2EE", "estimator": r"16estimator_kernelIfE"},
 }
 # The lines of block_normals' branch of each contract (their text in sample_contract.hpp).
 BRANCHES = {"v1": r"box_muller<T>\(w\.r\[", "v2": r"box_muller_v2\(w\.r\[|z\[t\] = static_cast<T>\(f\[t\]\)"}
@@ -129,9 +129,10 @@ def estimator_roles(c):
 
 def floor_roles(c):
     return [
-        ("samples (per thread)", r"o < count; o = count - o", None, None, 1.0 / c.d, 1, None),
-        ("draw: Philox + Box-Muller", r"4 \* j < d", None, None, 0.25, 1, None),
-        ("sum of a block's normals", r"t < n; \+\+t", None, None, 0.25, min(4, c.d), r"^DADD"),
+        # The samples loop's back edge is the closing brace after `acc = acc + sample` (ptxas's line for it).
+        ("samples (per thread)", r"o < count; o = count - o|^\s*\}\s*$", None, None, 1.0 / c.d, 1, None),
+        ("draw: Philox + Box-Muller", r"j < whole; \+\+j", None, None, (c.d // 4) / c.d, 1, None),
+        ("sum of the last block's normals", r"t < rest; \+\+t", None, None, (1 if c.d % 4 else 0) / c.d, c.d % 4, None),
         ("block reduction (per block)", r"Reduce\(temp\)", None, None, 0.0, 1, None),
     ]
 
@@ -352,9 +353,24 @@ def classify(op):
     return "other"
 
 
+def philox_lines():
+    """The lines of relumc's own Philox in sample_contract.hpp: philox_mulhilo through philox_block."""
+    path = os.path.join(ROOT, "include", "relumc", "math", "sample_contract.hpp")
+    with open(path) as f:
+        text = f.read().splitlines()
+    first = next(n for n, t in enumerate(text) if "inline void philox_mulhilo(" in t)
+    block = next(n for n, t in enumerate(text) if "inline PhiloxWords philox_block(" in t)
+    last = next(n for n in range(block, len(text)) if text[n].startswith("}"))
+    return frozenset(range(first + 1, last + 2))
+
+
+PHILOX_LINES = philox_lines()
+
+
 def origin(chain):
     files = [os.path.basename(f) for f, _ in (chain or ())]
-    if any(f == "philox.h" for f in files):
+    if any(f == "philox.h" or (f == "sample_contract.hpp" and n in PHILOX_LINES)
+           for f, n in zip(files, (n for _, n in (chain or ())))):
         return "Philox"
     if files and files[0] in ("lane_math-inl.hpp", "scalar_ops.hpp", "sample_contract.hpp"):
         return "Box-Muller / lane math"

@@ -8,7 +8,9 @@ multiply, add and subtract (ptxas never fuses an instruction that names its roun
 only where the source calls fma/fmaf/MulAdd. These checks hold that, and the launch shape:
 
   rounding      every mul/add/sub/mad/fma on .f16/.f32/.f64 names .rn (no contraction by ptxas)
-  approx        no .approx, .ftz or .full float instruction (fast math, flushed subnormals)
+  approx        no .approx, .ftz or .full float instruction (fast math, flushed subnormals); the one
+                exception is rsqrt.approx.ftz.f32 on a source line marked `guard: approx-ok` (the
+                seed of a square root refined to IEEE rounding, scalar_ops.hpp's RadiusSqrt)
   fma-source    every fma.rn / mad.rn comes from a source line that writes fma, fmaf or MulAdd
                 (needs -lineinfo: the .loc before it names the line; contraction by NVVM fails here)
   launch-bounds every kernel declares __launch_bounds__ (.maxntid), at least --launch-limit K=N where
@@ -133,6 +135,11 @@ def check_ptx(path, report, sources):
         if base in ROUNDED_OPS and "rn" not in mods:
             report.add("rounding", where, f"`{op}` names no rounding (.rn): ptxas may contract it into an fma")
         bad = [m for m in mods if m in ("approx", "ftz", "full")]
+        # The one allowed approximation: rsqrt.approx inside a correctly rounded square root whose source
+        # line says so (scalar_ops.hpp's RadiusSqrt: sqrtf's own fast path, refined to IEEE rounding).
+        src = sources.line(*loc) if bad and loc and loc[0] else None
+        if bad and op == "rsqrt.approx.ftz.f32" and src is not None and "guard: approx-ok" in src:
+            bad = []
         if bad:
             report.add("approx", where, f"`{op}` is .{'/.'.join(bad)}: not the contract's IEEE rounding")
         if base in ("fma", "mad") and "rn" in mods:

@@ -4,9 +4,11 @@
 #include "relumc/math/sample_contract.hpp"
 #include "tests/support/philox_kat.hpp"
 
+#include <Random123/philox.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <random>
 #include <vector>
@@ -47,6 +49,56 @@ TEST(SampleContract, PhiloxKnownAnswersThroughCounterLayout) {
       EXPECT_EQ(x[static_cast<size_t>(d - 4 + t)], z[t]) << "coordinate " << d - 4 + t;
       EXPECT_EQ(xf[static_cast<size_t>(d - 4 + t)], zf[t]) << "coordinate " << d - 4 + t << " float";
     }
+  }
+}
+
+// relumc's own Philox4x32-10 (the lean device rounds) returns Random123's philox4x32 words for any counter
+// and key: random ones, and the extremes of every field.
+TEST(SampleContract, OwnPhiloxEqualsRandom123) {
+  std::mt19937_64 g(20261205);
+  const uint32_t edges[] = {0u, 1u, 0x7fffffffu, 0x80000000u, 0xfffffffeu, 0xffffffffu};
+  auto check = [](uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3, uint32_t k0, uint32_t k1) {
+    r123::Philox4x32 rng;
+    const auto want = rng(r123::Philox4x32::ctr_type{{c0, c1, c2, c3}}, r123::Philox4x32::key_type{{k0, k1}});
+    const relumc::PhiloxWords got = relumc::philox4x32_10(c0, c1, c2, c3, k0, k1);
+    for (int t = 0; t < 4; ++t) ASSERT_EQ(got.r[t], want[t]) << "word " << t << " of counter " << c0 << "," << c1;
+  };
+  for (int n = 0; n < 100000; ++n) {
+    const uint64_t a = g(), b = g(), c = g();
+    check(static_cast<uint32_t>(a), static_cast<uint32_t>(a >> 32), static_cast<uint32_t>(b),
+          static_cast<uint32_t>(b >> 32), static_cast<uint32_t>(c), static_cast<uint32_t>(c >> 32));
+  }
+  for (uint32_t e : edges)
+    for (uint32_t f : edges) check(e, f, e, f, f, e), check(f, e, f, e, e, f);
+}
+
+// The float SplitExponent (integer steps) against its definition through frexpf: u = m 2^e with m in
+// [kSqrtHalf, 2 kSqrtHalf), for every normal exponent at the significand's edges and around the threshold,
+// and for a million random normal floats.
+TEST(SampleContract, FloatSplitExponentMatchesFrexp) {
+  auto check = [](float u) {
+    int ex = 0;
+    float fr = std::frexp(u, &ex);
+    if (fr < 0.70710678118654752440f) fr *= 2, --ex;
+    float m = 0, e = 0;
+    relumc::SplitExponent(relumc::Scalar<float>{}, u, m, e);
+    ASSERT_EQ(m, fr) << "u = " << u;
+    ASSERT_EQ(e, static_cast<float>(ex)) << "u = " << u;
+  };
+  const uint32_t fracs[] = {0u, 1u, 0x3504f2u, 0x3504f3u, 0x3504f4u, 0x400000u, 0x7ffffeu, 0x7fffffu};
+  for (uint32_t F = 1; F < 255; ++F)
+    for (uint32_t f : fracs) {
+      const uint32_t bits = (F << 23) | f;
+      float u;
+      std::memcpy(&u, &bits, sizeof u);
+      check(u);
+    }
+  std::mt19937 g(7);
+  for (int n = 0; n < 1000000; ++n) {
+    const uint32_t bits = ((1u + g() % 254u) << 23) | (g() & 0x7fffffu);
+    float u;
+    std::memcpy(&u, &bits, sizeof u);
+    check(u);
   }
 }
 

@@ -252,6 +252,12 @@ HWY_INLINE auto FromDouble(D d, V64 v) {
   }
 }
 
+// The Box-Muller radius (scalar_ops.hpp): IEEE sqrt, as everywhere on the host.
+template <class D, class V>
+HWY_INLINE V RadiusSqrt(D, V x) {
+  return hn::Sqrt(x);
+}
+
 #define RELUMC_LANE_FN HWY_INLINE
 #include "relumc/math/detail/lane_math-inl.hpp"
 #include "host/backend/cpu/cpu_kernel-inl.hpp"

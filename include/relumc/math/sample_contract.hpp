@@ -56,8 +56,6 @@
 #include "relumc/math/detail/v1_coefficients.hpp"
 #include "relumc/math/input.hpp"
 
-#include <Random123/philox.h>
-
 #include <cmath>
 #include <cstdint>
 
@@ -69,13 +67,43 @@ struct PhiloxWords {
   uint32_t r[4];
 };
 
+// The 64-bit product a b as two words (lo, hi). On the device one IMAD.WIDE.U32 through PTX mul.wide: the
+// 64-bit C++ product (Random123's mulhilo) compiles there to IMAD.WIDE plus an add of a zero register for the
+// high word, 2 of Philox's 6 instructions per round (bench/RESULTS.md, "A lean Philox").
+RELUMC_HD inline void philox_mulhilo(uint32_t a, uint32_t b, uint32_t& lo, uint32_t& hi) {
+#if defined(__CUDA_ARCH__)
+  asm("{\n\t.reg .b64 p;\n\tmul.wide.u32 p, %2, %3;\n\tmov.b64 {%0, %1}, p;\n\t}" : "=r"(lo), "=r"(hi) : "r"(a), "r"(b));
+#else
+  const uint64_t p = static_cast<uint64_t>(a) * b;
+  lo = static_cast<uint32_t>(p);
+  hi = static_cast<uint32_t>(p >> 32);
+#endif
+}
+
+// Philox4x32-10 (Salmon et al. 2011), Random123's philox4x32_R(10, ctr, key) word for word: round r uses
+// key + r (0x9E3779B9, 0xBB67AE85); tests/unit/test_sample_contract.cpp compares it with Random123's.
+RELUMC_HD inline PhiloxWords philox4x32_10(uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3, uint32_t k0, uint32_t k1) {
+#if defined(__CUDA_ARCH__)
+#pragma unroll
+#endif
+  for (int r = 0; r < 10; ++r) {
+    uint32_t lo0, hi0, lo1, hi1;
+    philox_mulhilo(c0, 0xD2511F53u, lo0, hi0);
+    philox_mulhilo(c2, 0xCD9E8D57u, lo1, hi1);
+    c0 = hi1 ^ c1 ^ k0;
+    c1 = lo1;
+    c2 = hi0 ^ c3 ^ k1;
+    c3 = lo0;
+    k0 += 0x9E3779B9u;
+    k1 += 0xBB67AE85u;
+  }
+  return PhiloxWords{{c0, c1, c2, c3}};
+}
+
 // The four words of block j of sample i in stream s under seed S.
 RELUMC_HD inline PhiloxWords philox_block(uint64_t seed, uint32_t stream, uint64_t i, uint32_t j) {
-  r123::Philox4x32 rng;
-  r123::Philox4x32::ctr_type ctr = {{j, static_cast<uint32_t>(i), static_cast<uint32_t>(i >> 32), stream}};
-  r123::Philox4x32::key_type key = {{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32)}};
-  const auto out = rng(ctr, key);
-  return PhiloxWords{{out[0], out[1], out[2], out[3]}};
+  return philox4x32_10(j, static_cast<uint32_t>(i), static_cast<uint32_t>(i >> 32), stream, static_cast<uint32_t>(seed),
+                       static_cast<uint32_t>(seed >> 32));
 }
 
 // The scalar lane piece of the input draw: the words of block j of sample `first`.

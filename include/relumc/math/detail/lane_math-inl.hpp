@@ -61,8 +61,9 @@ RELUMC_LANE_FN V ContractLog(D d, V u) {
 template <class D, class V>
 RELUMC_LANE_FN void ContractSinCos2Pi(D d, V u, V& sin_out, V& cos_out) {
   using T = TFromD<D>;
-  const V k = Floor(u * Set(d, 4.0) + Set(d, 0.5));  // 0..4, exact
-  const V f = u - k * Set(d, 0.25);                  // |f| <= 1/8, exact
+  // Fused, and the same numbers as u * 4 + 1/2 and u - k * 1/4 in two roundings: the products are exact.
+  const V k = Floor(MulAdd(u, Set(d, 4.0), Set(d, 0.5)));  // 0..4, exact
+  const V f = MulAdd(k, Set(d, -0.25), u);                 // |f| <= 1/8, exact
   const V x = f * Set(d, sizeof(T) == 8 ? RELUMC_V1_COEF(21) : 6.28318530717958647692);  // 2 pi
   const V z = x * x;
   V sn, cs;
@@ -100,7 +101,7 @@ RELUMC_LANE_FN void ContractSinCos2Pi(D d, V u, V& sin_out, V& cos_out) {
 // Box-Muller on two uniforms: z0 = sqrt(-2 ln u0) cos(2 pi u1), z1 = sqrt(-2 ln u0) sin(2 pi u1).
 template <class D, class V>
 RELUMC_LANE_FN void BoxMuller(D d, V u0, V u1, V& z0, V& z1) {
-  const V radius = Sqrt(Set(d, -2.0) * ContractLog(d, u0));
+  const V radius = RadiusSqrt(d, Set(d, -2.0) * ContractLog(d, u0));
   V sn, cs;
   ContractSinCos2Pi(d, u1, sn, cs);
   z0 = radius * cs;
@@ -141,8 +142,8 @@ RELUMC_LANE_FN V ContractLogV2(D d, V u) {
 // 2 pi f): sin(2 pi f) = f S(f^2), S of degree 3; cos(2 pi f) = 1 + f^2 C(f^2), C of degree 3.
 template <class D, class V>
 RELUMC_LANE_FN void ContractSinCos2PiV2(D d, V u, V& sin_out, V& cos_out) {
-  const V k = Floor(u * Set(d, 4.0) + Set(d, 0.5));  // 0..4
-  const V f = u - k * Set(d, 0.25);                  // exact
+  const V k = Floor(MulAdd(u, Set(d, 4.0), Set(d, 0.5)));  // 0..4 (fused: the product is exact)
+  const V f = MulAdd(k, Set(d, -0.25), u);                 // exact
   const V z = f * f;
   V s = MulAdd(Set(d, -0x1.2fb8aap+6), z, Set(d, 0x1.466d52p+6));
   s = MulAdd(s, z, Set(d, -0x1.4abbf2p+5));
@@ -163,7 +164,7 @@ RELUMC_LANE_FN void ContractSinCos2PiV2(D d, V u, V& sin_out, V& cos_out) {
 // r = sqrt(-2 ln u), u = RadiusUniformV2(a), v = UniformFromWord(b).
 template <class D, class VW, class V>
 RELUMC_LANE_FN void BoxMullerV2(D d, VW a, VW b, V& z0, V& z1) {
-  const V radius = Sqrt(Set(d, -2.0) * ContractLogV2(d, RadiusUniformV2(d, a)));
+  const V radius = RadiusSqrt(d, Set(d, -2.0) * ContractLogV2(d, RadiusUniformV2(d, a)));
   V sn, cs;
   ContractSinCos2PiV2(d, UniformFromWord(d, b), sn, cs);
   z0 = radius * cs;

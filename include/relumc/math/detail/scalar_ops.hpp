@@ -55,6 +55,25 @@ RELUMC_HD inline double MulAdd(double a, double b, double c) { return fma(a, b, 
 RELUMC_HD inline float MulAdd(float a, float b, float c) { return fmaf(a, b, c); }
 RELUMC_HD inline double Sqrt(double a) { return sqrt(a); }
 RELUMC_HD inline float Sqrt(float a) { return sqrtf(a); }
+// The Box-Muller radius sqrt(-2 ln u): IEEE sqrt (round to nearest) of x = -0, +0 or x in [2^-100, 2^100]
+// (the radicands of both contracts lie in {-0} and [1.1e-7, 45]). On the GPU, sqrtf's own fast path without
+// its range test and the branch to the slow path (5 of its 10 instructions per radius): MUFU.RSQ, s = x r,
+// e = x - s^2, s + e r/2, the sequence nvcc emits for sqrtf on this range, so the same correctly rounded
+// result. The clamp keeps the reciprocal finite at x = +-0, where s = x r = x and the result is x, as sqrtf.
+template <class U>
+RELUMC_HD inline U RadiusSqrt(Scalar<U>, U x) {
+  return Sqrt(x);
+}
+#if defined(__CUDA_ARCH__)
+template <>
+__device__ inline float RadiusSqrt(Scalar<float>, float x) {
+  float r;
+  asm("rsqrt.approx.ftz.f32 %0, %1;" : "=f"(r) : "f"(fmaxf(x, 0x1p-100f)));  // guard: approx-ok (refined below)
+  const float s = __fmul_rn(x, r);
+  const float h = __fmul_rn(r, 0.5f);
+  return __fmaf_rn(__fmaf_rn(-s, s, x), h, s);
+}
+#endif
 RELUMC_HD inline double Floor(double a) { return floor(a); }
 RELUMC_HD inline float Floor(float a) { return floorf(a); }
 RELUMC_HD inline double Neg(double a) { return -a; }
@@ -80,20 +99,21 @@ RELUMC_HD inline void SplitExponent(Scalar<double>, double u, double& m, double&
   e = static_cast<double>(ex);
 }
 
-// Float: from the bits (no library call), as the SIMD version does: m1 = the significand in [1, 2), E the
-// unbiased exponent; m1 >= 2 kSqrtHalf (rounded) takes m1 / 2 and E + 1. The same numbers as frexpf's
-// fr in [1/2, 1) doubled when below the rounded sqrt(1/2).
+// Float: from the bits (no library call). The numbers of the SIMD version (m1 = the significand in [1, 2),
+// E the unbiased exponent; m1 >= 2 kSqrtHalf (rounded) takes m1 / 2 and E + 1), in integer steps (musl's
+// logf): t = bits - bits(kSqrtHalf); e = t >> 23 (arithmetic) is E when m1 < 2 kSqrtHalf and E + 1 otherwise
+// (the significand of kSqrtHalf is that of 2 kSqrtHalf, its exponent one below 1's), and subtracting e from
+// the exponent field leaves m in [kSqrtHalf, 2 kSqrtHalf). Five instructions on the GPU, seven the other way;
+// tests/unit/test_sample_contract.cpp compares the two over every float exponent and significand edge.
 template <>
 RELUMC_HD inline void SplitExponent(Scalar<float>, float u, float& m, float& e) {
   uint32_t bits;
   memcpy(&bits, &u, sizeof bits);
-  const uint32_t mbits = (bits & 0x007fffffu) | 0x3f800000u;
-  float m1;
-  memcpy(&m1, &mbits, sizeof m1);
-  const float E = static_cast<float>(static_cast<int32_t>(bits >> 23) - 127);
-  const bool big = m1 >= 2.0f * 0.70710678118654752440f;
-  m = big ? m1 * 0.5f : m1;
-  e = big ? E + 1.0f : E;
+  const uint32_t t = bits - 0x3f3504f3u;  // bits of 0.70710678118654752440f
+  const int32_t ex = static_cast<int32_t>(t) >> 23;
+  const uint32_t mbits = bits - (t & 0xff800000u);
+  memcpy(&m, &mbits, sizeof m);
+  e = static_cast<float>(ex);
 }
 
 // Widening to double (exact) and rounding back to the lane type (round to nearest, as Highway's
@@ -112,7 +132,8 @@ RELUMC_HD inline double UniformFromWord(Scalar<double>, uint64_t r) {
   return (static_cast<double>(r) + 0.5) * 0x1p-32;
 }
 RELUMC_HD inline float UniformFromWord(Scalar<float>, uint64_t r) {
-  return (static_cast<float>(static_cast<uint32_t>(r) >> 9) + 0.5f) * 0x1p-23f;
+  // (w + 1/2) 2^-23 in one exact fused step, as the SIMD version (the same number as two roundings).
+  return fmaf(static_cast<float>(static_cast<uint32_t>(r) >> 9), 0x1p-23f, 0x1p-24f);
 }
 
 // Contract v2's radius uniform (relumc/math/detail/lane_math-inl.hpp): float(int32(r >> 1)) 2^-31 + 2^-32,

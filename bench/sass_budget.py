@@ -111,8 +111,8 @@ def estimator_roles(c):
         ("tile loop (per thread)", r"first < end", None, None, c.T * per_tile, 1, None),
         ("accumulators zeroed (per block)", r"a < 2 \* m", None, None, 0.0, 1, None),
         ("project: coordinate tiles (per thread)", r"ct < tp\.coord_tiles", None, None, c.T * c.ctiles * per_tile, 1, None),
-        ("draw: Philox + Box-Muller", r"item < items", r"draw_tile\(", 0, c.nb * c.ctiles / c.d, 1, None),
-        ("redraw (coordinate tiles > 1)", r"item < items", r"draw_tile\(", 1, c.nb * (c.ctiles - 1) / c.d, 1, None),
+        ("draw: Philox + Box-Muller", r"s < ns; s \+= ds", r"draw_tile\(", 0, c.nb * c.ctiles / c.d, 1, None),
+        ("redraw (coordinate tiles > 1)", r"s < ns; s \+= ds", r"draw_tile\(", 1, c.nb * (c.ctiles - 1) / c.d, 1, None),
         ("project: items (u, s)", r"item < tp\.units \* ns", None, None, c.units * c.ctiles / c.d, 1, None),
         ("project: fma chain", r"k < nk; \+\+k\) acc_p", None, None, c.units * c.ctiles / c.d, c.nk, r"^[DF]FMA"),
         ("coefficients: samples", r"s < ns; s \+= blockDim", None, None, 1.0 / c.d, 1, None),
@@ -122,8 +122,8 @@ def estimator_roles(c):
         ("coefficients: grad rows", r"j < p\.K; \+\+j\) C\[", None, None, 1.0 / c.d, c.K, r"^STS"),
         ("loss: samples (thread 0)", r"s < ns; \+\+s\) \{", None, 0, 0.0, 1, r"^DFMA"),
         ("accumulate: coordinate tiles (per thread)", r"ct >= 0; --ct", None, None, c.T * c.ctiles * per_tile, 1, None),
-        ("accumulate: items (j, k)", r"item < tp\.coef_rows \* nk", None, None, c.coef_rows / c.ns, 1, None),
-        ("accumulate: samples", r"s < ns; \+\+s\) \{", None, 1, c.coef_rows / c.ns, c.ns, r"^DFMA"),
+        ("accumulate: items (j, k)", r"item < tp\.coef_rows \* nk;", None, None, c.coef_rows / c.ns, 1, None),
+        ("accumulate: samples", r"s < ns; \+\+s, xs \+= tp\.x_stride", None, None, c.coef_rows / c.ns, c.ns, r"^DFMA"),
     ]
 
 

@@ -36,21 +36,21 @@ struct EstimatorParams {
 
 // Draws coordinates [k0, k0 + nk) of samples first .. first + ns - 1 into X (whole Philox blocks).
 // Item = s nb + jb (sample s, block jb of the tile); thread t takes items t, t + blockDim, ... Its (s, jb)
-// are stepped by (blockDim / nb, blockDim % nb) with a carry, so the loop has no division (a 32-bit
-// division is 22 instructions per Philox block, bench/RESULTS.md). The tile is small (ns <= 32 samples,
-// nb <= coords / 4 blocks within the shared-memory budget), so int holds every index.
+// are stepped by (blockDim / nb, blockDim % nb) with a carry, so the loop has no division per item (a
+// 32-bit division is 22 instructions per Philox block, bench/RESULTS.md). The tile is small (ns <= 32
+// samples, nb <= coords / 4 blocks within the shared-memory budget), so int holds every index.
 template <class T>
 __device__ void draw_tile(const EstimatorParams<T>& p, uint64_t first, int ns, int64_t k0, int64_t nk, T* X) {
   const int nb = static_cast<int>((nk + 3) / 4);
   const uint32_t jb0 = static_cast<uint32_t>(k0 / 4);
-  const int items = ns * nb, step = static_cast<int>(blockDim.x);
+  const int step = static_cast<int>(blockDim.x);
   const int ds = step / nb, dj = step % nb;
   int s = static_cast<int>(threadIdx.x) / nb, jb = static_cast<int>(threadIdx.x) % nb;
-  for (int item = static_cast<int>(threadIdx.x); item < items; item += step) {
+  for (; s < ns; s += ds) {
     const PhiloxWords w = philox_block(p.seed, p.stream, first + static_cast<uint64_t>(s), jb0 + static_cast<uint32_t>(jb));
     T* x = X + static_cast<size_t>(s) * p.plan.x_stride + 4 * jb;
     block_normals<T>(p.contract, w, x);  // v1's box_muller<T>, or v2's float transform
-    s += ds, jb += dj;
+    jb += dj;
     if (jb >= nb) jb -= nb, ++s;
   }
 }
@@ -125,8 +125,9 @@ __device__ void estimate_range(const EstimatorParams<T>& p, uint64_t begin, uint
           const int64_t j = item / nk, kk = item % nk;
           const int64_t a = j * p.d + k0 + kk;
           double s1 = acc[a], s2 = acc[m + a];
-          for (int s = 0; s < ns; ++s) {
-            const double v = static_cast<double>(C[j * ts + s] * X[static_cast<size_t>(s) * tp.x_stride + kk]);
+          const T* xs = X + kk;  // x_s[kk], s = 0, 1, ...: one stride apart
+          for (int s = 0; s < ns; ++s, xs += tp.x_stride) {
+            const double v = static_cast<double>(C[j * ts + s] * *xs);
             s1 = s1 + v;
             s2 = fma(v, v, s2);
           }

@@ -72,7 +72,8 @@ std::vector<double> most_negative_direction(const PointAnalysis& a) {
 void print_mc(const McCheck& m) {
   for (const McTest& t : m.tests)
     fmt::print("  mc {:<20} N {}  max|z| {:.2f}  p {:.3g}  {}\n", t.name, t.samples, t.max_abs_z, t.p_value,
-               t.passed ? "pass" : "FAIL");
+               t.inconclusive ? fmt::format("inconclusive (tail_error {:.2g}: raise --mc-samples)", t.tail_error)
+                              : t.passed ? "pass" : "FAIL");
 }
 
 int run_hessian(const LandscapeFlags& f) {

@@ -30,8 +30,9 @@ namespace {
 // The samplers' one shape: per-sample values (m numbers) summed per chunk of the engine's fixed chunking
 // (chunk_count, chunk_begin), each chunk in sample order, chunks in parallel, then combine_chunk_sums in chunk
 // order: mean, standard error and the batch moments of the effective-sample rule, independent of threads.
-// fill(x, values, scratch) gets sample i's x (stream `stream`) and writes its m values; scratch is the thread's
-// own `scratch_size` doubles.
+// fill(x, sum, sumsq, scratch) gets sample i's x (stream `stream`) and adds its m values and their squares to the
+// chunk's sums (a sampler whose values are mostly 0 adds only the others); scratch is the thread's own
+// `scratch_size` doubles.
 template <class Fill>
 Estimate chunked_estimate(int64_t m, int64_t d, uint64_t samples, uint64_t seed, uint32_t stream, int threads,
                           int64_t scratch_size, Fill fill) {
@@ -40,15 +41,14 @@ Estimate chunked_estimate(int64_t m, int64_t d, uint64_t samples, uint64_t seed,
   const int nthreads = threads > 0 ? threads : omp_get_max_threads();
 #pragma omp parallel num_threads(nthreads)
   {
-    std::vector<double> x(static_cast<size_t>(d)), v(static_cast<size_t>(m)), scratch(static_cast<size_t>(scratch_size));
+    std::vector<double> x(static_cast<size_t>(d)), scratch(static_cast<size_t>(scratch_size));
 #pragma omp for schedule(dynamic)
     for (int64_t k = 0; k < static_cast<int64_t>(chunks); ++k) {
       double* s = partial.data() + k * 2 * m;
       double* q = s + m;
       for (uint64_t i = chunk_begin(samples, chunks, k); i < chunk_begin(samples, chunks, k + 1); ++i) {
         draw_sample<double>(seed, stream, i, d, x.data());
-        fill(x.data(), v.data(), scratch.data());
-        for (int64_t a = 0; a < m; ++a) s[a] += v[a], q[a] += v[a] * v[a];
+        fill(x.data(), s, q, scratch.data());
       }
     }
   }
@@ -96,16 +96,22 @@ double lower_tail_error(double z, double gamma, double kappa) {
 GatePairEstimate estimate_gate_pair_blocks(const double* W, int64_t K, int64_t d, uint64_t samples, uint64_t seed,
                                            int threads) {
   const int64_t tri = d * (d + 1) / 2, pairs = K * (K - 1) / 2;
-  return chunked_estimate(std::max<int64_t>(1, pairs * tri), d, samples, seed, 2, threads, 0,
-                          [&](const double* x, double* v, double*) {
-    int64_t a = 0;
+  return chunked_estimate(std::max<int64_t>(1, pairs * tri), d, samples, seed, 2, threads, K,
+                          [&](const double* x, double* s, double* q, double* gate) {
+    for (int64_t j = 0; j < K; ++j) gate[j] = dot(W + j * d, x, d) > 0;
+    int64_t a = 0;  // K = 1: no pair, one component that stays 0
     for (int64_t j = 0; j < K; ++j)
       for (int64_t k = j + 1; k < K; ++k) {
-        const bool open = dot(W + j * d, x, d) > 0 && dot(W + k * d, x, d) > 0;
+        if (gate[j] == 0 || gate[k] == 0) {  // the sample's matrix is 0: nothing to add
+          a += tri;
+          continue;
+        }
         for (int64_t r = 0; r < d; ++r)
-          for (int64_t c = r; c < d; ++c, ++a) v[a] = open ? x[r] * x[c] : 0.0;
+          for (int64_t c = r; c < d; ++c, ++a) {
+            const double v = x[r] * x[c];
+            s[a] += v, q[a] += v * v;
+          }
       }
-    if (a == 0) v[0] = 0;  // K = 1: no pair, one zero component
   });
 }
 
@@ -116,7 +122,7 @@ Estimate estimate_diagonal_blocks(const double* W, int64_t K, const double* Wsta
   const int64_t tri = d * (d + 1) / 2;
   std::vector<double> inv(static_cast<size_t>(K));  // 1 / (sqrt(2 pi) |w_j|): the density of w_j.x at 0
   for (int64_t j = 0; j < K; ++j) inv[j] = 1 / (std::sqrt(2 * kPi) * norm(W + j * d, d));
-  return chunked_estimate(K * tri, d, samples, seed, 4, threads, d, [&](const double* x, double* v, double* y) {
+  return chunked_estimate(K * tri, d, samples, seed, 4, threads, d, [&](const double* x, double* s, double* sq, double* y) {
     int64_t a = 0;
     for (int64_t j = 0; j < K; ++j) {
       const double* w = W + j * d;
@@ -128,7 +134,10 @@ Estimate estimate_diagonal_blocks(const double* W, int64_t K, const double* Wsta
       for (int64_t m = 0; m < Kstar; ++m) r -= std::max(0.0, dot(Wstar + m * d, y, d));
       const double open = along > 0 ? 1.0 : 0.0, delta = r * inv[j];
       for (int64_t p = 0; p < d; ++p)
-        for (int64_t q = p; q < d; ++q, ++a) v[a] = open * x[p] * x[q] + delta * y[p] * y[q];
+        for (int64_t q = p; q < d; ++q, ++a) {
+          const double v = open * x[p] * x[q] + delta * y[p] * y[q];
+          s[a] += v, sq[a] += v * v;
+        }
     }
   });
 }
@@ -138,7 +147,8 @@ Estimate estimate_diagonal_blocks_fd(const double* W, int64_t K, const double* W
   const int64_t tri = d * (d + 1) / 2;
   std::vector<double> h(static_cast<size_t>(K));
   for (int64_t j = 0; j < K; ++j) h[j] = step * norm(W + j * d, d);
-  return chunked_estimate(K * tri, d, samples, seed, 4, threads, K + d, [&](const double* x, double* v, double* scratch) {
+  return chunked_estimate(K * tri, d, samples, seed, 4, threads, K + d,
+                          [&](const double* x, double* s, double* sq, double* scratch) {
     double* u = scratch;      // K pre-activations
     double* c = scratch + K;  // d: the FD of the gate-times-residual along each coordinate
     double r0 = 0;
@@ -154,7 +164,10 @@ Estimate estimate_diagonal_blocks_fd(const double* W, int64_t K, const double* W
         c[b] = (gp - gm) / (2 * h[j]);
       }
       for (int64_t r = 0; r < d; ++r)
-        for (int64_t q = r; q < d; ++q, ++a) v[a] = 0.5 * (x[r] * c[q] + x[q] * c[r]);
+        for (int64_t q = r; q < d; ++q, ++a) {
+          const double v = 0.5 * (x[r] * c[q] + x[q] * c[r]);
+          s[a] += v, sq[a] += v * v;
+        }
     }
   });
 }
@@ -199,8 +212,9 @@ McTest curvature_test(const double* W, int64_t K, const double* Wstar, int64_t K
     for (int64_t m = 0; m < Kstar; ++m) r -= std::max(0.0, dot(Wstar + m * d, x, d));
     return 0.5 * r * r;
   };
-  const Estimate e = chunked_estimate(1, d, samples, seed, 3, 0, 0, [&](const double* x, double* v, double*) {
-    v[0] = per_sample_loss(plus.data(), x) + per_sample_loss(minus.data(), x) - 2 * per_sample_loss(W, x);
+  const Estimate e = chunked_estimate(1, d, samples, seed, 3, 0, 0, [&](const double* x, double* s, double* sq, double*) {
+    const double v = per_sample_loss(plus.data(), x) + per_sample_loss(minus.data(), x) - 2 * per_sample_loss(W, x);
+    s[0] += v, sq[0] += v * v;
   });
   const double mean = e.mean[0], se = e.std_error[0];
   McTest t;

@@ -346,3 +346,27 @@ TEST(LandscapeMonteCarlo, EffectiveSampleRuleForEveryTest) {
   EXPECT_LE(c.tail_error, kMaxTailError);
   EXPECT_TRUE(c.passed);
 }
+
+// Calibration of the diagonal test: with the correct blocks, over 200 seeds at level 0.1 (N = 2e4, 12 entries,
+// Sidak), the share rejected is at most the level plus 3 binomial standard errors (Sidak is exact for independent
+// entries and conservative for these positively dependent ones), and inconclusive verdicts are rare.
+TEST(LandscapeMonteCarlo, DiagonalTestIsCalibrated) {
+  const GenericPoint p;
+  McCheckOptions o;
+  o.samples = 20000;
+  o.alpha = 0.1;
+  o.threads = 1;
+  o.gradient = o.loss = o.hessian = false;
+  int rejected = 0, inconclusive = 0;
+  const int runs = 200;
+  for (int s = 0; s < runs; ++s) {
+    o.seed = 1000 + static_cast<uint64_t>(s);
+    const McTest t = mc_check(p.W.data(), 2, p.T.data(), 2, 3, o).tests[0];
+    inconclusive += t.inconclusive;
+    rejected += !t.inconclusive && !t.passed;
+  }
+  const double n = runs - inconclusive, share = rejected / n;
+  EXPECT_LE(share, 0.1 + 3 * std::sqrt(0.1 * 0.9 / n)) << rejected << " of " << n;
+  EXPECT_LE(inconclusive, runs / 10);
+  std::printf("diagonal test at level 0.1: %d of %.0f rejected, %d inconclusive\n", rejected, n, inconclusive);
+}

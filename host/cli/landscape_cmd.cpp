@@ -76,6 +76,14 @@ void print_mc(const McCheck& m) {
                               : t.passed ? "pass" : "FAIL");
 }
 
+// A check in one word: pass, FAIL (some test rejected) or inconclusive (none rejected, some without a verdict).
+const char* mc_word(const McCheck& m) {
+  if (m.passed) return "  mc pass";
+  for (const McTest& t : m.tests)
+    if (!t.passed && !t.inconclusive) return "  mc FAIL";
+  return "  mc inconclusive (raise --mc-samples)";
+}
+
 int run_hessian(const LandscapeFlags& f) {
   require_one_process("landscape hessian");
   check_eigen_tol(f.eigen_tol);
@@ -203,7 +211,7 @@ int run_census_cmd(const CensusFlags& f) {
       const CensusFamily& fam = c.families[i];
       fmt::print("  family {:<10} k1 {:<3} runs {:<6} loss {:.6g}  lambda_min {:.4g}{}\n", to_string(fam.kind), fam.k1,
                  fam.runs, fam.loss, fam.lambda_min,
-                 i < checks.size() ? (checks[i].passed ? "  mc pass" : "  mc FAIL") : "");
+                 i < checks.size() ? mc_word(checks[i]) : "");
     }
     fmt::print("wrote {0}/census.json, {0}/census_runs.csv\n", f.out);
   }

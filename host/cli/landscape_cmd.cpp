@@ -72,7 +72,16 @@ std::vector<double> most_negative_direction(const PointAnalysis& a) {
 void print_mc(const McCheck& m) {
   for (const McTest& t : m.tests)
     fmt::print("  mc {:<20} N {}  max|z| {:.2f}  p {:.3g}  {}\n", t.name, t.samples, t.max_abs_z, t.p_value,
-               t.passed ? "pass" : "FAIL");
+               t.inconclusive ? fmt::format("inconclusive (tail_error {:.2g}: raise --mc-samples)", t.tail_error)
+                              : t.passed ? "pass" : "FAIL");
+}
+
+// A check in one word: pass, FAIL (some test rejected) or inconclusive (none rejected, some without a verdict).
+const char* mc_word(const McCheck& m) {
+  if (m.passed) return "  mc pass";
+  for (const McTest& t : m.tests)
+    if (!t.passed && !t.inconclusive) return "  mc FAIL";
+  return "  mc inconclusive (raise --mc-samples)";
 }
 
 int run_hessian(const LandscapeFlags& f) {
@@ -202,7 +211,7 @@ int run_census_cmd(const CensusFlags& f) {
       const CensusFamily& fam = c.families[i];
       fmt::print("  family {:<10} k1 {:<3} runs {:<6} loss {:.6g}  lambda_min {:.4g}{}\n", to_string(fam.kind), fam.k1,
                  fam.runs, fam.loss, fam.lambda_min,
-                 i < checks.size() ? (checks[i].passed ? "  mc pass" : "  mc FAIL") : "");
+                 i < checks.size() ? mc_word(checks[i]) : "");
     }
     fmt::print("wrote {0}/census.json, {0}/census_runs.csv\n", f.out);
   }

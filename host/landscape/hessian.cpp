@@ -21,6 +21,15 @@ std::string_view to_string(HessianFormula f) {
   return "?";
 }
 
+std::string_view to_string(DiagonalFormula f) {
+  switch (f) {
+    case DiagonalFormula::Exact: return "exact";
+    case DiagonalFormula::DropTT: return "drop-tt";
+    case DiagonalFormula::TeacherSign: return "teacher-sign";
+  }
+  return "?";
+}
+
 int64_t kink_row(const double* W, int64_t K, int64_t d) {
   for (int64_t j = 0; j < K; ++j)
     if (norm_without_overflow(W + j * d, d) == 0) return j;
@@ -53,7 +62,7 @@ void gate_pair_block(const double* u, const double* v, int64_t d, double* out, H
   }
 }
 
-void add_gate_delta_block(const double* u, const double* v, int64_t d, double scale, double* out) {
+void add_gate_delta_block(const double* u, const double* v, int64_t d, double scale, double* out, bool drop_tt) {
   const double nu = norm(u, d), nv = norm(v, d);
   if (nv == 0) return;
   const double theta = angle(u, v, d), s = std::sin(theta);
@@ -69,7 +78,18 @@ void add_gate_delta_block(const double* u, const double* v, int64_t d, double sc
   for (double& x : t) x /= nt;
   const double k = scale * nv * s / (2 * kPi * nu);
   for (int64_t r = 0; r < d; ++r)
-    for (int64_t c = 0; c < d; ++c) out[r * d + c] += k * ((r == c ? 1.0 : 0.0) - uh[r] * uh[c] + t[r] * t[c]);
+    for (int64_t c = 0; c < d; ++c) out[r * d + c] += k * ((r == c ? 1.0 : 0.0) - uh[r] * uh[c] + (drop_tt ? 0.0 : t[r] * t[c]));
+}
+
+void diagonal_block(const double* W, int64_t K, const double* Wstar, int64_t Kstar, int64_t d, int64_t j, double* out,
+                    DiagonalFormula f) {
+  for (int64_t c = 0; c < d * d; ++c) out[c] = 0;
+  for (int64_t r = 0; r < d; ++r) out[r * d + r] = 0.5;  // E[1(w_j.x > 0) x x^T] = I/2
+  const bool drop_tt = f == DiagonalFormula::DropTT;
+  const double teacher = f == DiagonalFormula::TeacherSign ? 1.0 : -1.0;
+  for (int64_t k = 0; k < K; ++k)
+    if (k != j) add_gate_delta_block(W + j * d, W + k * d, d, 1.0, out, drop_tt);
+  for (int64_t m = 0; m < Kstar; ++m) add_gate_delta_block(W + j * d, Wstar + m * d, d, teacher, out, drop_tt);
 }
 
 std::vector<double> population_hessian(const double* W, int64_t K, const double* Wstar, int64_t Kstar, int64_t d,
@@ -88,11 +108,7 @@ std::vector<double> population_hessian(const double* W, int64_t K, const double*
       put(j, k);
       put(k, j);  // the block is symmetric: H_kj = H_jk^T = H_jk
     }
-    for (int64_t c = 0; c < d * d; ++c) block[c] = 0;
-    for (int64_t r = 0; r < d; ++r) block[r * d + r] = 0.5;  // E[1(w_j.x > 0) x x^T] = I/2
-    for (int64_t k = 0; k < K; ++k)
-      if (k != j) add_gate_delta_block(W + j * d, W + k * d, d, 1.0, block.data());
-    for (int64_t m = 0; m < Kstar; ++m) add_gate_delta_block(W + j * d, Wstar + m * d, d, -1.0, block.data());
+    diagonal_block(W, K, Wstar, Kstar, d, j, block.data());
     put(j, j);
   }
   return H;

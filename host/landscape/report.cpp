@@ -74,10 +74,16 @@ ojson mc_json(const McCheck& m) {
     x["level"] = json_number(t.level);
     x["passed"] = t.passed;
     x["verdict"] = t.inconclusive ? "inconclusive" : t.passed ? "pass" : "reject";
-    if (t.engine) x["tail_error"] = json_number(t.tail_error);
+    x["tail_error"] = json_number(t.tail_error);
+    if (t.name == "loss") {
+      x["mc_estimate"] = json_number(t.estimate);
+      x["mc_std_error"] = json_number(t.std_error);
+      x["closed_form"] = json_number(t.reference);
+    }
     if (t.name == "negative_curvature") {
       x["mc_second_difference"] = json_number(t.estimate);
       x["closed_form_second_difference"] = json_number(t.reference);
+      x["mc_std_error"] = json_number(t.std_error);
     }
     j["tests"].push_back(std::move(x));
   }

@@ -32,9 +32,9 @@ class McCheck:
 
     passed: every test passed (an inconclusive test is no confirmation); alpha: the check's level (split over
     its tests). tests: one dict per test with name ("gradient_zero", "gradient", "loss", "hessian_offdiagonal",
-    "negative_curvature"), verdict ("pass", "reject", "inconclusive"), passed, p_value, level, max_abs_z,
-    samples, components, tail_error (the engine's tests), and for negative_curvature the MC and closed-form
-    second differences.
+    "hessian_diagonal", "negative_curvature"), verdict ("pass", "reject", "inconclusive"), passed, p_value, level,
+    max_abs_z, samples, components, tail_error (the effective-sample rule, every test), mc_std_error (loss,
+    negative_curvature), and for negative_curvature the MC and closed-form second differences.
     """
 
     def __init__(self, raw: dict):

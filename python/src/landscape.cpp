@@ -59,7 +59,8 @@ nb::dict mc_dict(const relumc::McCheck& m) {
     x["passed"] = t.passed;
     x["inconclusive"] = t.inconclusive;
     x["verdict"] = t.inconclusive ? "inconclusive" : t.passed ? "pass" : "reject";
-    x["tail_error"] = t.engine ? number_or_none(t.tail_error) : nb::none();
+    x["tail_error"] = number_or_none(t.tail_error);
+    x["mc_std_error"] = number_or_none(t.std_error);
     x["mc_second_difference"] = number_or_none(t.estimate);
     x["closed_form_second_difference"] = number_or_none(t.reference);
     tests.append(x);

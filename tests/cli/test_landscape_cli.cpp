@@ -75,10 +75,11 @@ TEST_F(LandscapeCli, CriticalFindsTheSymmetricSaddleAndConfirmsItByMonteCarlo) {
   EXPECT_EQ(j["k1"], 0);
   EXPECT_EQ(j["student"].size(), 2u);
   EXPECT_TRUE(j["mc_check"]["passed"].get<bool>());
-  ASSERT_EQ(j["mc_check"]["tests"].size(), 4u);  // a saddle: its negative curvature is checked too
+  ASSERT_EQ(j["mc_check"]["tests"].size(), 5u);  // a saddle: its negative curvature is checked too
   EXPECT_EQ(j["mc_check"]["tests"][0]["name"], "gradient_zero");
-  EXPECT_EQ(j["mc_check"]["tests"][3]["name"], "negative_curvature");
-  EXPECT_LT(j["mc_check"]["tests"][3]["mc_second_difference"].get<double>(), 0);
+  EXPECT_EQ(j["mc_check"]["tests"][3]["name"], "hessian_diagonal");
+  EXPECT_EQ(j["mc_check"]["tests"][4]["name"], "negative_curvature");
+  EXPECT_LT(j["mc_check"]["tests"][4]["mc_second_difference"].get<double>(), 0);
 }
 
 TEST_F(LandscapeCli, HessianChecksTheClosedFormGradientAndCriticalRefusesANonCriticalEnd) {

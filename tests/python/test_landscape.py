@@ -98,7 +98,7 @@ def test_mc_check_confirms_the_saddle():
     m = c.mc_check
     assert m.passed and m.alpha == 0.01
     assert m.verdicts == {"gradient_zero": "pass", "loss": "pass", "hessian_offdiagonal": "pass",
-                          "negative_curvature": "pass"}
+                          "hessian_diagonal": "pass", "negative_curvature": "pass"}
     curv = [t for t in m.tests if t["name"] == "negative_curvature"][0]
     assert curv["mc_second_difference"] < 0 and curv["closed_form_second_difference"] < 0
     # away from a critical point (analyze): the MC gradient is held to the closed form, not to zero

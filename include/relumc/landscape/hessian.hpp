@@ -34,6 +34,12 @@ namespace relumc {
 enum class HessianFormula { Exact, DropSin, ThetaSwap };
 std::string_view to_string(HessianFormula f);
 
+// The diagonal block formula: the correct one, or a plausibly wrong one that the Monte Carlo check of the
+// diagonal blocks must reject: D's t t^T term dropped (DropTT), or the teacher terms added instead of
+// subtracted (TeacherSign).
+enum class DiagonalFormula { Exact, DropTT, TeacherSign };
+std::string_view to_string(DiagonalFormula f);
+
 // The first student row that is the zero vector (a kink of J), or -1 when there is none.
 int64_t kink_row(const double* W, int64_t K, int64_t d);
 
@@ -41,7 +47,13 @@ int64_t kink_row(const double* W, int64_t K, int64_t d);
 void gate_pair_block(const double* u, const double* v, int64_t d, double* out, HessianFormula f = HessianFormula::Exact);
 
 // out (d x d) += scale * D(u, v) = scale * E[delta(u.x) relu(v.x) x x^T]. u nonzero; v = 0 adds nothing.
-void add_gate_delta_block(const double* u, const double* v, int64_t d, double scale, double* out);
+// drop_tt: the t t^T term left out (a wrong formula, for the tests that must reject it).
+void add_gate_delta_block(const double* u, const double* v, int64_t d, double scale, double* out, bool drop_tt = false);
+
+// out (d x d) = the diagonal block H_jj = I/2 + sum_{k != j} D(w_j, w_k) - sum_m D(w_j, w*_m) (or a wrong one).
+// Row j of W must be nonzero.
+void diagonal_block(const double* W, int64_t K, const double* Wstar, int64_t Kstar, int64_t d, int64_t j, double* out,
+                    DiagonalFormula f = DiagonalFormula::Exact);
 
 // The (K d) x (K d) Hessian of J at W (K x d) against W* (K* x d), row-major, index j*d + a for row j,
 // coordinate a. Throws InputError naming `student` when a student row is zero (a kink).

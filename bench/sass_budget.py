@@ -91,10 +91,11 @@ class Case:
         # host/backend/cuda/cuda_tiles.cpp, plan_tiles with the defaults (96 KiB, at most 32 samples).
         budget, d4 = 96 * 1024, (d + 3) // 4 * 4
         fixed = elem * (self.units + self.coef_rows)
-        whole = budget // (elem * (d4 + 1) + fixed)
-        self.ns = min(whole, 32) if whole >= 4 else max(1, min(4, budget // (fixed + elem * 65)))
+        pad = 2 if elem == 8 else 4  # max_x_pad
+        whole = budget // (elem * (d4 + pad) + fixed)
+        self.ns = min(whole, 32) if whole >= 4 else max(1, min(4, budget // (fixed + elem * (64 + pad))))
         room = budget // self.ns
-        fit = (room - fixed) // elem - 1 if room > fixed else 0
+        fit = (room - fixed) // elem - pad if room > fixed else 0
         self.coords = min(d4, fit // 4 * 4)
         self.ctiles = -(-d // self.coords)
         self.nk = -(-d // self.ctiles)  # coordinates per tile (the last one may be shorter)
@@ -111,10 +112,13 @@ def estimator_roles(c):
         ("tile loop (per thread)", r"first < end", None, None, c.T * per_tile, 1, None),
         ("accumulators zeroed (per block)", r"a < 2 \* m", None, None, 0.0, 1, None),
         ("project: coordinate tiles (per thread)", r"ct < tp\.coord_tiles", None, None, c.T * c.ctiles * per_tile, 1, None),
-        ("draw: Philox + Box-Muller", r"s < ns; s \+= ds", r"draw_tile\(", 0, c.nb * c.ctiles / c.d, 1, None),
-        ("redraw (coordinate tiles > 1)", r"s < ns; s \+= ds", r"draw_tile\(", 1, c.nb * (c.ctiles - 1) / c.d, 1, None),
+        ("draw: Philox + Box-Muller", r"s < ns; s \+= walk\.ds", r"draw_tile\(", 0, c.nb * c.ctiles / c.d, 1, None),
+        ("redraw (coordinate tiles > 1)", r"s < ns; s \+= walk\.ds", r"draw_tile\(", 1, c.nb * (c.ctiles - 1) / c.d, 1, None),
         ("project: items (u, s)", r"item < tp\.units \* ns", None, None, c.units * c.ctiles / c.d, 1, None),
-        ("project: fma chain", r"k < nk; \+\+k\) acc_p", None, None, c.units * c.ctiles / c.d, c.nk, r"^[DF]FMA"),
+        # Iterations counted in coordinates (four per source iteration), as the signature counts fmas.
+        ("project: fma chain", r"k \+ 4 <= nk; k \+= 4", None, None, c.units * c.ctiles / c.d, c.nk - c.nk % 4, r"^[DF]FMA"),
+        ("project: fma chain, last coordinates", r"k < nk; \+\+k\) acc_p", None, None, c.units * c.ctiles / c.d, c.nk % 4,
+         r"^[DF]FMA"),
         ("coefficients: samples", r"s < ns; s \+= blockDim", None, None, 1.0 / c.d, 1, None),
         ("coefficients: residual, student", r"j < K; \+\+j\) r = r", r"const T r = Residual", None, 1.0 / c.d, c.K, r"^LDS"),
         ("coefficients: residual, teacher", r"k < Kstar; \+\+k\) r = r", r"const T r = Residual", None, 1.0 / c.d, c.Ks, r"^LDS"),

@@ -87,8 +87,7 @@ bool run_chunks(const Case& c, const EstimateOptions& opt, const CudaOptions& co
   const size_t width = static_cast<size_t>(2 * components(c));
   if (k_from >= k_to) return true;
 
-  std::vector<T> rows(c.student.begin(), c.student.end());
-  rows.insert(rows.end(), c.teacher.begin(), c.teacher.end());
+  const std::vector<T> rows = detail::padded_rows<T>(c);
   DeviceBuffer<T> d_rows(rows.size());
   RELUMC_CUDA_CHECK(cudaMemcpy(d_rows.get(), rows.data(), rows.size() * sizeof(T), cudaMemcpyHostToDevice));
   const EstimatorParams<T> p = detail::estimator_params<T>(c, opt.seed, plan, d_rows.get(), opt.contract);

@@ -27,32 +27,83 @@ template <class T>
 struct EstimatorParams {
   Quantity quantity;
   int64_t d, K, Kstar, components;
-  const T* rows;  // (K + K*) x d, student rows then teacher rows
+  int64_t row_stride;  // row_stride_of(d): rows are padded to whole 16-byte loads
+  const T* rows;       // (K + K*) x row_stride, student rows then teacher rows (padded_rows)
   uint64_t seed;
   uint32_t stream;
   TilePlan plan;
   Contract contract = Contract::V1;  // the sample contract's version (v2: T = float)
 };
 
-// Draws coordinates [k0, k0 + nk) of samples first .. first + ns - 1 into X (whole Philox blocks).
-// Item = s nb + jb (sample s, block jb of the tile); thread t takes items t, t + blockDim, ... Its (s, jb)
-// are stepped by (blockDim / nb, blockDim % nb) with a carry, so the loop has no division per item (a
-// 32-bit division is 22 instructions per Philox block, bench/RESULTS.md). The tile is small (ns <= 32
-// samples, nb <= coords / 4 blocks within the shared-memory budget), so int holds every index.
+// Four consecutive T at p, 16-byte aligned (X's rows and the weight rows are, at every multiple of 4):
+// one 16-byte load for float, two for double. The host emulator loads them one by one and traps on a
+// pointer the device could not load that way.
+template <class T>
+__device__ inline void load4(const T* p, T& a, T& b, T& c, T& d) {
+#if defined(__CUDA_ARCH__)
+  if constexpr (sizeof(T) == 4) {
+    const float4 v = *reinterpret_cast<const float4*>(p);
+    a = v.x, b = v.y, c = v.z, d = v.w;
+  } else {
+    const double2 u = *reinterpret_cast<const double2*>(p), v = *reinterpret_cast<const double2*>(p + 2);
+    a = u.x, b = u.y, c = v.x, d = v.y;
+  }
+#else
+  if (reinterpret_cast<uintptr_t>(p) % 16 != 0) __builtin_trap();
+  a = p[0], b = p[1], c = p[2], d = p[3];
+#endif
+}
+
+// The same for a store of four consecutive T.
+template <class T>
+__device__ inline void store4(T* p, T a, T b, T c, T d) {
+#if defined(__CUDA_ARCH__)
+  if constexpr (sizeof(T) == 4) {
+    *reinterpret_cast<float4*>(p) = make_float4(a, b, c, d);
+  } else {
+    *reinterpret_cast<double2*>(p) = make_double2(a, b);
+    *reinterpret_cast<double2*>(p + 2) = make_double2(c, d);
+  }
+#else
+  if (reinterpret_cast<uintptr_t>(p) % 16 != 0) __builtin_trap();
+  p[0] = a, p[1] = b, p[2] = c, p[3] = d;
+#endif
+}
+
+// The items of a draw tile: item = s nb + jb (sample s, block jb of the tile), thread t taking items t,
+// t + blockDim, ... Its first (s, jb) and its step (ds, dj) = (blockDim / nb, blockDim % nb) are divided
+// out once per tile, and each step carries, so the loop does not divide (a 32-bit division is 22
+// instructions, bench/RESULTS.md). Keeping the walks across tiles would save those divisions too, but costs
+// registers the float kernel does not have (ptxas spilled). The tile is small (ns <= 32 samples, nb <=
+// coords / 4 blocks within the shared-memory budget), so int holds every index.
+struct DrawWalk {
+  int nb, s0, jb0, ds, dj;
+};
+
+__device__ inline DrawWalk draw_walk(int64_t nk) {
+  const int nb = static_cast<int>((nk + 3) / 4), t = static_cast<int>(threadIdx.x), step = static_cast<int>(blockDim.x);
+  return DrawWalk{nb, t / nb, t % nb, step / nb, step % nb};
+}
+
+// Draws coordinates [k0, k0 + nk) of samples first .. first + ns - 1 into X (whole Philox blocks), walking
+// the items by `walk` (draw_walk(nk)).
+template <class T>
+__device__ void draw_tile(const EstimatorParams<T>& p, uint64_t first, int ns, int64_t k0, const DrawWalk& walk, T* X) {
+  const uint32_t jc = static_cast<uint32_t>(k0 / 4);
+  int s = walk.s0, jb = walk.jb0;
+  for (; s < ns; s += walk.ds) {
+    const PhiloxWords w = philox_block(p.seed, p.stream, first + static_cast<uint64_t>(s), jc + static_cast<uint32_t>(jb));
+    T z[4];
+    block_normals<T>(p.contract, w, z);  // v1's box_muller<T>, or v2's float transform
+    store4(X + static_cast<size_t>(s) * p.plan.x_stride + 4 * jb, z[0], z[1], z[2], z[3]);
+    jb += walk.dj;
+    if (jb >= walk.nb) jb -= walk.nb, ++s;
+  }
+}
+
 template <class T>
 __device__ void draw_tile(const EstimatorParams<T>& p, uint64_t first, int ns, int64_t k0, int64_t nk, T* X) {
-  const int nb = static_cast<int>((nk + 3) / 4);
-  const uint32_t jb0 = static_cast<uint32_t>(k0 / 4);
-  const int step = static_cast<int>(blockDim.x);
-  const int ds = step / nb, dj = step % nb;
-  int s = static_cast<int>(threadIdx.x) / nb, jb = static_cast<int>(threadIdx.x) % nb;
-  for (; s < ns; s += ds) {
-    const PhiloxWords w = philox_block(p.seed, p.stream, first + static_cast<uint64_t>(s), jb0 + static_cast<uint32_t>(jb));
-    T* x = X + static_cast<size_t>(s) * p.plan.x_stride + 4 * jb;
-    block_normals<T>(p.contract, w, x);  // v1's box_muller<T>, or v2's float transform
-    jb += dj;
-    if (jb >= nb) jb -= nb, ++s;
-  }
+  draw_tile(p, first, ns, k0, draw_walk(nk), X);
 }
 
 // fresh: zero the accumulators first (the first slice of the range); else continue their sums.
@@ -78,10 +129,25 @@ __device__ void estimate_range(const EstimatorParams<T>& p, uint64_t begin, uint
       __syncthreads();
       for (int item = threadIdx.x; item < tp.units * ns; item += blockDim.x) {
         const int u = item / ns, s = item % ns;
-        const T* w = p.rows + static_cast<size_t>(u) * p.d + k0;
+        const T* w = p.rows + static_cast<size_t>(u) * p.row_stride + k0;
         const T* x = X + static_cast<size_t>(s) * tp.x_stride;
         T acc_p = ct == 0 ? T(0) : P[u * ts + s];
-        for (int64_t k = 0; k < nk; ++k) acc_p = MulAdd(w[k], x[k], acc_p);
+        int64_t k = 0;
+        // The chain in coordinate order, its operands in 16-byte loads. Unrolled by UNROLL only: ptxas keeps
+        // the double kernel within the 64 registers of its 1024-thread bound, and the float one within 32.
+#if defined(__CUDA_ARCH__)
+#pragma unroll 4
+#endif
+        for (; k + 4 <= nk; k += 4) {
+          T w0, w1, w2, w3, x0, x1, x2, x3;
+          load4(w + k, w0, w1, w2, w3);
+          load4(x + k, x0, x1, x2, x3);
+          acc_p = MulAdd(w0, x0, acc_p);
+          acc_p = MulAdd(w1, x1, acc_p);
+          acc_p = MulAdd(w2, x2, acc_p);
+          acc_p = MulAdd(w3, x3, acc_p);
+        }
+        for (; k < nk; ++k) acc_p = MulAdd(w[k], x[k], acc_p);
         P[u * ts + s] = acc_p;
       }
       __syncthreads();

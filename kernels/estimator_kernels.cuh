@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 // The block's dynamic shared memory as T* name. The emulator defines it first (the block's poisoned
 // buffer); under nvcc it is the extern __shared__ array.
@@ -56,13 +57,27 @@ __global__ void __launch_bounds__(256) chunk_sum_kernel(const double* acc, int G
 
 inline constexpr int kChunkSumThreads = 256;
 
-// The kernel parameters of case c (rows: the K + K* rows in T, already on the device).
+// The K + K* rows of case c (student rows, then teacher rows) in T, each padded with zeros to
+// row_stride_of(d) elements: the layout estimator_params' `rows` points to.
+template <class T>
+std::vector<T> padded_rows(const Case& c) {
+  const int64_t stride = row_stride_of(c.d);
+  std::vector<T> rows(static_cast<size_t>((c.K + c.Kstar) * stride), T(0));
+  for (int64_t u = 0; u < c.K + c.Kstar; ++u) {
+    const double* src = u < c.K ? c.student.data() + u * c.d : c.teacher.data() + (u - c.K) * c.d;
+    for (int64_t k = 0; k < c.d; ++k) rows[static_cast<size_t>(u * stride + k)] = static_cast<T>(src[k]);
+  }
+  return rows;
+}
+
+// The kernel parameters of case c (rows: padded_rows(c), already on the device).
 template <class T>
 EstimatorParams<T> estimator_params(const Case& c, uint64_t seed, const TilePlan& plan, const T* rows,
                                     Contract contract = Contract::V1) {
   EstimatorParams<T> p{};
   p.quantity = c.quantity;
   p.d = c.d;
+  p.row_stride = row_stride_of(c.d);
   p.K = c.K;
   p.Kstar = c.Kstar;
   p.components = components(c);

@@ -187,8 +187,7 @@ EmulatedRun emulate_estimate(const Case& c, uint64_t seed, const Launch& l,
   using T = typename C::Real;
   const size_t budget = std::min(relumc::detail::kSharedBudget, emu::kSharedOptInMax);
   const TilePlan plan = relumc::detail::plan_tiles(c, sizeof(T), l.tile_samples, l.coord_tile, budget);
-  std::vector<T> rows(c.student.begin(), c.student.end());
-  rows.insert(rows.end(), c.teacher.begin(), c.teacher.end());
+  const std::vector<T> rows = relumc::detail::padded_rows<T>(c);
   const typename C::Params p = C::params(c, seed, plan, rows.data());
   if (relumc::detail::needs_shared_opt_in(plan.shared_bytes))
     emu::set_max_dynamic_shared(C::kEstimator, plan.shared_bytes);
@@ -358,8 +357,7 @@ TYPED_TEST(EmulatedEstimator, RangesAcross2To32AndEndingNear2To64) {
         SCOPED_TRACE(C::name() + " " + relumc::testing::describe_case(c) + " bounds from " + std::to_string(b[0]) +
                      " slice " + std::to_string(slice));
         const TilePlan plan = relumc::detail::plan_tiles(c, sizeof(T), 32, 0);
-        std::vector<T> rows(c.student.begin(), c.student.end());
-        rows.insert(rows.end(), c.teacher.begin(), c.teacher.end());
+        const std::vector<T> rows = relumc::detail::padded_rows<T>(c);
         const typename C::Params p = C::params(c, kSeed, plan, rows.data());
         const size_t width = static_cast<size_t>(2 * p.components);
         std::vector<uint64_t> bounds = emu::alloc<uint64_t>(b.size());

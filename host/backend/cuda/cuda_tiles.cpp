@@ -21,24 +21,26 @@ TilePlan plan_tiles(const Case& c, size_t elem, int tile_samples, int coord_tile
   // Bytes per sample of the tile that do not depend on the coordinates: P and C.
   const size_t per_sample_fixed = elem * static_cast<size_t>(p.units + p.coef_rows);
   if (tile_samples == 0) {
-    if (per_sample_fixed + elem * 5 > budget)
+    if (per_sample_fixed + elem * (4 + max_x_pad(elem)) > budget)
       throw InputError(fmt::format("K + K* = {} is too large for the CUDA backend: one sample's projections and "
                                    "coefficients need {} bytes of shared memory, more than the {} available",
-                                   p.units, per_sample_fixed + elem * 5, budget));
+                                   p.units, per_sample_fixed + elem * (4 + max_x_pad(elem)), budget));
     // The largest tile that holds all of d, if it has at least 4 samples; else 4 samples (or fewer when
     // K + K* is large) with the coordinates tiled.
-    const size_t whole = budget / (elem * static_cast<size_t>(d4 + 1) + per_sample_fixed);
+    const size_t whole = budget / (elem * (static_cast<size_t>(d4) + max_x_pad(elem)) + per_sample_fixed);
     if (whole >= 4) {
       p.samples = static_cast<int>(std::min<size_t>(whole, kMaxTileSamples));
     } else {
-      p.samples = static_cast<int>(std::clamp<size_t>(budget / (per_sample_fixed + elem * 65), 1, 4));
+      p.samples = static_cast<int>(std::clamp<size_t>(budget / (per_sample_fixed + elem * (64 + max_x_pad(elem))), 1, 4));
     }
   } else {
     p.samples = tile_samples;
   }
   if (coord_tile == 0) {
     const size_t room = budget / static_cast<size_t>(p.samples);  // bytes per sample
-    const int64_t fit = room > per_sample_fixed ? static_cast<int64_t>((room - per_sample_fixed) / elem) - 1 : 0;
+    const int64_t fit = room > per_sample_fixed
+                            ? static_cast<int64_t>((room - per_sample_fixed) / elem) - static_cast<int64_t>(max_x_pad(elem))
+                            : 0;
     p.coords = std::min(d4, fit / 4 * 4);
   } else {
     p.coords = std::min<int64_t>(d4, coord_tile);
@@ -47,7 +49,7 @@ TilePlan plan_tiles(const Case& c, size_t elem, int tile_samples, int coord_tile
     throw InputError(fmt::format("CUDA tile of {} samples leaves no room for coordinates in {} bytes of shared memory "
                                  "(K + K* = {})", p.samples, budget, p.units));
   p.coord_tiles = (c.d + p.coords - 1) / p.coords;
-  p.x_stride = static_cast<size_t>(p.coords) + 1;
+  p.x_stride = x_stride_of(p.coords, elem);
   p.shared_bytes = tile_bytes(p.samples, p.coords, p.units, p.coef_rows, elem);
   if (p.shared_bytes > budget)
     throw InputError(fmt::format("CUDA tile of {} samples x {} coordinates needs {} bytes of shared memory, more "

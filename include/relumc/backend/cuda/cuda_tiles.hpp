@@ -3,7 +3,8 @@
 // that g++ tests it on machines without a GPU (tests/unit/test_cuda.cpp).
 //
 // A block works on a tile of `samples` samples at a time. Shared memory holds, in T:
-//   X  samples x (coords + 1)   the tile's coordinates [k0, k0 + coords) (+1 pads bank conflicts away)
+//   X  samples x x_stride       the tile's coordinates [k0, k0 + coords), each row 16-byte aligned and
+//                               padded so that 16-byte loads by consecutive samples meet no bank conflict
 //   P  units x samples          projections w_u . x_s (student rows, then teacher rows)
 //   C  coef_rows x samples      per-sample coefficients (grad: K rows; gating, loss: 1)
 // When all of d fits (coord_tiles == 1), x_s is drawn once. Otherwise the coordinates go through in
@@ -28,15 +29,32 @@ struct TilePlan {
   int64_t coord_tiles = 0;  // ceil(d / coords)
   int units = 0;            // K + K*
   int coef_rows = 0;        // K for grad, else 1
-  size_t x_stride = 0;      // coords + 1
+  size_t x_stride = 0;      // x_stride_of(coords, elem)
   size_t shared_bytes = 0;  // X + P + C
 };
 
 inline int64_t round_up4(int64_t v) { return (v + 3) / 4 * 4; }
 
+// The row stride of X in elements, for coords a multiple of 4. The projection reads x_s[k .. k + 3] with one
+// 16-byte load, consecutive threads taking consecutive samples s; a quarter warp (8 threads) is served at
+// once, so the 8 rows' 4-word pieces must fall in distinct banks: the stride in 32-bit words must be 4
+// mod 8 (an odd number of 16-byte units). Rows then start 16-byte aligned as well. float: coords + 4 when
+// coords is a multiple of 8, else coords; double: coords + 2 (2 coords + 4 words).
+inline size_t x_stride_of(int64_t coords, size_t elem) {
+  const size_t c = static_cast<size_t>(coords);
+  if (elem == 8) return c + 2;
+  return c % 8 == 0 ? c + 4 : c;
+}
+// The largest padding x_stride_of adds (what the planner reserves before it knows coords).
+inline size_t max_x_pad(size_t elem) { return elem == 8 ? 2 : 4; }
+
+// The row stride of the K + K* weight rows on the device: d rounded up to whole 16-byte loads (the pad is 0),
+// so that each coordinate tile of a row starts 16-byte aligned.
+inline int64_t row_stride_of(int64_t d) { return round_up4(d); }
+
 inline size_t tile_bytes(int samples, int64_t coords, int units, int coef_rows, size_t elem) {
   return elem * static_cast<size_t>(samples) *
-         (static_cast<size_t>(coords) + 1 + static_cast<size_t>(units) + static_cast<size_t>(coef_rows));
+         (x_stride_of(coords, elem) + static_cast<size_t>(units) + static_cast<size_t>(coef_rows));
 }
 
 // The plan for case c in lanes of `elem` bytes. tile_samples / coord_tile: 0 picks, else forced (tests).

@@ -128,6 +128,12 @@ void field_and_jacobian(const std::vector<double>& x, int64_t K, const std::vect
     }
 }
 
+bool all_finite(const std::vector<double>& v) {
+  for (double a : v)
+    if (!std::isfinite(a)) return false;
+  return true;
+}
+
 double max_abs(const std::vector<double>& v) {
   double m = 0;
   for (double a : v) m = std::max(m, std::fabs(a));
@@ -203,69 +209,115 @@ void check_ode_options(const OdeOptions& o) {
     throw InputError("samples", fmt::format("{} must be an integer in [2, 100000]", o.samples));
 }
 
+double gram_min_eigenvalue(const std::vector<double>& x, int64_t K, const std::vector<double>& P, int64_t Kstar) {
+  check_sizes(x, K, P, Kstar);
+  const Gram g{x, P, K, Kstar};
+  const int64_t V = K + Kstar;
+  std::vector<double> G(static_cast<size_t>(V * V));
+  for (int64_t p = 0; p < V; ++p)
+    for (int64_t q = 0; q < V; ++q) G[static_cast<size_t>(p * V + q)] = g.value(p, q);
+  const SymmetricEigen e = symmetric_eigen(G, V);
+  const double top = std::max(std::fabs(e.values.front()), std::fabs(e.values.back()));
+  return top > 0 ? e.values.front() / top : 0;
+}
+
+namespace {
+
+// One classical RK4 step of both flows: x by the (Q, M) field, W by -grad J.
+struct Rk4 {
+  int64_t K, Ks, d, n, nw;
+  const double* Wstar;
+  const std::vector<double>& P;
+  OdeFormula formula;
+  std::vector<double> xt, Wt;
+  std::vector<std::vector<double>> kx, kw;
+  Rk4(int64_t K_, int64_t Ks_, int64_t d_, const double* Ws, const std::vector<double>& P_, OdeFormula f)
+      : K(K_), Ks(Ks_), d(d_), n(summary_state_size(K_, Ks_)), nw(K_ * d_), Wstar(Ws), P(P_), formula(f),
+        xt(static_cast<size_t>(n)), Wt(static_cast<size_t>(nw)), kx(4), kw(4, std::vector<double>(static_cast<size_t>(nw))) {}
+  void step(std::vector<double>& x, std::vector<double>& W, double h, double t) {
+    const double c[4] = {0, 0.5, 0.5, 1};
+    for (int s = 0; s < 4; ++s) {
+      for (int64_t i = 0; i < n; ++i)
+        xt[static_cast<size_t>(i)] = x[static_cast<size_t>(i)] + (s ? c[s] * h * kx[s - 1][static_cast<size_t>(i)] : 0);
+      for (int64_t i = 0; i < nw; ++i)
+        Wt[static_cast<size_t>(i)] = W[static_cast<size_t>(i)] + (s ? c[s] * h * kw[s - 1][static_cast<size_t>(i)] : 0);
+      kx[s] = summary_field(xt, K, P, Ks, formula);
+      if (kink_row(Wt.data(), K, d) >= 0)
+        throw std::runtime_error(fmt::format("the W flow reached a zero student row near t = {:.6g} (a kink of J)", t));
+      population_gradient(Wt.data(), K, Wstar, Ks, d, kw[s].data());
+      for (double& v : kw[s]) v = -v;
+    }
+    for (int64_t i = 0; i < n; ++i) {
+      const size_t u = static_cast<size_t>(i);
+      x[u] += h / 6 * (kx[0][u] + 2 * kx[1][u] + 2 * kx[2][u] + kx[3][u]);
+    }
+    for (int64_t i = 0; i < nw; ++i) {
+      const size_t u = static_cast<size_t>(i);
+      W[u] += h / 6 * (kw[0][u] + 2 * kw[1][u] + 2 * kw[2][u] + kw[3][u]);
+    }
+    if (!all_finite(x) || !all_finite(W))
+      throw std::runtime_error(fmt::format("the flow became non-finite near t = {:.6g}", t));
+  }
+};
+
+double max_abs_diff(const std::vector<double>& a, const std::vector<double>& b) {
+  double m = 0;
+  for (size_t i = 0; i < a.size(); ++i) m = std::max(m, std::fabs(a[i] - b[i]));
+  return m;
+}
+
+}  // namespace
+
 OdeRun integrate_flows(const double* W0, int64_t K, const double* Wstar, int64_t Ks, int64_t d, const OdeOptions& o) {
   check_ode_options(o);
-  if (const int64_t m = kink_row(Wstar, Ks, d); m >= 0) throw InputError("teacher", fmt::format("row {} is the zero vector", m));
+  if (const int64_t m = kink_row(Wstar, Ks, d); m >= 0) throw InputError(fmt::format("teacher row {} is the zero vector", m));
   if (const int64_t j = kink_row(W0, K, d); j >= 0)
-    throw InputError("student", fmt::format("row {} is the zero vector: the flow is undefined at a kink of J", j));
+    throw InputError(fmt::format("student row {} is the zero vector: the flow is undefined at a kink of J", j));
   OdeRun r;
   r.K = K, r.Kstar = Ks, r.d = d;
-  r.steps = static_cast<int64_t>(std::ceil(o.t_end / o.dt));
+  r.steps = 2 * static_cast<int64_t>(std::ceil(o.t_end / (2 * o.dt)));  // even: the check pair steps by 2 dt'
   r.dt = o.t_end / static_cast<double>(r.steps);
   r.P = teacher_gram(Wstar, Ks, d);
   const int64_t samples = std::min(o.samples, r.steps + 1);
-  const int64_t n = summary_state_size(K, Ks), nw = K * d;
-  std::vector<double> x = summary_state(W0, K, Wstar, Ks, d), W(W0, W0 + nw);
-  std::vector<double> xt(static_cast<size_t>(n)), Wt(static_cast<size_t>(nw));
-  std::vector<std::vector<double>> kx(4), kw(4, std::vector<double>(static_cast<size_t>(nw)));
+  const int64_t nw = K * d;
+  std::vector<double> x = summary_state(W0, K, Wstar, Ks, d), W(W0, W0 + nw), xc = x, Wc = W;
+  Rk4 rk(K, Ks, d, Wstar, r.P, o.formula);
+  const double p_scale = max_abs(r.P);
   auto record = [&](double t, const std::vector<double>& xw) {
     r.t.push_back(t);
     r.x.push_back(x);
     r.x_of_w.push_back(xw);
     r.loss.push_back(summary_loss(x, K, r.P, Ks));
     r.loss_w.push_back(population_loss(W.data(), K, Wstar, Ks, d));
-  };
-  auto deviation = [&](const std::vector<double>& xw) {
-    double dev = 0;
-    for (int64_t i = 0; i < n; ++i) dev = std::max(dev, std::fabs(x[static_cast<size_t>(i)] - xw[static_cast<size_t>(i)]));
-    r.max_deviation = std::max(r.max_deviation, dev);
-    const double scale = max_abs(xw);
-    if (scale > 0) r.max_deviation_rel = std::max(r.max_deviation_rel, dev / scale);
+    const double g = gram_min_eigenvalue(x, K, r.P, Ks);
+    r.gram_min.push_back(g);
+    r.min_gram_eigenvalue = std::min(r.min_gram_eigenvalue, g);
   };
   record(0, x);
   int64_t next = 1;  // the next recorded sample: step round(next * steps / (samples - 1))
   auto sample_step = [&](int64_t s) {
     return static_cast<int64_t>(std::llround(static_cast<double>(s) * static_cast<double>(r.steps) / static_cast<double>(samples - 1)));
   };
-  const double c[4] = {0, 0.5, 0.5, 1};
   for (int64_t step = 1; step <= r.steps; ++step) {
     if (o.stop && o.stop->load(std::memory_order_relaxed))
-      throw Interrupted(fmt::format("stopped: the integration was interrupted at t = {:.6g}", (step - 1) * r.dt));
-    for (int s = 0; s < 4; ++s) {
-      for (int64_t i = 0; i < n; ++i)
-        xt[static_cast<size_t>(i)] = x[static_cast<size_t>(i)] + (s ? c[s] * r.dt * kx[s - 1][static_cast<size_t>(i)] : 0);
-      for (int64_t i = 0; i < nw; ++i)
-        Wt[static_cast<size_t>(i)] = W[static_cast<size_t>(i)] + (s ? c[s] * r.dt * kw[s - 1][static_cast<size_t>(i)] : 0);
-      kx[s] = summary_field(xt, K, r.P, Ks, o.formula);
-      if (kink_row(Wt.data(), K, d) >= 0)
-        throw std::runtime_error(fmt::format("the W flow reached a zero student row near t = {:.6g} (a kink of J)", step * r.dt));
-      population_gradient(Wt.data(), K, Wstar, Ks, d, kw[s].data());
-      for (double& v : kw[s]) v = -v;
-    }
-    for (int64_t i = 0; i < n; ++i) {
-      const size_t u = static_cast<size_t>(i);
-      x[u] += r.dt / 6 * (kx[0][u] + 2 * kx[1][u] + 2 * kx[2][u] + kx[3][u]);
-    }
-    for (int64_t i = 0; i < nw; ++i) {
-      const size_t u = static_cast<size_t>(i);
-      W[u] += r.dt / 6 * (kw[0][u] + 2 * kw[1][u] + 2 * kw[2][u] + kw[3][u]);
-    }
-    if (!std::isfinite(max_abs(x)) || !std::isfinite(max_abs(W)))
-      throw std::runtime_error(fmt::format("the flow became non-finite near t = {:.6g}", step * r.dt));
+      throw Interrupted(fmt::format("stopped: the integration was interrupted at t = {:.6g}", static_cast<double>(step - 1) * r.dt));
+    const double t = static_cast<double>(step) * r.dt;
+    rk.step(x, W, r.dt, t);
     const std::vector<double> xw = summary_state(W.data(), K, Wstar, Ks, d);
-    deviation(xw);
+    const double dev = max_abs_diff(x, xw), scale = std::max(max_abs(xw), p_scale);
+    r.max_deviation = std::max(r.max_deviation, dev);
+    if (scale > 0) r.max_deviation_rel = std::max(r.max_deviation_rel, dev / scale);
+    if (step % 2 == 0) {  // the check pair at 2 dt': Richardson's estimate of each flow's error, |y_dt - y_2dt| / 15
+      rk.step(xc, Wc, 2 * r.dt, t);
+      const double est = (max_abs_diff(x, xc) + max_abs_diff(xw, summary_state(Wc.data(), K, Wstar, Ks, d))) / 15;
+      r.max_error_estimate = std::max(r.max_error_estimate, est);
+      if (dev > 2 * est + 1e-12 * scale && r.flows_agree) {
+        r.flows_agree = false;
+        r.first_disagreement_t = t;
+      }
+    }
     while (next < samples && sample_step(next) <= step) {
-      if (sample_step(next) == step) record(static_cast<double>(step) * r.dt, xw);
+      if (sample_step(next) == step) record(t, xw);
       ++next;
     }
     if (o.done) o.done->fetch_add(1, std::memory_order_relaxed);

@@ -67,8 +67,15 @@ std::vector<double> summary_field(const std::vector<double>& x, int64_t K, const
 // d(field)/dx, n x n row-major (row: the field's component), analytic from gram_i3's derivatives.
 std::vector<double> summary_jacobian(const std::vector<double>& x, int64_t K, const std::vector<double>& P, int64_t Kstar);
 
-// Both flows from W0 by classical RK4 at the fixed step dt' = t_end / ceil(t_end / dt) (global error O(dt^4)):
-// the (Q, M) flow from summary_state(W0) and the W flow dW/dt = -population_gradient, side by side.
+// The smallest eigenvalue of the Gram matrix [[Q, M], [M^T, P]] over its largest |eigenvalue|: >= 0 (to rounding)
+// exactly when x is realisable, i.e. the Gram matrix of some (W; W*).
+double gram_min_eigenvalue(const std::vector<double>& x, int64_t K, const std::vector<double>& P, int64_t Kstar);
+
+// Both flows from W0 by classical RK4 at the fixed step dt' = t_end / steps, steps = 2 ceil(t_end / (2 dt)) (global
+// error O(dt'^4)): the (Q, M) flow from summary_state(W0) and the W flow dW/dt = -population_gradient, side by side.
+// A second pair at 2 dt' (every other step) gives Richardson's estimate of each flow's error, |y_dt' - y_2dt'| / 15
+// (RK4: err(2h) = 16 err(h)); the flows agree at a step when |x - x(W)|_inf <= 2 (est_x + est_W) + 1e-12 scale
+// (scale: the largest Gram entry), the tolerance of the unit test.
 struct OdeOptions {
   double t_end = 100;
   double dt = 0.05;
@@ -92,9 +99,14 @@ struct OdeRun {
   std::vector<double> loss, loss_w;  // summary_loss(x), population_loss(W)
   std::vector<double> W_end;         // K x d: the W flow at t_end
   double max_deviation = 0;          // max over every step of max_i |x_i - x_of_w_i|
-  double max_deviation_rel = 0;      // max over every step of |x - x_of_w|_inf / |x_of_w|_inf
+  double max_deviation_rel = 0;      // max over every step of |x - x_of_w|_inf / max(|x_of_w|_inf, |P|_max)
+  double max_error_estimate = 0;     // max over the even steps of est_x + est_W (Richardson, above)
+  bool flows_agree = true;           // at every even step
+  double first_disagreement_t = -1;  // the first step where they did not (-1: none)
+  std::vector<double> gram_min;      // gram_min_eigenvalue(x) at t
+  double min_gram_eigenvalue = 0;    // the minimum of gram_min (< 0 beyond rounding: x left the realisable set)
 };
-// Throws InputError naming `student` (a zero row: the flow is undefined at a kink), `teacher` (a zero row);
+// Throws InputError on a zero student row (the flow is undefined at a kink) or a zero teacher row;
 // std::runtime_error when the W flow drives a row to zero or a state becomes non-finite.
 OdeRun integrate_flows(const double* W0, int64_t K, const double* Wstar, int64_t Kstar, int64_t d, const OdeOptions& o);
 

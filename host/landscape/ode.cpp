@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 
 namespace relumc {
@@ -34,16 +35,20 @@ std::string_view to_string(Stability s) {
 }
 
 double gram_kappa(double a, double b, double c) {
-  const double D = a * b - c * c, S = D > 0 ? std::sqrt(D) : 0;
+  const double D = a * b - c * c, S = D > 16 * std::numeric_limits<double>::epsilon() * a * b ? std::sqrt(D) : 0;  // as gram_i3
   const double theta = std::atan2(S, c);
   return (S + c * (kPi - theta)) / (2 * kPi);
 }
 
 I3Value gram_i3(double c_aa, double c_cc, double c_ab, double c_ac, double c_bc, bool same_ac, OdeFormula f) {
+  // Delta = C_aa C_cc - C_ac^2 at or below 16 eps C_aa C_cc (an angle under about 6e-8 rad) is rounding noise of the
+  // Gram entries: the vectors are parallel to working precision, S = 0 and theta = 0 or pi. (Taking sqrt(Delta) there
+  // would put noise of order sqrt(eps) into theta and into the Jacobian at every numerically found fixed point on a
+  // branch point; the field's value changes by O(Delta), below rounding.)
   double S = 0;
   if (!same_ac) {
     const double D = c_aa * c_cc - c_ac * c_ac;
-    S = D > 0 ? std::sqrt(D) : 0;
+    S = D > 16 * std::numeric_limits<double>::epsilon() * c_aa * c_cc ? std::sqrt(D) : 0;
   }
   const double theta = std::atan2(S, c_ac);  // 0 or pi when S = 0 (c parallel or anti-parallel to a)
   const double g = f == OdeFormula::ThetaSwap ? theta : kPi - theta;
@@ -57,7 +62,7 @@ I3Value gram_i3(double c_aa, double c_cc, double c_ab, double c_ac, double c_bc,
   r.d_ab = k * S / c_aa;
   r.d_aa = -k * c_ab * S / (c_aa * c_aa);
   r.d_ac = k * c_bc * S / (c_aa * c_cc);
-  if (S > 0) {
+  if (S > 0) {  // at S = 0 the q terms' limit along realisable directions is 0 (ode.hpp)
     const double q = (c_ab - c_ac * c_bc / c_cc) / c_aa;
     r.d_aa += k * q * c_cc / (2 * S);
     r.d_cc = k * q * c_aa / (2 * S);

@@ -16,8 +16,7 @@
 // that of any d >= K + K*. Where a 3 x 3 covariance is singular (two rows parallel: coincident students, a
 // student on a teacher row) the square root has a branch point: the field is continuous there and, on the
 // realisable set, differentiable (the square-root term is O(h^(3/2)) along every realisable direction), but
-// it has no smooth extension across; C_aa C_cc - C_ac^2 < 0 (outside the realisable set, by rounding) is
-// read as 0.
+// it has no smooth extension across; C_aa C_cc - C_ac^2 < 0 (outside the realisable set) is read as 0.
 //
 // Usage:
 //   std::vector<double> x = relumc::summary_state(W, K, Ws, Ks, d);
@@ -45,7 +44,10 @@ double gram_kappa(double a, double b, double c);
 // I3 and its partial derivatives in the five covariance entries it reads (C_bb is not read). same_ac: a and c
 // are the same vector (C_aa C_cc - C_ac^2 is then 0 exactly, whatever the rounding of the entries). The
 // derivatives are exact away from C_aa C_cc = C_ac^2; there the square-root term's derivative is its limit
-// along realisable directions, 0 (see above).
+// along realisable directions, 0 (see above). Wherever C_aa C_cc - C_ac^2 <= 16 eps C_aa C_cc (an angle below about
+// 6e-8 rad: zero to the precision of the Gram entries) the square root is taken as 0: value and derivatives are
+// those of the exact branch point (the value changes by O(C_aa C_cc - C_ac^2), below rounding; the Jacobian would
+// otherwise carry sqrt(eps) noise at numerically found fixed points on branch points).
 struct I3Value {
   double value = 0;
   double d_aa = 0, d_cc = 0, d_ab = 0, d_ac = 0, d_bc = 0;

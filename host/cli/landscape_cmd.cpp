@@ -330,7 +330,7 @@ int run_ode(const OdeFlags& f) {
     std::string ev;
     for (size_t i = 0; i < fp.eigenvalues.size() && i < 4; ++i)
       ev += fmt::format("{}{:.4g}{}", i ? ", " : "", fp.eigenvalues[i].re,
-                        fp.eigenvalues[i].im != 0 ? fmt::format("{:+.4g}i", fp.eigenvalues[i].im) : "");
+                        std::fabs(fp.eigenvalues[i].im) > fp.eigen_tol ? fmt::format("{:+.4g}i", fp.eigenvalues[i].im) : "");
     fmt::print("  Jacobian eigenvalues (largest real parts): {}{}\n", ev, fp.eigenvalues.size() > 4 ? ", ..." : "");
     fmt::print("  W-space Newton from the W flow's end: {}  loss {:.6g}  |(Q, M) - fixed point| {:.3g}\n",
                to_string(r.critical.kind), r.critical.analysis.loss, r.critical_distance);

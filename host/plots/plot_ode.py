@@ -7,7 +7,7 @@ Usage: python3 host/plots/plot_ode.py DIR
 Reads DIR/ode_trajectory.csv and DIR/ode.json and draws DIR/ode.png: left, the loss J against t for the (Q, M)
 summary-statistics flow and for the W flow on a log axis (they coincide to the integration error; a loss of exactly
 0 is not drawn), with the fixed point's loss dotted; right, the order parameters M_jm = w_j . w*_m against t (one
-line per student j and teacher row m), with the fixed point's values as marks at the right edge.
+line per student j and teacher row m, dashed by j + m so that coinciding curves stay visible), with the fixed point's values as marks at the right edge.
 
 Needs only the standard library, numpy and matplotlib (Debian: python3-numpy, python3-matplotlib).
 Exit status: 0 when the plot was drawn, 2 when DIR holds no trajectory.
@@ -61,7 +61,9 @@ def main(argv):
     M_end = fp["M"]
     for j in range(meta["K"]):
         for m in range(meta["Kstar"]):
-            line, = bx.plot(t, column(rows, f"M_{j}_{m}"), linewidth=1.2, label=f"M_{j}{m}")
+            # Dash styles by teacher row: symmetric runs have coinciding curves that must stay visible.
+            line, = bx.plot(t, column(rows, f"M_{j}_{m}"), ("-", "--", ":", "-.")[(j + m) % 4], linewidth=1.4,
+                            label=f"M_{j}{m}")
             if M_end[j][m] is not None:
                 bx.plot([t[-1]], [M_end[j][m]], "o", color=line.get_color(), markersize=4)
     bx.set_xlabel("t")

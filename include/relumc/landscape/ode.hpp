@@ -117,7 +117,7 @@ OdeRun integrate_flows(const double* W0, int64_t K, const double* Wstar, int64_t
 // J^T J, then x10) while a step does not lower |f|, lowered (/10, then 0) after one that does.
 struct FixedPointOptions {
   int max_iterations = 100;
-  double field_tol = 1e-13;  // converged when |f|_2 <= field_tol * |P|_F (f is homogeneous of degree 1 in Gram entries)
+  double field_tol = 1e-12;  // converged when |f|_2 <= field_tol * |P|_F (f is homogeneous of degree 1 in Gram entries)
   double eigen_tol = 1e-8;   // "marginal": |Re lambda| <= eigen_tol * max |lambda|
 };
 void check_fixed_point_options(const FixedPointOptions& o);

@@ -344,7 +344,7 @@ int run_ode(const OdeFlags& f) {
 
 Command add_landscape_command(CLI::App& app) {
   auto hf = std::make_shared<LandscapeFlags>(), cf = std::make_shared<LandscapeFlags>();
-  CLI::App* cmd = app.add_subcommand("landscape", "the loss landscape in closed form: Hessians, critical points, censuses of minima, the (Q, M) flow");
+  CLI::App* cmd = app.add_subcommand("landscape", "the loss landscape in closed form: Hessians, critical points, censuses of minima");
   cmd->require_subcommand(1);
   CLI::App* hessian = cmd->add_subcommand("hessian", "loss, gradient, Hessian and its spectrum at a weights file's point");
   add_point_flags(*hessian, *hf);
@@ -375,8 +375,7 @@ Command add_landscape_command(CLI::App& app) {
   add_ode_flags(*ode, *of);
   ode->footer(examples({{"relumc landscape ode --weights start.json -o ode", "ode.json, ode_trajectory.csv, ode.png"},
                         {"relumc landscape ode --weights start.json --t-end 400 --dt 0.02", "longer, finer"}}));
-  cmd->footer(examples({{"relumc landscape hessian --weights point.json", "the Hessian at a point"},
-                        {"relumc landscape critical --weights start.json", "the critical point Newton reaches"},
+  cmd->footer(examples({{"relumc landscape critical --weights start.json", "the critical point Newton reaches"},
                         {"relumc landscape census -k 6 -K 6 --runs 100", "where gradient descent ends"},
                         {"relumc landscape ode --weights start.json", "the (Q, M) flow and its fixed point"}}));
   return {cmd, [hessian, critical, tianl, ode, hf, cf, sf, tf, of] {

@@ -2,17 +2,22 @@
 // relumc landscape: the loss landscape in closed form (docs/landscape.md). `hessian` analyses one point of a
 // weights file (loss, gradient, Hessian, spectrum); `critical` runs the Newton / Levenberg-Marquardt search
 // from it and classifies the point it reaches (--mc-samples N confirms either by Monte Carlo); `census`
-// counts where gradient descent ends from many random starts.
+// counts where gradient descent ends from many random starts; `ode` integrates the (Q, M) summary-statistics flow
+// beside the W flow and analyses the fixed point it approaches.
 #include "host/cli/common.hpp"
 
 #include "relumc/landscape/census.hpp"
 #include "relumc/landscape/critical.hpp"
 #include "relumc/landscape/hessian.hpp"
 #include "relumc/landscape/mc_check.hpp"
+#include "relumc/landscape/ode.hpp"
 #include "relumc/landscape/report.hpp"
 #include "relumc/landscape/tian_l.hpp"
 #include "relumc/landscape/weights.hpp"
+#include "relumc/run/interrupt.hpp"
+#include "relumc/run/progress.hpp"
 
+#include <chrono>
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -263,6 +268,87 @@ int run_tian_l(const TianLFlags& f) {
   return kExitPass;
 }
 
+
+struct OdeFlags {
+  std::string weights, out = "ode-out";
+  OdeOptions ode;
+  FixedPointOptions fixed;
+  bool quiet = false, no_plot = false;
+};
+
+void add_ode_flags(CLI::App& cmd, OdeFlags& f) {
+  cmd.add_option("--weights", f.weights,
+                 "JSON {\"student\": [[..]], \"teacher\": [[..]]}; teacher optional (default: identity rows)")
+      ->check(kPath)->type_name("FILE")->required();
+  cmd.add_option("--t-end", f.ode.t_end, "integrate both flows over [0, T]")->check(kFinite)->type_name("T")->capture_default_str();
+  cmd.add_option("--dt", f.ode.dt, "RK4 step (T / ceil(T / DT) is used)")->check(kFinite)->type_name("DT")->capture_default_str();
+  cmd.add_option("--samples", f.ode.samples, "points of the trajectory written, both ends included")->capture_default_str();
+  cmd.add_option("--max-iterations", f.fixed.max_iterations, "Newton / Levenberg-Marquardt iterations for the fixed point")
+      ->check(integer_in(0, 100000))->capture_default_str();
+  cmd.add_option("--field-tol", f.fixed.field_tol, "fixed point when |dx/dt| <= this times |P|_F")->check(kFinite)->capture_default_str();
+  cmd.add_option("--eigen-tol", f.fixed.eigen_tol, "marginal when |Re lambda| <= this times max |lambda|")->check(kFinite)->capture_default_str();
+  cmd.add_flag("--no-plot", f.no_plot, "no PNG");
+  cmd.add_option("--out,-o", f.out, "output directory")->check(kPath)->type_name("DIR")->capture_default_str();
+  cmd.add_flag("--quiet", f.quiet, "no summary on stdout, no progress on stderr");
+}
+
+int run_ode(const OdeFlags& f) {
+  require_one_process("landscape ode");
+  check_ode_options(f.ode);
+  check_fixed_point_options(f.fixed);
+  const LandscapeWeights w = load_landscape_weights(f.weights);
+  if (const int64_t j = kink_row(w.student.data(), w.K, w.d); j >= 0)
+    throw InputError(fmt::format("--weights {}: student row {} is the zero vector: the flow is undefined at a kink of J", f.weights, j));
+  if (const int64_t n = summary_state_size(w.K, w.Kstar); n > kMaxLandscapeParameters)
+    throw InputError(fmt::format("--weights {}: K = {}, K* = {} give {} summary statistics: at most {}", f.weights, w.K,
+                                            w.Kstar, n, kMaxLandscapeParameters));
+  ensure_writable_dir(f.out, "out");
+  OdeReport r;
+  r.options = f.ode;
+  r.options.stop = install_stop_handlers();
+  const auto t0 = std::chrono::steady_clock::now();
+  try {
+    Progress line({1.0}, {static_cast<uint64_t>(std::ceil(f.ode.t_end / f.ode.dt))}, !f.quiet);
+    line.begin_case(0);
+    r.options.done = line.counter();
+    r.run = integrate_flows(w.student.data(), w.K, w.teacher.data(), w.Kstar, w.d, r.options);
+    line.finish();
+  } catch (const Interrupted& e) {
+    std::fprintf(stderr, "\nrelumc: stopped by signal %d %s (nothing written)\n", stop_signal(), e.what());
+    return 128 + stop_signal();
+  }
+  r.options.done = nullptr;
+  r.options.stop = nullptr;
+  r.fixed_point = find_fixed_point(r.run.x.back(), w.K, r.run.P, w.Kstar, f.fixed);
+  r.critical = find_critical_point(r.run.W_end.data(), w.K, w.teacher.data(), w.Kstar, w.d, {});
+  const std::vector<double> xc = summary_state(r.critical.student.data(), w.K, w.teacher.data(), w.Kstar, w.d);
+  for (size_t i = 0; i < xc.size(); ++i) r.critical_distance = std::max(r.critical_distance, std::fabs(xc[i] - r.fixed_point.x[i]));
+  r.k1 = count_k1(r.run.W_end.data(), w.K, w.teacher.data(), w.Kstar, w.d, r.critical.kink_tol);
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  write_ode_files(f.out, w, r, f.fixed);
+  const FixedPoint& fp = r.fixed_point;
+  if (!f.quiet) {
+    fmt::print("t = {:g} in {} RK4 steps of {:g}: loss {:.6g} ((Q, M) flow)  {:.6g} (W flow)  max |x - x(W)| {:.3g}\n",
+               r.run.t.back(), r.run.steps, r.run.dt, r.run.loss.back(), r.run.loss_w.back(), r.run.max_deviation);
+    if (!r.run.flows_agree)
+      fmt::print("  the flows DISAGREE from t = {:.6g} on: |x - x(W)| beyond twice the integration error estimate ({:.3g}); "
+                 "smallest Gram eigenvalue {:.3g} (relative; < 0: the (Q, M) state left the realisable set)\n",
+                 r.run.first_disagreement_t, r.run.max_error_estimate, r.run.min_gram_eigenvalue);
+    fmt::print("fixed point{}: loss {:.6g}  |dx/dt| {:.3g} after {} iterations  {}  k1 {}\n",
+               fp.converged ? "" : " NOT reached", fp.loss, fp.field_norm, fp.iterations, to_string(fp.stability), r.k1);
+    std::string ev;
+    for (size_t i = 0; i < fp.eigenvalues.size() && i < 4; ++i)
+      ev += fmt::format("{}{:.4g}{}", i ? ", " : "", fp.eigenvalues[i].re,
+                        std::fabs(fp.eigenvalues[i].im) > fp.eigen_tol ? fmt::format("{:+.4g}i", fp.eigenvalues[i].im) : "");
+    fmt::print("  Jacobian eigenvalues (largest real parts): {}{}\n", ev, fp.eigenvalues.size() > 4 ? ", ..." : "");
+    fmt::print("  W-space Newton from the W flow's end: {}  loss {:.6g}  |(Q, M) - fixed point| {:.3g}\n",
+               to_string(r.critical.kind), r.critical.analysis.loss, r.critical_distance);
+    fmt::print("wrote {0}/ode.json, {0}/ode_trajectory.csv\n", f.out);
+  }
+  if (!f.no_plot) run_plot_script("plots/plot_ode.py", f.out, f.quiet);  // a failed plot is only a warning
+  return fp.converged && r.run.flows_agree ? kExitPass : kExitFail;
+}
+
 }  // namespace
 
 Command add_landscape_command(CLI::App& app) {
@@ -293,11 +379,17 @@ Command add_landscape_command(CLI::App& app) {
   add_tian_l_flags(*tianl, *tf);
   tianl->footer(examples({{"relumc landscape tian-l --theta 1.1781 --phi 2", "L_12, L_21 at one point"},
                           {"relumc landscape tian-l --map -o tianl", "the (phi, theta) map, CSV, JSON and PNG"}}));
-  cmd->footer(examples({{"relumc landscape hessian --weights point.json", "the Hessian at a point"},
-                        {"relumc landscape critical --weights start.json", "the critical point Newton reaches"},
-                        {"relumc landscape census -k 6 -K 6 --runs 100", "where gradient descent ends"}}));
-  return {cmd, [hessian, critical, tianl, hf, cf, sf, tf] {
+  auto of = std::make_shared<OdeFlags>();
+  CLI::App* ode = cmd->add_subcommand("ode", "the (Q, M) summary-statistics flow beside the W flow; its fixed point and spectrum");
+  add_ode_flags(*ode, *of);
+  ode->footer(examples({{"relumc landscape ode --weights start.json -o ode", "ode.json, ode_trajectory.csv, ode.png"},
+                        {"relumc landscape ode --weights start.json --t-end 400 --dt 0.02", "longer, finer"}}));
+  cmd->footer(examples({{"relumc landscape critical --weights start.json", "the critical point Newton reaches"},
+                        {"relumc landscape census -k 6 -K 6 --runs 100", "where gradient descent ends"},
+                        {"relumc landscape ode --weights start.json", "the (Q, M) flow and its fixed point"}}));
+  return {cmd, [hessian, critical, tianl, ode, hf, cf, sf, tf, of] {
             if (hessian->parsed()) return run_hessian(*hf);
+            if (ode->parsed()) return run_ode(*of);
             if (critical->parsed()) return run_critical(*cf);
             if (tianl->parsed()) return run_tian_l(*tf);
             return run_census_cmd(*sf);

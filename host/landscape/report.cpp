@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace relumc {
@@ -264,6 +265,100 @@ void write_tian_l_map_files(const std::string& dir, const TianLMap& m) {
     }
   write_file_atomically(dir + "/tian_l_map.json", tian_l_map_json(m).dump(2) + "\n");
   write_file_atomically(dir + "/tian_l_map.csv", csv);
+}
+
+namespace {
+
+ojson matrix_of(const std::vector<double>& x, int64_t K, int64_t Kstar, bool q) {
+  std::vector<double> Q, M;
+  unpack_summary_state(x, K, Kstar, Q, M);
+  return q ? rows(Q.data(), K, K) : rows(M.data(), K, Kstar);
+}
+
+}  // namespace
+
+ojson ode_json(const LandscapeWeights& w, const OdeReport& r, const FixedPointOptions& fo) {
+  const OdeRun& run = r.run;
+  const FixedPoint& fp = r.fixed_point;
+  ojson j;
+  j["schema_version"] = kSchemaVersion;
+  j["relumc_version"] = kVersion;
+  j["command"] = "landscape ode";
+  j["K"] = w.K;
+  j["Kstar"] = w.Kstar;
+  j["d"] = w.d;
+  j["start"] = rows(w.student.data(), w.K, w.d);
+  j["teacher"] = rows(w.teacher.data(), w.Kstar, w.d);
+  ojson spec;
+  spec["t_end"] = json_number(r.options.t_end);
+  spec["dt"] = json_number(r.options.dt);
+  spec["dt_used"] = json_number(run.dt);
+  spec["steps"] = run.steps;
+  spec["samples"] = static_cast<int64_t>(run.t.size());
+  spec["integrator"] = "rk4";
+  spec["max_iterations"] = fo.max_iterations;
+  spec["field_tol"] = json_number(fo.field_tol);
+  spec["eigen_tol"] = json_number(fo.eigen_tol);
+  j["spec"] = spec;
+  ojson end;
+  end["t"] = json_number(run.t.back());
+  end["student"] = rows(run.W_end.data(), w.K, w.d);
+  end["Q"] = matrix_of(run.x.back(), w.K, w.Kstar, true);
+  end["M"] = matrix_of(run.x.back(), w.K, w.Kstar, false);
+  end["P"] = rows(run.P.data(), w.Kstar, w.Kstar);
+  end["loss"] = json_number(run.loss.back());
+  end["loss_w"] = json_number(run.loss_w.back());
+  j["end"] = end;
+  j["max_deviation"] = json_number(run.max_deviation);
+  j["max_deviation_rel"] = json_number(run.max_deviation_rel);
+  j["error_estimate"] = json_number(run.max_error_estimate);
+  j["flows_agree"] = run.flows_agree;
+  j["first_disagreement_t"] = run.flows_agree ? ojson(nullptr) : json_number(run.first_disagreement_t);
+  j["min_gram_eigenvalue"] = json_number(run.min_gram_eigenvalue);
+  ojson f;
+  f["Q"] = matrix_of(fp.x, w.K, w.Kstar, true);
+  f["M"] = matrix_of(fp.x, w.K, w.Kstar, false);
+  f["loss"] = json_number(fp.loss);
+  f["field_norm"] = json_number(fp.field_norm);
+  f["field_tol"] = json_number(fp.field_tol);
+  f["converged"] = fp.converged;
+  f["iterations"] = fp.iterations;
+  f["eigenvalues"] = ojson::array();
+  for (const ComplexEigenvalue& e : fp.eigenvalues) f["eigenvalues"].push_back({{"re", json_number(e.re)}, {"im", json_number(e.im)}});
+  f["eigen_tol"] = json_number(fp.eigen_tol);
+  f["stability"] = std::string(to_string(fp.stability));
+  j["fixed_point"] = f;
+  j["k1"] = r.k1;
+  ojson c;
+  c["kind"] = std::string(to_string(r.critical.kind));
+  c["loss"] = json_number(r.critical.analysis.loss);
+  c["gradient_norm"] = json_number(r.critical.analysis.gradient_norm);
+  c["distance_to_fixed_point"] = json_number(r.critical_distance);
+  j["critical"] = c;
+  j["run"] = {{"seconds", json_number(r.seconds)}};
+  return j;
+}
+
+void write_ode_files(const std::string& dir, const LandscapeWeights& w, const OdeReport& r, const FixedPointOptions& fo) {
+  const OdeRun& run = r.run;
+  std::string csv = "t,loss";
+  for (int64_t a = 0; a < w.K; ++a)
+    for (int64_t b = a; b < w.K; ++b) csv += fmt::format(",Q_{}_{}", a, b);
+  for (int64_t a = 0; a < w.K; ++a)
+    for (int64_t m = 0; m < w.Kstar; ++m) csv += fmt::format(",M_{}_{}", a, m);
+  csv += ",loss_w,deviation,gram_min_eigenvalue\n";
+  for (size_t i = 0; i < run.t.size(); ++i) {
+    csv += csv_number(run.t[i], CsvDigits::Seventeen) + "," + csv_number(run.loss[i], CsvDigits::Seventeen);
+    double dev = 0;
+    for (size_t k = 0; k < run.x[i].size(); ++k) {
+      csv += "," + csv_number(run.x[i][k], CsvDigits::Seventeen);
+      dev = std::max(dev, std::fabs(run.x[i][k] - run.x_of_w[i][k]));
+    }
+    csv += "," + csv_number(run.loss_w[i], CsvDigits::Seventeen) + "," + csv_number(dev, CsvDigits::Seventeen) + "," +
+           csv_number(run.gram_min[i], CsvDigits::Seventeen) + "\n";
+  }
+  write_file_atomically(dir + "/ode.json", ode_json(w, r, fo).dump(2) + "\n");
+  write_file_atomically(dir + "/ode_trajectory.csv", csv);
 }
 
 }  // namespace relumc

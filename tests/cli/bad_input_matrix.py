@@ -52,6 +52,10 @@ FIXTURES = {
     "baseline_garbage.json": '{"relumc_baseline": 1, "suite": "tiny", "cases": "many"}',
     "baseline_other.json": '{"relumc_baseline": 99}',
     "plainfile": "not a directory\n",
+    "kinkw.json": '{"student": [[0, 0], [1, 0]], "teacher": [[1, 0], [0, 1]]}',
+    # 32 students in R^32 (K d = 1024 is allowed) but K(K+1)/2 + K K* = 1552 summary statistics: too many for `ode`.
+    "bigode.json": '{"student": [' + ", ".join("[" + ", ".join("1" if c == r else "0" for c in range(32)) + "]"
+                                             for r in range(32)) + "]}",
 }
 DIRS = ["adir", "out_with_journal"]
 JOURNALS = {"out_with_journal/journal.jsonl": "this is not a journal\n"}
@@ -233,6 +237,29 @@ for flag, v in [("--theta", "abc"), ("--theta", "nan"), ("--theta", "0"), ("--th
 row(LT + ["--map", "--theta", "1", "--phi", "1"], "--map")
 for v in ["1", "5000", "abc"]:
     row(LT + ["--map", "--phi-steps", v], v)
+
+# ---- landscape ode: the weights file of hessian/critical, the integration and fixed-point flags, outputs
+LO = ["landscape", "ode", "--no-plot", "-o", "{O}", "--weights"]
+for name, needle in [("truncated.json", "truncated.json"), ("deep.json", "deep.json"), ("nosuch.json", "nosuch.json"),
+                     ("adir", "adir"), ("/dev/zero", "/dev/zero"), ("empty.json", "empty.json"),
+                     ("ragged.json", "ragged.json"), ("", "--weights"), ("kinkw.json", "kinkw.json"),
+                     ("bigode.json", "bigode.json")]:
+    row(LO + [name], needle)
+for flag in ["--t-end", "--dt", "--field-tol", "--eigen-tol"]:
+    for v in ["abc", "nan", "inf", "-1", "0", "", "1e400"]:
+        row(LO + ["weights.json", flag, v], v if v else flag)
+for flag in ["--samples", "--max-iterations"]:
+    for v in ["abc", "nan", "-1", "1.5", "", "1e400"]:
+        row(LO + ["weights.json", flag, v], v if v else flag)
+for flag, v in [("--samples", "1"), ("--samples", "100001"), ("--t-end", "10000000"), ("--field-tol", "1"),
+                ("--eigen-tol", "2"), ("--max-iterations", "100001")]:
+    row(LO + ["weights.json", flag, v], v)
+row(LO + ["weights.json", "--t-end", "1", "--dt", "2"], "2")  # a step longer than the run
+row(LO + ["weights.json", "--t-end", "1000", "--dt", "1e-5"], "--dt")  # 1e8 steps
+for o in ["plainfile", "", "/dev/null", "plainfile/sub"]:
+    row(["landscape", "ode", "--no-plot", "--weights", "weights.json", "-o", o], o if o else "--out")
+row(LO + ["weights.json", "--nosuch"], "--nosuch")
+row(LO + ["weights.json", "--rtol", "1e-6"], "--rtol")  # not implemented: RK4 at a fixed step only
 
 # ---- regress: suites, baselines, records, outputs.
 for name, needle in [("nosuch.json", "nosuch.json"), ("adir", "adir"), ("/dev/zero", "/dev/zero"),

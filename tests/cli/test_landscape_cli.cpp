@@ -192,3 +192,44 @@ TEST_F(LandscapeCli, TianLRejectsBadInput) {
   expect_rejected({"tian-l", "--map", "--phi-steps", "1"}, "phi-steps");
   expect_rejected({"tian-l", "--map", "--theta", "1"}, "theta");
 }
+
+// `landscape ode`: both flows from a start near the global minimum (K = K* = 3, d = 3; teacher the identity rows)
+// agree, the fixed point is Q = M = P (attractive; the slowest eigenvalue -(1/4 - 1/(2 pi)) of the Hessian at W*), the
+// trajectory CSV has the promised columns and no NaN, and --no-plot writes no PNG.
+TEST_F(LandscapeCli, OdeIntegratesBothFlowsAndFindsTheGlobalMinimum) {
+  const fs::path w = weights("w.json", R"({"student": [[0.9, 0.3, -0.2], [0.1, 0.5, 0.4], [-0.3, 0.2, 0.8]]})");
+  const fs::path out = root_ / "ode";
+  const RunResult r = run({"landscape", "ode", "--weights", w.string(), "--t-end", "60", "--dt", "0.1", "--samples", "31",
+                           "--no-plot", "-o", out.string(), "--quiet"});
+  ASSERT_EQ(r.status, kPass) << r.err;
+  const json j = json::parse(slurp(out / "ode.json"));
+  EXPECT_EQ(j["command"], "landscape ode");
+  EXPECT_TRUE(j["flows_agree"].get<bool>());
+  EXPECT_TRUE(j["first_disagreement_t"].is_null());
+  EXPECT_EQ(j["spec"]["steps"], 600);
+  EXPECT_EQ(j["fixed_point"]["stability"], "attractive");
+  EXPECT_TRUE(j["fixed_point"]["converged"].get<bool>());
+  EXPECT_EQ(j["fixed_point"]["eigenvalues"].size(), 15u);  // 6 of Q, 9 of M
+  EXPECT_NEAR(j["fixed_point"]["eigenvalues"][0]["re"].get<double>(), -(0.25 - 1 / (2 * M_PI)), 1e-10);
+  for (int a = 0; a < 3; ++a)
+    for (int b = 0; b < 3; ++b) EXPECT_NEAR(j["fixed_point"]["M"][a][b].get<double>(), a == b ? 1.0 : 0.0, 1e-10);
+  EXPECT_EQ(j["critical"]["kind"], "minimum");
+  EXPECT_LT(j["critical"]["distance_to_fixed_point"].get<double>(), 1e-10);
+  EXPECT_EQ(j["k1"], 0);
+  const std::string csv = slurp(out / "ode_trajectory.csv");
+  EXPECT_EQ(csv.rfind("t,loss,Q_0_0,", 0), 0u);
+  EXPECT_NE(csv.find(",M_2_2,loss_w,deviation,gram_min_eigenvalue\n"), std::string::npos);
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 32);
+  EXPECT_EQ(csv.find("nan"), std::string::npos);
+  EXPECT_FALSE(fs::exists(out / "ode.png"));
+}
+
+TEST_F(LandscapeCli, OdeRefusesBadInput) {
+  const fs::path w = weights("w.json", R"({"student": [[1, 0], [0, 1]]})");
+  const fs::path kink = weights("k.json", R"({"student": [[0, 0], [0, 1]]})");
+  expect_rejected({"ode", "--weights", w.string(), "--dt", "0"}, "--dt");
+  expect_rejected({"ode", "--weights", w.string(), "--t-end", "-1"}, "--t-end");
+  expect_rejected({"ode", "--weights", w.string(), "--samples", "1"}, "--samples");
+  expect_rejected({"ode", "--weights", w.string(), "--field-tol", "2"}, "--field-tol");
+  expect_rejected({"ode", "--weights", kink.string()}, "k.json");
+}

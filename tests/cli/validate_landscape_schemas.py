@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: MIT
 # The JSON Schemas docs/schema/landscape-*.schema.json against real outputs of `relumc landscape`: hessian
 # (a plain point, a saddle with its Monte Carlo check, a kink), critical (a saddle with the check, a kink, a
-# search stopped before a critical point), census (with and without the families' check) and tian-l (a point
-# and a map); every file must validate and start with
+# search stopped before a critical point), census (with and without the families' check), tian-l (a point
+# and a map) and ode (flows that agree, and the symmetric start where they do not); every file must validate and start with
 # "schema_version": 1, and each schema must say no to a document with a required key removed, one with a
 # wrong type and one with schema_version 2.
 #
@@ -100,6 +100,10 @@ with tempfile.TemporaryDirectory() as tmp:
     d = os.path.join(tmp, "tian-l-map")
     run(["landscape", "tian-l", "--map", "--phi-steps", "7", "--theta-steps", "4", "--no-plot", "-o", d])
     check(os.path.join(d, "tian_l_map.json"), "landscape-tian-l-map.schema.json")
+    for name, ok in [(plain, (0,)), (sym, (0, 1))]:  # sym: exit 1 when rounding pushes (Q, M) off the realisable set
+        d = os.path.join(tmp, "ode-" + os.path.basename(name))
+        run(["landscape", "ode", "--weights", name, "--t-end", "100", "--no-plot", "-o", d], ok)
+        check(os.path.join(d, "ode.json"), "landscape-ode.schema.json")
 
 if failures:
     print(f"{len(failures)} failure(s)")

@@ -9,6 +9,7 @@
 // Usage:
 //   relumc::SymmetricEigen e = relumc::symmetric_eigen(H, n);       // e.values ascending, e.vectors
 //   relumc::Signature s = relumc::signature(e.values, 1e-8);        // s.index, s.nullity, s.tolerance
+//   std::vector<relumc::ComplexEigenvalue> ev = relumc::general_eigenvalues(A, n);   // nonsymmetric A
 #pragma once
 
 #include <cstdint>
@@ -43,5 +44,19 @@ struct Signature {
   double scale = 0;      // max |lambda|
 };
 Signature signature(const std::vector<double>& eigenvalues, double rel_tol);
+
+// The eigenvalues of a general (nonsymmetric) real n x n row-major matrix: balancing (EISPACK balanc), reduction
+// to upper Hessenberg form by stabilised elementary similarity transformations (elmhes: Gaussian elimination
+// with partial pivoting) and the Francis double-shift QR iteration (hqr, with its exceptional shifts at
+// iterations 10 and 20), in the form of Numerical Recipes (2nd ed., sections 11.5-11.6). Eigenvalues only.
+// Backward stable: each eigenvalue is that of A + E with |E| a few ulps of |A|; an ill-conditioned eigenvalue
+// (a non-normal matrix, a defective one) can move by more. Complex eigenvalues come in conjugate pairs
+// (re, +im), (re, -im). Sorted by descending real part, then descending imaginary part. Throws
+// std::invalid_argument on a size mismatch, InputError on a non-finite entry, std::runtime_error when the QR
+// iteration does not converge (60 iterations for one eigenvalue: not seen on a real matrix).
+struct ComplexEigenvalue {
+  double re = 0, im = 0;
+};
+std::vector<ComplexEigenvalue> general_eigenvalues(const std::vector<double>& A, int64_t n);
 
 }  // namespace relumc

@@ -12,6 +12,7 @@
 #include "relumc/landscape/census.hpp"
 #include "relumc/landscape/critical.hpp"
 #include "relumc/landscape/mc_check.hpp"
+#include "relumc/landscape/ode.hpp"
 #include "relumc/landscape/tian_l.hpp"
 #include "relumc/landscape/weights.hpp"
 
@@ -64,5 +65,26 @@ void write_tian_l_file(const std::string& dir, const TianL& t);
 // undefined; "zero_crossings": {"L_12", "L_21"}: how many grid cells change sign, or touch 0, along phi).
 nlohmann::ordered_json tian_l_map_json(const TianLMap& m);
 void write_tian_l_map_files(const std::string& dir, const TianLMap& m);
+
+// `relumc landscape ode` (docs/landscape.md, "ODE"). What the command found beside the run: the W-space Newton search
+// from the W flow's end (its kind and loss, and the distance of its (Q, M) from the fixed point), k1 at the W flow's end.
+struct OdeReport {
+  OdeRun run;
+  FixedPoint fixed_point;
+  CriticalResult critical;           // find_critical_point from run.W_end
+  double critical_distance = 0;      // max |summary_state(critical.student) - fixed_point.x|
+  int64_t k1 = 0;                    // count_k1 at run.W_end
+  OdeOptions options;
+  double seconds = 0;
+};
+// ode.json: "K", "Kstar", "d", "start", "teacher", "spec" {"t_end", "dt", "dt_used", "steps", "samples", "integrator",
+// "max_iterations", "field_tol", "eigen_tol"}, "end" {"t", "student", "Q", "M", "P", "loss", "loss_w"},
+// "max_deviation", "max_deviation_rel", "error_estimate", "flows_agree", "first_disagreement_t" (null when they agree),
+// "min_gram_eigenvalue", "fixed_point" {"Q", "M", "loss", "field_norm", "field_tol", "converged",
+// "iterations", "eigenvalues" [{"re", "im"}], "eigen_tol", "stability"}, "k1", "critical" {"kind", "loss",
+// "gradient_norm", "distance_to_fixed_point"}, "run" {"seconds"}. ode_trajectory.csv: t, loss, Q_j_l (j <= l),
+// M_j_m, loss_w, deviation (max |x - x_of_w| at t), gram_min_eigenvalue; 17 digits.
+nlohmann::ordered_json ode_json(const LandscapeWeights& w, const OdeReport& r, const FixedPointOptions& fo);
+void write_ode_files(const std::string& dir, const LandscapeWeights& w, const OdeReport& r, const FixedPointOptions& fo);
 
 }  // namespace relumc

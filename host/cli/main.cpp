@@ -211,7 +211,7 @@ std::string empty_list_item(const CLI::App& sub, int argc, char** argv) {
   return "";
 }
 
-// CLI11's message, where it is terse, in relumc's words.
+// CLI11's message, where it is terse, in relumc's words; `app` is the chosen subcommand (or the top level).
 std::string explain(const CLI::App& app, const CLI::ParseError& e) {
   std::string what = e.what();
   // "Could not convert: --alpha = abc"
@@ -221,8 +221,7 @@ std::string explain(const CLI::App& app, const CLI::ParseError& e) {
     if (eq != std::string::npos) {
       const std::string flag = rest.substr(0, eq), value = rest.substr(eq + 3);
       std::string kind = "a valid value";
-      const CLI::App* owner = app.get_subcommands().empty() ? &app : app.get_subcommands().front();
-      for (const CLI::Option* opt : owner->get_options())
+      for (const CLI::Option* opt : app.get_options())
         if (opt->check_name(flag)) {
           const std::string type = opt->get_type_name();
           if (type.rfind("FLOAT", 0) == 0) kind = "a number";
@@ -292,8 +291,17 @@ int main(int argc, char** argv) {
                         return kExitPass;
                       }});
   commands.push_back(add_help_command(app, commands));
+  // The subcommand the arguments chose, the deepest one (`landscape critical`: critical), and its words for
+  // the usage hint ("landscape critical").
   const auto selected = [&app]() -> const CLI::App* {
-    return app.get_subcommands().empty() ? nullptr : app.get_subcommands().front();
+    const CLI::App* s = app.get_subcommands().empty() ? nullptr : app.get_subcommands().front();
+    while (s != nullptr && !s->get_subcommands().empty()) s = s->get_subcommands().front();
+    return s;
+  };
+  const auto words = [&app](const CLI::App* s) {
+    std::string out;
+    for (; s != nullptr && s != &app; s = s->get_parent()) out = s->get_name() + (out.empty() ? "" : " " + out);
+    return out;
   };
   try {
     app.parse(argc, argv);
@@ -305,14 +313,14 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ExtrasError& e) {
     const CLI::App* sub = selected();
-    return usage_error(explain_extras(app, sub, argc, argv, commands, e), sub ? sub->get_name() : "", dist.is_root());
+    return usage_error(explain_extras(app, sub, argc, argv, commands, e), words(sub), dist.is_root());
   } catch (const CLI::ParseError& e) {
     const CLI::App* sub = selected();
-    return usage_error(explain(app, e), sub ? sub->get_name() : "", dist.is_root());
+    return usage_error(explain(sub != nullptr ? *sub : app, e), words(sub), dist.is_root());
   }
   if (const CLI::App* sub = selected()) {
     const std::string empty = empty_list_item(*sub, argc, argv);
-    if (!empty.empty()) return usage_error(empty, sub->get_name(), dist.is_root());
+    if (!empty.empty()) return usage_error(empty, words(sub), dist.is_root());
   }
   try {
     for (const Command& c : commands)

@@ -159,6 +159,11 @@ TEST_F(Usage, ParseErrorsSpeakRelumcsStyle) {
       {{"dynamics", "--lr", "nan", "-o", out}, "dynamics", {"--lr", "nan", "finite"}},
       {{"--out", out}, "", {"--out", "subcommand"}},                                 // a flag before the subcommand
       {{"nosuch"}, "", {"nosuch", "verify, power"}},                                 // unknown subcommand
+      // A nested subcommand's hint names it whole, and its own flags.
+      {{"landscape", "critical", "-o", out}, "landscape critical", {"--weights"}},   // required flag
+      {{"landscape", "census", "-k", "x", "-o", out}, "landscape census", {"--teacher-rows", "'x'"}},
+      {{"landscape", "hessian", "--weights", "w.json", "--eigen-tl", "3", "-o", out}, "landscape hessian",
+       {"--eigen-tl", "did you mean '--eigen-tol'"}},
   };
   for (const Case& c : cases) {
     expect_usage_error(c.args, run(c.args), c.sub, c.needles);

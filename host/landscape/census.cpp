@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The census: gradient descent from many starts, the Newton polish, the classification, the families.
 #include "relumc/landscape/census.hpp"
+#include "relumc/landscape/census_journal.hpp"
+#include "relumc/landscape/shared_gradient.hpp"
 #include "relumc/landscape/weights.hpp"
 
 #include "relumc/core/errors.hpp"
@@ -14,8 +16,31 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <exception>
 
 namespace relumc {
+
+std::string_view to_string(CensusInit i) { return i == CensusInit::Xavier ? "xavier" : "gaussian"; }
+
+CensusInit parse_census_init(std::string_view text) {
+  if (text == "gaussian") return CensusInit::Gaussian;
+  if (text == "xavier") return CensusInit::Xavier;
+  throw InputError("init", fmt::format("'{}' is not one of gaussian, xavier", text));
+}
+
+std::vector<double> census_start(const CensusSpec& s, int64_t run) {
+  const int64_t d = s.d == 0 ? s.k : s.d;
+  DynamicsSpec ds;  // the layout of relumc dynamics
+  ds.d = d, ds.K = s.K, ds.Kstar = s.k, ds.seed = s.seed;
+  if (s.init == CensusInit::Xavier) {
+    ds.init.kind = InitKind::Uniform;  // Glorot uniform for the K x d layer: fan in d, fan out K
+    ds.init.half_width = std::sqrt(6 / static_cast<double>(d + s.K));
+  } else {
+    ds.init.kind = InitKind::Gaussian;  // rows N(0, I/d)
+    ds.init.std = 1 / std::sqrt(static_cast<double>(d));
+  }
+  return initial_weights(ds, run);
+}
 
 void check_census_spec(const CensusSpec& s) {
   auto count = [](const char* field, int64_t v, int64_t lo, int64_t hi) {
@@ -40,6 +65,8 @@ void check_census_spec(const CensusSpec& s) {
   positive("spurious_loss", s.spurious_loss);
   positive("escape_step", s.escape_step);
   if (s.threads < 0) throw InputError("threads", fmt::format("{} must be >= 0", s.threads));
+  if (s.run_budget < 0) throw InputError("run_budget", fmt::format("{} must be >= 0", s.run_budget));
+  if (s.init != CensusInit::Gaussian && s.init != CensusInit::Xavier) throw InputError("init", "is not gaussian or xavier");
   check_critical_options(s.newton);
 }
 
@@ -50,11 +77,12 @@ namespace {
 int64_t descend(std::vector<double>& W, int64_t K, const std::vector<double>& T, int64_t k, int64_t d, double lr,
                 int64_t max_steps, double tol, const std::atomic<bool>* stop) {
   std::vector<double> g(W.size());
+  SharedGradient gradient(T.data(), K, k, d);
   int64_t steps = 0;
   for (; steps < max_steps; ++steps) {
     if (stop && stop->load(std::memory_order_relaxed)) break;  // run_census throws Interrupted
     if (kink_row(W.data(), K, d) >= 0) break;
-    population_gradient(W.data(), K, T.data(), k, d, g.data());
+    gradient(W.data(), g.data());
     if (norm(g.data(), K * d) <= tol) break;
     for (size_t i = 0; i < W.size(); ++i) W[i] -= lr * g[i];
   }
@@ -62,11 +90,7 @@ int64_t descend(std::vector<double>& W, int64_t K, const std::vector<double>& T,
 }
 
 CensusRun one_run(const CensusSpec& s, int64_t d, const std::vector<double>& T, int64_t r) {
-  DynamicsSpec ds;  // the start: the layout of relumc dynamics (Gaussian rows, std 1/sqrt(d))
-  ds.d = d, ds.K = s.K, ds.Kstar = s.k, ds.teacher = T, ds.seed = s.seed;
-  ds.init.kind = InitKind::Gaussian;
-  ds.init.std = 1 / std::sqrt(static_cast<double>(d));
-  std::vector<double> W = initial_weights(ds, r);
+  std::vector<double> W = census_start(s, r);
   const double scale = norm(T.data(), s.k * d);
   CensusRun out;
   out.run = r;
@@ -108,13 +132,45 @@ Census run_census(const CensusSpec& spec) {
   const std::vector<double> T = orthonormal_teacher(spec.k, d);
   c.runs.resize(static_cast<size_t>(spec.runs));
   c.threads = spec.threads > 0 ? spec.threads : omp_get_max_threads();
-#pragma omp parallel for num_threads(c.threads) schedule(dynamic, 1)
+  // Runs the journal holds are taken from it; the others run now (at most run_budget of them).
+  std::vector<int64_t> todo;
   for (int64_t r = 0; r < spec.runs; ++r) {
-    if (spec.stop && spec.stop->load(std::memory_order_relaxed)) continue;  // (no exception may leave the loop)
-    c.runs[static_cast<size_t>(r)] = one_run(c.spec, d, T, r);
+    if (spec.journal) {
+      const auto it = spec.journal->finished().find(r);
+      if (it != spec.journal->finished().end()) {
+        c.runs[static_cast<size_t>(r)] = it->second;
+        if (spec.done) spec.done->fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
+    }
+    todo.push_back(r);
+  }
+  const int64_t held = spec.runs - static_cast<int64_t>(todo.size());
+  const bool cut = spec.run_budget > 0 && static_cast<int64_t>(todo.size()) > spec.run_budget;
+  if (cut) todo.resize(static_cast<size_t>(spec.run_budget));
+  std::exception_ptr failure;  // (no exception may leave the parallel loop)
+#pragma omp parallel for num_threads(c.threads) schedule(dynamic, 1)
+  for (size_t i = 0; i < todo.size(); ++i) {
+    if (spec.stop && spec.stop->load(std::memory_order_relaxed)) continue;
+    const int64_t r = todo[i];
+    CensusRun run = one_run(c.spec, d, T, r);
+    if (spec.stop && spec.stop->load(std::memory_order_relaxed)) continue;  // possibly cut short: not journalled
+    if (spec.journal) {
+#pragma omp critical(relumc_census_journal)
+      try {
+        spec.journal->append(run);
+      } catch (...) {
+        if (!failure) failure = std::current_exception();
+      }
+    }
+    c.runs[static_cast<size_t>(r)] = std::move(run);
     if (spec.done) spec.done->fetch_add(1, std::memory_order_relaxed);
   }
+  if (failure) std::rethrow_exception(failure);
   if (spec.stop && spec.stop->load()) throw Interrupted("stopped: the census was interrupted");
+  if (cut)
+    throw Interrupted(fmt::format("stopped: `run_budget` {} reached with {} of {} runs done", spec.run_budget,
+                                  held + spec.run_budget, spec.runs));
   // Families, in run order (so the representative is the first run that ended there), then sorted by loss.
   const double loss_tol = 1e-9 * static_cast<double>(spec.k);  // |W*|_F^2 = k
   for (CensusRun& run : c.runs) {

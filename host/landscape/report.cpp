@@ -132,7 +132,7 @@ ojson census_json(const Census& c, const std::vector<McCheck>* checks) {
   spec["runs"] = s.runs;
   spec["seed"] = s.seed;
   spec["lr"] = json_number(s.lr);
-  spec["init"] = "gaussian, std 1/sqrt(d)";
+  spec["init"] = s.init == CensusInit::Xavier ? "xavier, U(-a, a) with a = sqrt(6/(d + K))" : "gaussian, std 1/sqrt(d)";
   spec["teacher"] = "identity rows";
   spec["max_steps"] = s.max_steps;
   spec["switch_tol"] = json_number(s.switch_tol);

@@ -20,6 +20,14 @@
 
 namespace relumc {
 
+void classify_run(CensusRun& r, double spurious_loss) {
+  const bool at_min = r.kind == PointKind::Minimum || r.kind == PointKind::Degenerate;
+  // J >= 0: a point where J < spurious_loss is a global minimiser up to that threshold, a kink included (a
+  // surplus student driven to zero computes nothing: the network is the teacher's).
+  r.global = (at_min || r.kind == PointKind::Kink) && r.loss < spurious_loss;
+  r.spurious = at_min && r.loss >= spurious_loss;
+}
+
 std::string_view to_string(CensusInit i) { return i == CensusInit::Xavier ? "xavier" : "gaussian"; }
 
 CensusInit parse_census_init(std::string_view text) {
@@ -74,14 +82,21 @@ namespace {
 
 // Gradient descent from W until |grad|_F <= tol or the budget; returns the steps taken. Stops early at a
 // zero row (the gradient is undefined there: a kink).
+// kink_abs > 0: also stops once a row's norm is <= kink_abs (the continuation below).
 int64_t descend(std::vector<double>& W, int64_t K, const std::vector<double>& T, int64_t k, int64_t d, double lr,
-                int64_t max_steps, double tol, const std::atomic<bool>* stop) {
+                int64_t max_steps, double tol, const std::atomic<bool>* stop, double kink_abs = 0) {
   std::vector<double> g(W.size());
   SharedGradient gradient(T.data(), K, k, d);
   int64_t steps = 0;
+  auto below = [&] {
+    for (int64_t j = 0; j < K; ++j)
+      if (norm_without_overflow(W.data() + j * d, d) <= kink_abs) return true;
+    return false;
+  };
   for (; steps < max_steps; ++steps) {
     if (stop && stop->load(std::memory_order_relaxed)) break;  // run_census throws Interrupted
     if (kink_row(W.data(), K, d) >= 0) break;
+    if (kink_abs > 0 && below()) break;
     gradient(W.data(), g.data());
     if (norm(g.data(), K * d) <= tol) break;
     for (size_t i = 0; i < W.size(); ++i) W[i] -= lr * g[i];
@@ -96,9 +111,27 @@ CensusRun one_run(const CensusSpec& s, int64_t d, const std::vector<double>& T, 
   out.run = r;
   CriticalResult c;
   for (;;) {
+    const auto t0 = std::chrono::steady_clock::now();
     out.steps += descend(W, s.K, T, s.k, d, s.lr, s.max_steps, s.switch_tol * scale, s.stop);
+    const auto t1 = std::chrono::steady_clock::now();
     c = find_critical_point(W.data(), s.K, T.data(), s.k, d, s.newton);
+    out.descent_seconds += std::chrono::duration<double>(t1 - t0).count();
+    out.newton_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
     out.newton_iterations += c.iterations;
+    if (c.kind == PointKind::NotCritical) {
+      // Newton did not converge from where descent handed over. Seen when a surplus student (K > k) shrinks
+      // towards the zero row, a kink: J is not C^2 there, and Newton stalls at the kink tolerance. Gradient
+      // descent then continues from its own end point down to Newton's gradient tolerance, stopping at a kink
+      // (a row of norm <= kink_tol |W*|_F), and the point it reaches is classified.
+      const auto t2 = std::chrono::steady_clock::now();
+      out.steps += descend(W, s.K, T, s.k, d, s.lr, s.max_steps, s.newton.gradient_tol * scale, s.stop,
+                           s.newton.kink_tol * scale);
+      const auto t3 = std::chrono::steady_clock::now();
+      c = find_critical_point(W.data(), s.K, T.data(), s.k, d, s.newton);
+      out.descent_seconds += std::chrono::duration<double>(t3 - t2).count();
+      out.newton_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t3).count();
+      out.newton_iterations += c.iterations;
+    }
     if (c.kind != PointKind::Saddle || !s.escape_saddles || out.escapes >= s.max_escapes) break;
     ++out.escapes;  // along the most negative eigenvector, then descend again
     W = c.student;
@@ -114,9 +147,7 @@ CensusRun one_run(const CensusSpec& s, int64_t d, const std::vector<double>& T, 
   out.lambda_min = out.eigenvalues.empty() ? std::nan("") : out.eigenvalues.front();
   out.index = c.analysis.signature.index;
   out.nullity = c.analysis.signature.nullity;
-  const bool at_min = out.kind == PointKind::Minimum || out.kind == PointKind::Degenerate;
-  out.global = at_min && out.loss < s.spurious_loss;
-  out.spurious = at_min && out.loss >= s.spurious_loss;
+  classify_run(out, s.spurious_loss);
   return out;
 }
 
@@ -176,7 +207,7 @@ Census run_census(const CensusSpec& spec) {
   for (CensusRun& run : c.runs) {
     switch (run.kind) {
       case PointKind::Saddle: ++c.saddles; break;
-      case PointKind::Kink: ++c.kinks; break;
+      case PointKind::Kink: run.global ? ++c.global_kinks : ++c.kinks; break;
       case PointKind::NotCritical: ++c.not_critical; break;
       default: break;
     }
@@ -210,6 +241,7 @@ Census run_census(const CensusSpec& spec) {
   c.share_spurious = static_cast<double>(c.spurious) / static_cast<double>(spec.runs);
   c.global_ci = wilson_interval(c.global, spec.runs);
   c.spurious_ci = wilson_interval(c.spurious, spec.runs);
+  for (const CensusRun& run : c.runs) c.descent_seconds += run.descent_seconds, c.newton_seconds += run.newton_seconds;
   c.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return c;
 }

@@ -86,10 +86,7 @@ CensusRun run_from(const ordered_json& e, const CensusSpec& s, int64_t d, const 
     throw InputError(fmt::format("{}: 'student' has {} numbers, not K d = {}", where, r.student.size(), s.K * d));
   if (!r.eigenvalues.empty() && static_cast<int64_t>(r.eigenvalues.size()) != s.K * d)
     throw InputError(fmt::format("{}: 'eigenvalues' has {} numbers, not K d = {}", where, r.eigenvalues.size(), s.K * d));
-  // Derived exactly as one_run derives them.
-  const bool at_min = r.kind == PointKind::Minimum || r.kind == PointKind::Degenerate;
-  r.global = at_min && r.loss < s.spurious_loss;
-  r.spurious = at_min && r.loss >= s.spurious_loss;
+  classify_run(r, s.spurious_loss);  // as one_run does
   return r;
 }
 

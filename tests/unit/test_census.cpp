@@ -282,3 +282,28 @@ TEST(LandscapeCensus, SaddlesAreReportedApartAndEscapeSaddlesLeavesThem) {
       EXPECT_EQ(e.runs[r].escapes, 0);
     }
 }
+
+// With a surplus student (k = 12, K = 13) some runs shrink one student towards the zero row, a kink where J is not
+// C^2: the Newton polish used to stall at the kink tolerance and the run ended "not-critical" (3 of these 10 runs
+// did). Gradient descent now continues to the kink: those runs are global (loss below the threshold) and counted in
+// global_kinks, with the shrunk row at most kink_tol |W*|_F long; the five counts still partition the runs.
+TEST(LandscapeCensus, SurplusStudentShrinkingToZeroIsAGlobalKink) {
+  CensusSpec s;
+  s.k = 12, s.K = 13, s.runs = 10, s.seed = 1, s.threads = 2;
+  const Census c = run_census(s);
+  EXPECT_EQ(c.not_critical, 0);
+  EXPECT_GE(c.global_kinks, 1);
+  EXPECT_EQ(c.global + c.spurious + c.saddles + c.kinks + c.not_critical, s.runs);
+  const double scale = std::sqrt(12.0);
+  int64_t at_kink = 0;
+  for (const CensusRun& r : c.runs) {
+    if (r.kind != PointKind::Kink) continue;
+    ++at_kink;
+    EXPECT_TRUE(r.global);
+    EXPECT_LT(r.loss, s.spurious_loss);
+    double shortest = INFINITY;
+    for (int64_t j = 0; j < s.K; ++j) shortest = std::min(shortest, norm(r.student.data() + j * 12, 12));
+    EXPECT_LE(shortest, s.newton.kink_tol * scale);
+  }
+  EXPECT_EQ(at_kink, c.global_kinks);
+}

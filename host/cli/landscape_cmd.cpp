@@ -208,8 +208,8 @@ int run_census_cmd(const CensusFlags& f) {
   if (!f.quiet) {
     fmt::print("k = {}, K = {}, d = {}: {} runs in {:.2f} s ({} threads)\n", c.spec.k, c.spec.K, c.spec.d, c.spec.runs,
                c.seconds, c.threads);
-    fmt::print("  global   {:>6}  share {:.4f}  95% Wilson [{:.4f}, {:.4f}]\n", c.global, c.share_global, c.global_ci[0],
-               c.global_ci[1]);
+    fmt::print("  global   {:>6}  share {:.4f}  95% Wilson [{:.4f}, {:.4f}]{}\n", c.global, c.share_global, c.global_ci[0],
+               c.global_ci[1], c.global_kinks > 0 ? fmt::format("  ({} with a student at zero)", c.global_kinks) : "");
     fmt::print("  spurious {:>6}  share {:.4f}  95% Wilson [{:.4f}, {:.4f}]\n", c.spurious, c.share_spurious,
                c.spurious_ci[0], c.spurious_ci[1]);
     fmt::print("  saddles {}  kinks {}  not critical {}\n", c.saddles, c.kinks, c.not_critical);
@@ -219,7 +219,7 @@ int run_census_cmd(const CensusFlags& f) {
                  fam.runs, fam.loss, fam.lambda_min,
                  i < checks.size() ? (checks[i].passed ? "  mc pass" : "  mc FAIL") : "");
     }
-    fmt::print("wrote {0}/census.json, {0}/census_runs.csv\n", f.out);
+    fmt::print("wrote {0}/census.json, {0}/census_runs.csv, {0}/journal.jsonl\n", f.out);
   }
   return mc_passed ? kExitPass : kExitFail;
 }

@@ -7,6 +7,7 @@
 #include "host/cli/common.hpp"
 
 #include "relumc/landscape/census.hpp"
+#include "relumc/landscape/census_journal.hpp"
 #include "relumc/landscape/critical.hpp"
 #include "relumc/landscape/hessian.hpp"
 #include "relumc/landscape/mc_check.hpp"
@@ -153,10 +154,10 @@ int run_critical(const LandscapeFlags& f) {
 
 struct CensusFlags {
   CensusSpec spec;
-  std::string out = "census-out";
+  std::string out = "census-out", init = "gaussian";
   uint64_t mc_samples = 0;
   double alpha = 0.01;
-  bool quiet = false;
+  bool quiet = false, resume = false, restart = false;
 };
 
 void add_census_flags(CLI::App& cmd, CensusFlags& f) {
@@ -167,6 +168,8 @@ void add_census_flags(CLI::App& cmd, CensusFlags& f) {
   cmd.add_option("--dim,-d", s.d, "input dimension d >= k (0: d = k)")->check(integer_in(0, 4096))->capture_default_str();
   cmd.add_option("--runs", s.runs, "independent starts (rows i.i.d. N(0, 1/d))")->check(integer_in(1, 1e8))->capture_default_str();
   cmd.add_option("--seed", s.seed, "seed of the starts")->check(kSeed)->capture_default_str();
+  cmd.add_option("--init", f.init, "starts: gaussian (rows N(0, I/d)) or xavier (entries U(-a, a), a = sqrt(6/(d + K)))")
+      ->capture_default_str();
   cmd.add_option("--lr", s.lr, "gradient-descent step on J")->check(kFinite)->capture_default_str();
   cmd.add_option("--max-steps", s.max_steps, "gradient-descent budget per descent")->check(integer_in(0, 1e12))->capture_default_str();
   cmd.add_option("--switch-tol", s.switch_tol, "Newton takes over at |grad J|_F <= this times |W*|_F")->check(kFinite)->capture_default_str();
@@ -184,31 +187,42 @@ void add_census_flags(CLI::App& cmd, CensusFlags& f) {
       ->check(kFinite)->capture_default_str();
   cmd.add_option("--threads", s.threads, "CPU threads (0: all)")->check(kThreads)->capture_default_str();
   cmd.add_option("--out,-o", f.out, "output directory")->check(kPath)->type_name("DIR")->capture_default_str();
-  cmd.add_flag("--quiet", f.quiet, "no summary on stdout");
+  CLI::Option* resume = cmd.add_flag("--resume", f.resume,
+      "continue the unfinished census whose journal is in --out (same flags), skipping its finished runs");
+  cmd.add_flag("--restart", f.restart, "discard an unfinished census's journal in --out and start anew")->excludes(resume);
+  cmd.add_flag("--quiet", f.quiet, "no summary on stdout, no progress on stderr");
 }
 
 int run_census_cmd(const CensusFlags& f) {
   require_one_process("landscape census");
-  check_census_spec(f.spec);
+  CensusSpec spec = f.spec;
+  spec.init = parse_census_init(f.init);
+  check_census_spec(spec);
   McCheckOptions mo;
   mo.samples = f.mc_samples;
-  mo.seed = f.spec.seed;
+  mo.seed = spec.seed;
   mo.alpha = f.alpha;
-  mo.threads = f.spec.threads;
+  mo.threads = spec.threads;
   if (!(f.alpha > 0 && f.alpha < 1)) throw InputError("alpha", fmt::format("{} must be in (0, 1)", f.alpha));
   if (f.mc_samples > 0) check_mc_options(mo);
-  ensure_writable_dir(f.out, "out");
-  const Census c = run_census(f.spec);
-  std::vector<McCheck> checks;
-  if (f.mc_samples > 0) checks = check_families(c, mo);
-  write_census_files(f.out, c, f.mc_samples > 0 ? &checks : nullptr);
+  spec.stop = install_stop_handlers();
+  CensusOutput out;
+  try {
+    out = census_to_directory(spec, f.out, f.resume, f.restart, !f.quiet, f.mc_samples > 0 ? &mo : nullptr);
+  } catch (const Interrupted& e) {
+    std::fprintf(stderr, "\nrelumc: stopped by signal %d %s\n", stop_signal(),
+                 render_flags(std::string(e.what()) + "; the finished runs are journalled: `resume` continues").c_str());
+    return 128 + stop_signal();
+  }
+  const Census& c = out.census;
+  const std::vector<McCheck>& checks = out.checks;
   bool mc_passed = true;
   for (const McCheck& m : checks) mc_passed = mc_passed && m.passed;
   if (!f.quiet) {
     fmt::print("k = {}, K = {}, d = {}: {} runs in {:.2f} s ({} threads)\n", c.spec.k, c.spec.K, c.spec.d, c.spec.runs,
                c.seconds, c.threads);
-    fmt::print("  global   {:>6}  share {:.4f}  95% Wilson [{:.4f}, {:.4f}]\n", c.global, c.share_global, c.global_ci[0],
-               c.global_ci[1]);
+    fmt::print("  global   {:>6}  share {:.4f}  95% Wilson [{:.4f}, {:.4f}]{}\n", c.global, c.share_global, c.global_ci[0],
+               c.global_ci[1], c.global_kinks > 0 ? fmt::format("  ({} with a student at zero)", c.global_kinks) : "");
     fmt::print("  spurious {:>6}  share {:.4f}  95% Wilson [{:.4f}, {:.4f}]\n", c.spurious, c.share_spurious,
                c.spurious_ci[0], c.spurious_ci[1]);
     fmt::print("  saddles {}  kinks {}  not critical {}\n", c.saddles, c.kinks, c.not_critical);
@@ -218,7 +232,7 @@ int run_census_cmd(const CensusFlags& f) {
                  fam.runs, fam.loss, fam.lambda_min,
                  i < checks.size() ? mc_word(checks[i]) : "");
     }
-    fmt::print("wrote {0}/census.json, {0}/census_runs.csv\n", f.out);
+    fmt::print("wrote {0}/census.json, {0}/census_runs.csv, {0}/journal.jsonl\n", f.out);
   }
   return mc_passed ? kExitPass : kExitFail;
 }

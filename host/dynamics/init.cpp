@@ -17,6 +17,7 @@ std::string_view to_string(InitKind k) {
     case InitKind::Ball: return "ball";
     case InitKind::Weights: return "weights";
     case InitKind::Symmetric: return "symmetric";
+    case InitKind::Uniform: return "uniform";
   }
   return "?";
 }
@@ -125,6 +126,7 @@ void validate(const DynamicsSpec& s) {
   switch (in.kind) {
     case InitKind::Gaussian: check_positive(in.std, "init.std"); break;
     case InitKind::Ball: check_positive(in.radius, "init.radius"); break;
+    case InitKind::Uniform: check_positive(in.half_width, "init.half_width"); break;
     case InitKind::Weights: check_matrix(in.weights, s.K, s.d, "initial student weights"); break;
     case InitKind::Symmetric: {
       check_finite(in.x, "init.x");
@@ -166,6 +168,17 @@ std::vector<double> initial_weights(const DynamicsSpec& s, int64_t run) {
         const double r = in.radius * std::pow(init_uniform(s, run, static_cast<uint64_t>(K + j)), 1.0 / d);
         for (int64_t c = 0; c < d; ++c) W[j * d + c] = r * x[c] / n;
       }
+      break;
+    case InitKind::Uniform:
+      // Entry c of row j: word c % 4 of Philox block (init stream, 2K + j, c / 4), apart from the Gaussian's
+      // (index j) and the ball's radius (index K + j) draws.
+      for (int64_t j = 0; j < K; ++j)
+        for (int64_t c = 0; c < d; c += 4) {
+          const PhiloxWords w = philox_block(s.seed, kInitStreamBase + static_cast<uint32_t>(run),
+                                             static_cast<uint64_t>(2 * K + j), static_cast<uint32_t>(c / 4));
+          for (int64_t i = 0; i < 4 && c + i < d; ++i)
+            W[j * d + c + i] = in.half_width * (2 * UniformFromWord(Scalar<double>{}, w.r[i]) - 1);
+        }
       break;
     case InitKind::Weights: W = in.weights; break;
     case InitKind::Symmetric:

@@ -73,6 +73,7 @@ ordered_json spec_json(const DynamicsSpec& s) {
   switch (s.init.kind) {
     case InitKind::Gaussian: in["std"] = s.init.std; break;
     case InitKind::Ball: in["radius"] = s.init.radius; break;
+    case InitKind::Uniform: in["half_width"] = s.init.half_width; break;
     case InitKind::Weights: in["weights"] = matrix(s.init.weights, s.K, s.d); break;
     case InitKind::Symmetric: in["x"] = s.init.x, in["y"] = s.init.y, in["delta"] = s.init.delta; break;
   }

@@ -139,7 +139,7 @@ ojson census_json(const Census& c, const std::vector<McCheck>* checks) {
   spec["runs"] = s.runs;
   spec["seed"] = s.seed;
   spec["lr"] = json_number(s.lr);
-  spec["init"] = "gaussian, std 1/sqrt(d)";
+  spec["init"] = s.init == CensusInit::Xavier ? "xavier, U(-a, a) with a = sqrt(6/(d + K))" : "gaussian, std 1/sqrt(d)";
   spec["teacher"] = "identity rows";
   spec["max_steps"] = s.max_steps;
   spec["switch_tol"] = json_number(s.switch_tol);
@@ -157,6 +157,7 @@ ojson census_json(const Census& c, const std::vector<McCheck>* checks) {
   j["spurious"] = c.spurious;
   j["saddles"] = c.saddles;
   j["kinks"] = c.kinks;
+  j["global_kinks"] = c.global_kinks;
   j["not_critical"] = c.not_critical;
   j["share_global"] = json_number(c.share_global);
   j["share_global_ci95_wilson"] = {json_number(c.global_ci[0]), json_number(c.global_ci[1])};
@@ -177,7 +178,12 @@ ojson census_json(const Census& c, const std::vector<McCheck>* checks) {
     if (checks && i < checks->size()) x["mc_check"] = mc_json((*checks)[i]);
     j["families"].push_back(std::move(x));
   }
-  j["run"] = {{"seconds", json_number(c.seconds)}, {"threads", c.threads}};  // the only part that varies
+  // The only part that varies: wall time, threads, and the time of the runs run now split into gradient descent
+  // and the Newton polish + classification (summed over threads).
+  j["run"] = {{"seconds", json_number(c.seconds)},
+              {"threads", c.threads},
+              {"descent_seconds", json_number(c.descent_seconds)},
+              {"newton_seconds", json_number(c.newton_seconds)}};
   return j;
 }
 

@@ -112,7 +112,7 @@ class CensusResult:
     """relumc.census's result (the numbers of `relumc landscape census`'s census.json and census_runs.csv).
 
     runs: the number of runs; global_, spurious, saddles, kinks, not_critical: counts (also as the dict
-    counts, keyed as in census.json); share_global,
+    counts, keyed as in census.json); global_kinks: the global runs that ended at a kink; share_global,
     share_spurious with 95% Wilson intervals share_global_ci, share_spurious_ci.
     families: one dict per family (distinct end point up to symmetry), by ascending loss: kind, k1, runs, loss,
     lambda_min, index, nullity, first_run (a representative) and mc_check (a McCheck when mc_samples > 0).
@@ -123,7 +123,8 @@ class CensusResult:
     """
 
     def __init__(self, raw: dict):
-        for key in ("k", "K", "d", "runs", "seed", "spurious", "saddles", "kinks", "not_critical", "threads"):
+        for key in ("k", "K", "d", "runs", "seed", "spurious", "saddles", "kinks", "not_critical", "global_kinks",
+                    "threads"):
             setattr(self, key, int(raw[key]))
         self.global_: int = int(raw["global"])  # (`global` is a Python keyword)
         self.counts: Dict[str, int] = {key: int(raw[key]) for key in ("global", "spurious", "saddles", "kinks",

@@ -222,7 +222,7 @@ nb::dict census(int64_t k, int64_t K, int64_t d, int64_t runs, uint64_t seed, do
   nb::dict out;
   out["k"] = c.spec.k, out["K"] = c.spec.K, out["d"] = c.spec.d, out["runs"] = c.spec.runs, out["seed"] = c.spec.seed;
   out["global"] = c.global, out["spurious"] = c.spurious, out["saddles"] = c.saddles, out["kinks"] = c.kinks;
-  out["not_critical"] = c.not_critical;
+  out["not_critical"] = c.not_critical, out["global_kinks"] = c.global_kinks;
   out["share_global"] = c.share_global;
   out["share_global_ci"] = nb::make_tuple(c.global_ci[0], c.global_ci[1]);
   out["share_spurious"] = c.share_spurious;

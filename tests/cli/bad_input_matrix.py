@@ -224,6 +224,15 @@ for flag in ["--lr", "--switch-tol", "--spurious-loss", "--gradient-tol", "--eig
 for flag, v in [("-k", "0"), ("-k", "257"), ("-K", "0"), ("--lr", "0"), ("--alpha", "1"), ("--runs", "0")]:
     row(LS + [flag, v], v)
 row(LS + ["-k", "4", "-d", "2"], "2")  # d below k
+for v in ["he", "Xavier", "gaussian,xavier", " "]:
+    row(LS + ["--init", v], v.strip() if v.strip() else "--init")
+row(LS + ["--init", ""], "--init")
+for flag in ["--max-escapes", "--escape-step"]:
+    for v in ["abc", "nan", "-1", ""]:
+        row(LS + [flag, v], v if v else flag)
+row(LS + ["--resume", "--restart"], "--restart")
+row(["landscape", "census", "--runs", "2", "-o", "out_with_journal", "--resume"], "journal")
+row(["landscape", "census", "--runs", "2", "-o", "out_with_journal"], "journal")
 for o in ["plainfile", "", "/dev/null", "plainfile/sub"]:
     row(["landscape", "census", "--runs", "2", "-o", o], o if o else "--out")
 row(LS + ["--nosuch"], "--nosuch")

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -155,6 +156,54 @@ TEST_F(LandscapeCli, CensusWritesSharesAndFamilies) {
   expect_rejected({"census", "--alpha", "0"}, "--alpha 0");
   expect_rejected({"census", "--lr", "0"}, "--lr 0");
   expect_rejected({"census", "--switch-tol", "-1"}, "--switch-tol -1");
+}
+
+// The census journal through the CLI: a journal cut after three runs (an interruption) is resumed with
+// --resume to the same census.json and census_runs.csv as a straight run (all but the "run" timing block); a
+// different seed or --init is refused naming the flag, nothing else written; an unfinished journal is not
+// discarded without --restart; --init xavier is recorded in the spec.
+TEST_F(LandscapeCli, CensusResumesFromItsJournal) {
+  const fs::path straight = root_ / "census-straight", cut = root_ / "census-cut";
+  auto with = [&](std::vector<std::string> extra, const fs::path& out) {
+    std::vector<std::string> a = {"landscape", "census", "-k", "7", "-K", "7", "--runs", "8", "--threads", "2", "--quiet"};
+    if (std::find(extra.begin(), extra.end(), "--seed") == extra.end()) a.insert(a.end(), {"--seed", "3"});
+    a.insert(a.end(), extra.begin(), extra.end());
+    a.push_back("-o");
+    a.push_back(out.string());
+    return run(a);
+  };
+  ASSERT_EQ(with({}, straight).status, kPass);
+  const std::string journal = slurp(straight / "journal.jsonl");
+  EXPECT_NE(journal.find("{\"complete\":true}"), std::string::npos);
+  // Header and the first three runs (in finishing order), then a torn line: what a crash leaves.
+  size_t pos = 0;
+  for (int line = 0; line < 4; ++line) pos = journal.find('\n', pos) + 1;
+  fs::create_directories(cut);
+  {
+    std::ofstream f(cut / "journal.jsonl", std::ios::binary);
+    f << journal.substr(0, pos) << "{\"run\": 5, \"kind\": \"mini";
+  }
+  const RunResult refused = with({}, cut);
+  EXPECT_EQ(refused.status, kUsage);
+  EXPECT_NE(refused.err.find("--restart"), std::string::npos) << refused.err;
+  const RunResult seed = with({"--resume", "--seed", "4"}, cut);
+  EXPECT_EQ(seed.status, kUsage);
+  EXPECT_NE(seed.err.find("--seed was 3, this run has 4"), std::string::npos) << seed.err;
+  const RunResult init = with({"--resume", "--init", "xavier"}, cut);
+  EXPECT_EQ(init.status, kUsage);
+  EXPECT_NE(init.err.find("--init was \"gaussian\""), std::string::npos) << init.err;
+  EXPECT_FALSE(fs::exists(cut / "census.json"));
+  const RunResult resumed = with({"--resume"}, cut);
+  ASSERT_EQ(resumed.status, kPass) << resumed.err;
+  EXPECT_NE(resumed.err.find("3 of 8 runs already done"), std::string::npos) << resumed.err;
+  json a = json::parse(slurp(straight / "census.json")), b = json::parse(slurp(cut / "census.json"));
+  a.erase("run"), b.erase("run");
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(slurp(straight / "census_runs.csv"), slurp(cut / "census_runs.csv"));
+  const fs::path xavier = root_ / "census-xavier";
+  ASSERT_EQ(with({"--init", "xavier"}, xavier).status, kPass);
+  EXPECT_EQ(json::parse(slurp(xavier / "census.json"))["spec"]["init"].get<std::string>().rfind("xavier", 0), 0u);
+  expect_rejected({"census", "--init", "he"}, "--init 'he'");
 }
 
 TEST_F(LandscapeCli, TianLWritesThePointAndTheMap) {

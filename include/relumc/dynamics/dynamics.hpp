@@ -14,7 +14,9 @@
 //   sampled gradient of run r at step t:  stream r, sample indices t*B .. t*B + B-1 (in that order)
 //   initialisation of run r (always v1):  stream kInitStreamBase + r, sample index j for row j's
 //                                         normal vector; Philox block (kInitStreamBase + r, K + j, 0)
-//                                         word 0 for the radius of row j (ball)
+//                                         word 0 for the radius of row j (ball); uniform: entry c of
+//                                         row j from Philox block (kInitStreamBase + r, 2K + j, c / 4),
+//                                         word c % 4 (exact uniform in (0, 1) from 32 bits)
 // Runs are independent: OpenMP spreads them over threads, each run is one sequential loop in a fixed
 // order, so results are bit-identical whatever the thread count (tested).
 //
@@ -42,7 +44,7 @@ namespace relumc {
 // Initialisation streams sit in the upper half, apart from the sampled-gradient streams (run index).
 inline constexpr uint32_t kInitStreamBase = kGeometryStreamBase;
 
-enum class InitKind { Gaussian, Ball, Weights, Symmetric };
+enum class InitKind { Gaussian, Ball, Weights, Symmetric, Uniform };
 enum class Outcome { Recovered, Stalled, Diverged, NotConverged };
 
 std::string_view to_string(InitKind k);
@@ -52,6 +54,8 @@ struct InitSpec {
   InitKind kind = InitKind::Gaussian;
   double std = 0.1;             // Gaussian: i.i.d. entries N(0, std^2)
   double radius = 0.1;          // Ball: each row uniform in the ball {|w| <= radius} of R^d (around 0)
+  double half_width = 0.1;      // Uniform: i.i.d. entries U(-half_width, half_width) (Xavier / Glorot uniform:
+                                // half_width = sqrt(6 / (fan_in + fan_out)))
   std::vector<double> weights;  // Weights: K x d, the same start for every run
   // Symmetric (K = K*, orthonormal teacher): w_j = x w*_j + y sum_{j' != j} w*_j' + delta u_j, with u_j
   // a uniformly random unit vector of R^d (per run and row; delta = 0 gives exact symmetry when x = y).

@@ -95,7 +95,7 @@ def analyze(W: NDArray[np.float64], W_star: NDArray[np.float64], eigen_tol: floa
 def critical_point(W0: NDArray[np.float64], W_star: NDArray[np.float64], max_iterations: int, gradient_tol: float,
                    eigen_tol: float, kink_tol: float, mc_samples: int, seed: int, alpha: float,
                    threads: int) -> dict: ...
-def census(k: int, K: int, d: int, runs: int, seed: int, lr: float, max_steps: int, switch_tol: float,
+def census(k: int, K: int, d: int, runs: int, seed: int, init: str, lr: float, max_steps: int, switch_tol: float,
            spurious_loss: float, escape_saddles: bool, max_escapes: int, escape_step: float, max_iterations: int,
            gradient_tol: float, eigen_tol: float, kink_tol: float, mc_samples: int, alpha: float, threads: int,
            progress: Optional[Callable[[int, int], None]]) -> dict: ...

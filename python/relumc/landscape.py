@@ -196,14 +196,14 @@ def critical_point(W0: Any, W_star: Any, *, max_iterations: int = 200, gradient_
 
 
 def census(k: int, K: Optional[int] = None, d: Optional[int] = None, *, runs: int = 100, seed: int = 1,
-           lr: float = 0.1, max_steps: int = 100000, switch_tol: float = 1e-6, spurious_loss: float = 1e-3,
+           init: str = "gaussian", lr: float = 0.1, max_steps: int = 100000, switch_tol: float = 1e-6, spurious_loss: float = 1e-3,
            escape_saddles: bool = False, max_escapes: int = 5, escape_step: float = 1e-2,
            max_iterations: int = 200, gradient_tol: float = 1e-12, eigen_tol: float = 1e-8,
            kink_tol: float = 1e-8, mc_samples: Any = 0, alpha: float = 0.01, threads: int = 0,
            progress: Any = None) -> CensusResult:
     """Where gradient descent ends from `runs` random starts (`relumc landscape census`; relumc::run_census):
     teacher = the identity rows e_0 .. e_{k-1} of R^d (d = k when None), K students (K = k when None) with
-    N(0, 1/d) entries, population gradient descent with step lr until |grad J|_F <= switch_tol |W*|_F, then
+    N(0, 1/d) entries (init "gaussian") or U(-a, a) entries, a = sqrt(6 / (d + K)) (init "xavier"), population gradient descent with step lr until |grad J|_F <= switch_tol |W*|_F, then
     the Newton polish and the Hessian's classification. The options are the CLI's flags. mc_samples > 0
     confirms each family's representative by Monte Carlo (level alpha split over the families).
     The GIL is released; progress: a callable(done_runs, runs) or True (tqdm); Ctrl-C stops the census
@@ -214,7 +214,7 @@ def census(k: int, K: Optional[int] = None, d: Optional[int] = None, *, runs: in
     d = 0 if d is None else as_int(d, "d", 1)
     try:
         raw = _core.census(
-            k, K, d, as_int(runs, "runs", 1), as_int(seed, "seed", 0), as_real(lr, "lr"),
+            k, K, d, as_int(runs, "runs", 1), as_int(seed, "seed", 0), str(init), as_real(lr, "lr"),
             as_int(max_steps, "max_steps", 0), as_real(switch_tol, "switch_tol"),
             as_real(spurious_loss, "spurious_loss"), bool(escape_saddles), as_int(max_escapes, "max_escapes", 0),
             as_real(escape_step, "escape_step"), as_int(max_iterations, "max_iterations", 0),

@@ -159,12 +159,13 @@ nb::dict critical(CArray<2> W0, CArray<2> Ws, int max_iterations, double gradien
   return out;
 }
 
-nb::dict census(int64_t k, int64_t K, int64_t d, int64_t runs, uint64_t seed, double lr, int64_t max_steps,
-                double switch_tol, double spurious_loss, bool escape_saddles, int max_escapes, double escape_step,
-                int max_iterations, double gradient_tol, double eigen_tol, double kink_tol, uint64_t mc_samples,
-                double alpha, int threads, const nb::object& progress) {
+nb::dict census(int64_t k, int64_t K, int64_t d, int64_t runs, uint64_t seed, const std::string& init, double lr,
+                int64_t max_steps, double switch_tol, double spurious_loss, bool escape_saddles, int max_escapes,
+                double escape_step, int max_iterations, double gradient_tol, double eigen_tol, double kink_tol,
+                uint64_t mc_samples, double alpha, int threads, const nb::object& progress) {
   relumc::CensusSpec s;
   s.k = k, s.K = K, s.d = d, s.runs = runs, s.seed = seed, s.lr = lr, s.max_steps = max_steps;
+  s.init = relumc::parse_census_init(init);
   s.switch_tol = switch_tol, s.spurious_loss = spurious_loss, s.escape_saddles = escape_saddles;
   s.max_escapes = max_escapes, s.escape_step = escape_step;
   s.newton.max_iterations = max_iterations, s.newton.gradient_tol = gradient_tol;
@@ -255,7 +256,7 @@ void bind_landscape(nb::module_& m) {
   m.def("critical_point", &critical, "W0"_a, "W_star"_a, "max_iterations"_a, "gradient_tol"_a, "eigen_tol"_a,
         "kink_tol"_a, "mc_samples"_a, "seed"_a, "alpha"_a, "threads"_a,
         "relumc::find_critical_point from W0 (K, d) against W_star (K*, d), as a dict.");
-  m.def("census", &census, "k"_a, "K"_a, "d"_a, "runs"_a, "seed"_a, "lr"_a, "max_steps"_a, "switch_tol"_a,
+  m.def("census", &census, "k"_a, "K"_a, "d"_a, "runs"_a, "seed"_a, "init"_a, "lr"_a, "max_steps"_a, "switch_tol"_a,
         "spurious_loss"_a, "escape_saddles"_a, "max_escapes"_a, "escape_step"_a, "max_iterations"_a, "gradient_tol"_a,
         "eigen_tol"_a, "kink_tol"_a, "mc_samples"_a, "alpha"_a, "threads"_a, "progress"_a.none(),
         "relumc::run_census (and check_families when mc_samples > 0), as a dict; the GIL released, Ctrl-C stops it.");

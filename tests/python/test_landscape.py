@@ -137,6 +137,20 @@ def test_census_matches_the_cli_bit_for_bit(cli, tmp_path):
     assert c.global_ == int(np.sum(c.run_global))
 
 
+def test_census_xavier_matches_the_cli_and_a_bad_init_is_named(cli, tmp_path):
+    c = relumc.census(3, 3, init="xavier", **_census_kwargs())
+    subprocess.run([cli, "landscape", "census", "-k", "3", "-K", "3", "--runs", "6", "--seed", "3", "--init", "xavier",
+                    "--threads", "1", "-o", str(tmp_path), "--quiet"], check=True)
+    j = json.loads((tmp_path / "census.json").read_text())
+    assert c.share_global == j["share_global"]
+    lines = (tmp_path / "census_runs.csv").read_text().splitlines()[1:]
+    assert [float(line.split(",")[3]) for line in lines] == list(c.run_loss)
+    g = relumc.census(3, 3, **_census_kwargs())
+    assert list(g.run_loss) != list(c.run_loss)  # the init changes the starts
+    with pytest.raises(relumc.InputError, match="init"):
+        relumc.census(3, 3, init="glorot", runs=2)
+
+
 def test_census_per_run_arrays_agree_with_the_families():
     c = relumc.census(3, 3, **_census_kwargs())
     assert sum(f["runs"] for f in c.families) == int(np.sum(c.run_family >= 0))

@@ -9,7 +9,9 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <fcntl.h>
+#include <sstream>
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -177,6 +179,28 @@ DirectoryLock::~DirectoryLock() {
   if (fd_ < 0) return;
   unlink(path_.c_str());  // while still holding the lock: a waiting opener sees the inode change
   close(fd_);
+}
+
+std::string read_all(const std::string& path, bool* exists) {
+  std::ifstream in(path, std::ios::binary);
+  *exists = static_cast<bool>(in);
+  if (!in) return {};
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::vector<std::string> complete_lines(const std::string& text, long* kept) {
+  std::vector<std::string> lines;
+  *kept = 0;
+  for (size_t pos = 0; pos < text.size();) {
+    const size_t nl = text.find('\n', pos);
+    if (nl == std::string::npos) break;
+    lines.push_back(text.substr(pos, nl - pos));
+    pos = nl + 1;
+    *kept = static_cast<long>(pos);
+  }
+  return lines;
 }
 
 }  // namespace relumc

@@ -14,8 +14,6 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 #include <unistd.h>
 
@@ -26,15 +24,6 @@ using nlohmann::ordered_json;
 namespace {
 
 constexpr int kCensusJournalVersion = 1;
-
-std::string read_all(const std::string& path, bool* exists) {
-  std::ifstream in(path, std::ios::binary);
-  *exists = static_cast<bool>(in);
-  if (!in) return {};
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 PointKind kind_from(const std::string& text, const std::string& where) {
   for (PointKind k : {PointKind::Minimum, PointKind::Saddle, PointKind::Degenerate, PointKind::Kink, PointKind::NotCritical})
@@ -122,15 +111,8 @@ CensusJournal::CensusJournal(std::string dir, const CensusSpec& s, bool resume, 
   ordered_json config = census_journal_config(s);
   bool exists = false;
   const std::string text = read_all(path_, &exists);
-  std::vector<std::string> lines;  // complete lines only: a crash can leave the last one torn
-  long kept = 0;
-  for (size_t pos = 0; pos < text.size();) {
-    const size_t nl = text.find('\n', pos);
-    if (nl == std::string::npos) break;
-    lines.push_back(text.substr(pos, nl - pos));
-    pos = nl + 1;
-    kept = static_cast<long>(pos);
-  }
+  long kept = 0;  // complete lines only: a crash can leave the last one torn
+  const std::vector<std::string> lines = complete_lines(text, &kept);
   ordered_json header;
   bool complete = false;
   if (!lines.empty()) {

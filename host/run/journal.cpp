@@ -4,6 +4,7 @@
 #include "relumc/core/hash.hpp"
 
 #include "relumc/core/version.hpp"
+#include "relumc/io/files.hpp"
 
 #include "relumc/io/results.hpp"
 
@@ -11,8 +12,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <unistd.h>
 
 namespace relumc {
@@ -54,15 +53,6 @@ std::vector<double> doubles(const ordered_json& j, const char* key, size_t line)
   return v;
 }
 
-std::string read_all(const std::string& path, bool* exists) {
-  std::ifstream in(path, std::ios::binary);
-  *exists = static_cast<bool>(in);
-  if (!in) return {};
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 }  // namespace
 
 ordered_json journal_config(const VerifyOptions& opt, const std::vector<Case>& cases) {
@@ -98,16 +88,8 @@ Journal::Journal(std::string dir, ordered_json config, bool resume, bool restart
   dist.broadcast(text);
   exists = flag == "1";
 
-  // Complete lines only: a crash can leave the last line torn.
-  std::vector<std::string> lines;
-  long kept = 0;
-  for (size_t pos = 0; pos < text.size();) {
-    const size_t nl = text.find('\n', pos);
-    if (nl == std::string::npos) break;
-    lines.push_back(text.substr(pos, nl - pos));
-    pos = nl + 1;
-    kept = static_cast<long>(pos);
-  }
+  long kept = 0;  // complete lines only: a crash can leave the last one torn
+  const std::vector<std::string> lines = complete_lines(text, &kept);
   ordered_json header;
   bool complete = false;
   if (!lines.empty()) {

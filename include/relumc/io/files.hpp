@@ -50,4 +50,11 @@ void write_file_atomically(const std::string& path, const std::string& content);
 // removed. Only the renames, which need no space, come after the point of no return.
 void write_files_atomically(const std::vector<std::pair<std::string, std::string>>& files);
 
+// A journal file's text ("" and *exists = false when there is none).
+std::string read_all(const std::string& path, bool* exists);
+
+// The complete lines of a journal's text (a crash can leave the last one torn, without its newline); *kept:
+// the bytes they span, newlines included (where an append continues).
+std::vector<std::string> complete_lines(const std::string& text, long* kept);
+
 }  // namespace relumc

@@ -30,6 +30,7 @@ struct EstimatorParams {
   int64_t row_stride;  // row_stride_of(d): rows are padded to whole 16-byte loads
   const T* rows;       // (K + K*) x row_stride, student rows then teacher rows (padded_rows)
   uint64_t seed;
+  PhiloxKeys keys;  // philox_keys(seed): the round keys, read from the parameters' constant bank
   uint32_t stream;
   TilePlan plan;
   Contract contract = Contract::V1;  // the sample contract's version (v2: T = float)
@@ -92,7 +93,10 @@ __device__ void draw_tile(const EstimatorParams<T>& p, uint64_t first, int ns, i
   const uint32_t jc = static_cast<uint32_t>(k0 / 4);
   int s = walk.s0, jb = walk.jb0;
   for (; s < ns; s += walk.ds) {
-    const PhiloxWords w = philox_block(p.seed, p.stream, first + static_cast<uint64_t>(s), jc + static_cast<uint32_t>(jb));
+    // Float reads the round keys from the parameters (5 instructions per normal fewer); double, whose kernel
+    // is at its 64 registers, keeps deriving them from the seed (ptxas then keeps fewer values live).
+    const PhiloxWords w = sizeof(T) == 4 ? philox_block(p.keys, p.stream, first + static_cast<uint64_t>(s), jc + static_cast<uint32_t>(jb))
+                                         : philox_block(p.seed, p.stream, first + static_cast<uint64_t>(s), jc + static_cast<uint32_t>(jb));
     T z[4];
     block_normals<T>(p.contract, w, z);  // v1's box_muller<T>, or v2's float transform
     store4(X + static_cast<size_t>(s) * p.plan.x_stride + 4 * jb, z[0], z[1], z[2], z[3]);

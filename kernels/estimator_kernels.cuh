@@ -83,6 +83,7 @@ EstimatorParams<T> estimator_params(const Case& c, uint64_t seed, const TilePlan
   p.components = components(c);
   p.rows = rows;
   p.seed = seed;
+  p.keys = philox_keys(seed);
   p.stream = c.stream;
   p.plan = plan;
   p.contract = contract;

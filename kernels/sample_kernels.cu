@@ -27,7 +27,7 @@ constexpr int kFloorThreads = 256;
 // the loop is the draw and little else (bench/sass_budget.py counts it as the floor).
 template <class T, Contract C>
 __global__ void __launch_bounds__(kFloorThreads)
-rng_floor_kernel(uint64_t seed, uint32_t stream, int64_t d, const uint64_t* bounds, double* block_sums) {
+rng_floor_kernel(PhiloxKeys keys, uint32_t stream, int64_t d, const uint64_t* bounds, double* block_sums) {
   using Reduce = cub::BlockReduce<double, kFloorThreads>;
   __shared__ typename Reduce::TempStorage temp;
   double acc = 0.0;
@@ -39,12 +39,12 @@ rng_floor_kernel(uint64_t seed, uint32_t stream, int64_t d, const uint64_t* boun
     T sample = 0;
     for (int64_t j = 0; j < whole; ++j) {
       T z[4];
-      block_normals<T>(C, philox_block(seed, stream, i, static_cast<uint32_t>(j)), z);
+      block_normals<T>(C, philox_block(keys, stream, i, static_cast<uint32_t>(j)), z);
       sample = sample + z[0] + z[1] + z[2] + z[3];
     }
     if (rest > 0) {
       T z[4];
-      block_normals<T>(C, philox_block(seed, stream, i, static_cast<uint32_t>(whole)), z);
+      block_normals<T>(C, philox_block(keys, stream, i, static_cast<uint32_t>(whole)), z);
       for (int64_t t = 0; t < rest; ++t) sample = sample + z[t];
     }
     acc = acc + static_cast<double>(sample);
@@ -71,7 +71,8 @@ double rng_floor_t(uint64_t seed, uint32_t stream, uint64_t samples, int64_t d, 
   RELUMC_CUDA_CHECK(cudaMemcpy(d_bounds.get(), bounds.data(), bounds.size() * sizeof(uint64_t), cudaMemcpyHostToDevice));
   detail::Event start, stop;
   start.record();
-  rng_floor_kernel<T, C><<<static_cast<unsigned>(blocks), kFloorThreads>>>(seed, stream, d, d_bounds.get(), d_sums.get());
+  rng_floor_kernel<T, C><<<static_cast<unsigned>(blocks), kFloorThreads>>>(philox_keys(seed), stream, d, d_bounds.get(),
+                                                                          d_sums.get());
   RELUMC_CUDA_CHECK_LAUNCH();
   stop.record();
   const float elapsed = stop.elapsed_ms_since(start);

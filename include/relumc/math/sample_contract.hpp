@@ -80,9 +80,29 @@ RELUMC_HD inline void philox_mulhilo(uint32_t a, uint32_t b, uint32_t& lo, uint3
 #endif
 }
 
-// Philox4x32-10 (Salmon et al. 2011), Random123's philox4x32_R(10, ctr, key) word for word: round r uses
-// key + r (0x9E3779B9, 0xBB67AE85); tests/unit/test_sample_contract.cpp compares it with Random123's.
-RELUMC_HD inline PhiloxWords philox4x32_10(uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3, uint32_t k0, uint32_t k1) {
+// Philox4x32-10's key schedule under seed S: round r uses key + r (0x9E3779B9, 0xBB67AE85), key = (S & 0xffffffff,
+// S >> 32). A kernel gets it precomputed among its parameters, which live in the constant bank: each round's
+// xor then reads its key word from there, where a seed alone made the device rebuild the ten round keys of
+// every block with two adds each (bench/RESULTS.md).
+struct PhiloxKeys {
+  uint32_t k[20];  // round r: k[2r], k[2r + 1]
+};
+
+RELUMC_HD inline PhiloxKeys philox_keys(uint64_t seed) {
+  PhiloxKeys keys{};
+  uint32_t k0 = static_cast<uint32_t>(seed), k1 = static_cast<uint32_t>(seed >> 32);
+  for (int r = 0; r < 10; ++r) {
+    keys.k[2 * r] = k0;
+    keys.k[2 * r + 1] = k1;
+    k0 += 0x9E3779B9u;
+    k1 += 0xBB67AE85u;
+  }
+  return keys;
+}
+
+// Philox4x32-10 (Salmon et al. 2011), Random123's philox4x32_R(10, ctr, key) word for word, with the key
+// schedule of philox_keys; tests/unit/test_sample_contract.cpp compares it with Random123's.
+RELUMC_HD inline PhiloxWords philox4x32_10(uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3, const PhiloxKeys& keys) {
 #if defined(__CUDA_ARCH__)
 #pragma unroll
 #endif
@@ -90,20 +110,27 @@ RELUMC_HD inline PhiloxWords philox4x32_10(uint32_t c0, uint32_t c1, uint32_t c2
     uint32_t lo0, hi0, lo1, hi1;
     philox_mulhilo(c0, 0xD2511F53u, lo0, hi0);
     philox_mulhilo(c2, 0xCD9E8D57u, lo1, hi1);
-    c0 = hi1 ^ c1 ^ k0;
+    c0 = hi1 ^ c1 ^ keys.k[2 * r];
     c1 = lo1;
-    c2 = hi0 ^ c3 ^ k1;
+    c2 = hi0 ^ c3 ^ keys.k[2 * r + 1];
     c3 = lo0;
-    k0 += 0x9E3779B9u;
-    k1 += 0xBB67AE85u;
   }
   return PhiloxWords{{c0, c1, c2, c3}};
 }
 
+// The same with the key (k0, k1) of round 0.
+RELUMC_HD inline PhiloxWords philox4x32_10(uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3, uint32_t k0, uint32_t k1) {
+  return philox4x32_10(c0, c1, c2, c3, philox_keys(static_cast<uint64_t>(k1) << 32 | k0));
+}
+
+// The four words of block j of sample i in stream s, under the key schedule of seed S.
+RELUMC_HD inline PhiloxWords philox_block(const PhiloxKeys& keys, uint32_t stream, uint64_t i, uint32_t j) {
+  return philox4x32_10(j, static_cast<uint32_t>(i), static_cast<uint32_t>(i >> 32), stream, keys);
+}
+
 // The four words of block j of sample i in stream s under seed S.
 RELUMC_HD inline PhiloxWords philox_block(uint64_t seed, uint32_t stream, uint64_t i, uint32_t j) {
-  return philox4x32_10(j, static_cast<uint32_t>(i), static_cast<uint32_t>(i >> 32), stream, static_cast<uint32_t>(seed),
-                       static_cast<uint32_t>(seed >> 32));
+  return philox_block(philox_keys(seed), stream, i, j);
 }
 
 // The scalar lane piece of the input draw: the words of block j of sample `first`.

@@ -136,18 +136,24 @@ void span_statistics(const Case& c, const std::vector<double>& partial, uint64_t
   const int64_t p = R * r;
   // Two passes over the batch means, each row's recomputed where needed (memory O(B p + m), whatever d):
   // the span coordinates y_k (B x p) and the mean of the parts outside the span; then their spread.
-  std::vector<double> y(static_cast<size_t>(B) * p), obar(m, 0.0), o(d);
+  // The rows are independent (each writes its own y columns, obar row and perp_var entry, in batch order), so
+  // they go over the threads: the same bits whatever their number. At small N this O(B m r) work is a few
+  // per cent of an estimate's time on one core (bench/RESULTS.md).
+  std::vector<double> y(static_cast<size_t>(B) * p), obar(m, 0.0);
   auto batch_row = [&](uint64_t k, int64_t j, double* out) {  // the batch mean of row j in chunk k
     const double size = static_cast<double>(chunk_begin(N, B, k + 1) - chunk_begin(N, B, k));
     for (int64_t a = 0; a < d; ++a) out[a] = partial[k * 2 * m + j * d + a] / size;
   };
-  for (uint64_t k = 0; k < B; ++k)
-    for (int64_t j = 0; j < R; ++j) {
+#pragma omp parallel for schedule(static)
+  for (int64_t j = 0; j < R; ++j) {
+    std::vector<double> o(d);
+    for (uint64_t k = 0; k < B; ++k) {
       batch_row(k, j, o.data());
       for (int64_t i = 0; i < r; ++i) y[k * p + j * r + i] = dot(q.data() + i * d, o.data(), d);
       remove_span(q, r, d, o.data());
       for (int64_t a = 0; a < d; ++a) obar[j * d + a] += o[a];
     }
+  }
   const double Bd = static_cast<double>(B);
   std::vector<double> ybar(p, 0.0);
   for (uint64_t k = 0; k < B; ++k)
@@ -164,8 +170,10 @@ void span_statistics(const Case& c, const std::vector<double>& partial, uint64_t
   e.span_dim = p;
   if (d > r) {
     e.perp_var.assign(R, 0.0);
-    for (uint64_t k = 0; k < B; ++k)
-      for (int64_t j = 0; j < R; ++j) {
+#pragma omp parallel for schedule(static)
+    for (int64_t j = 0; j < R; ++j) {
+      std::vector<double> o(d);
+      for (uint64_t k = 0; k < B; ++k) {
         batch_row(k, j, o.data());
         remove_span(q, r, d, o.data());
         for (int64_t a = 0; a < d; ++a) {
@@ -173,6 +181,7 @@ void span_statistics(const Case& c, const std::vector<double>& partial, uint64_t
           e.perp_var[j] += t * t;
         }
       }
+    }
     for (double& v : e.perp_var) v /= static_cast<double>(d - r) * (Bd - 1) * Bd;
   }
 }

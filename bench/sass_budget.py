@@ -126,7 +126,7 @@ def estimator_roles(c):
         ("coefficients: grad rows", r"j < p\.K; \+\+j\) C\[", None, None, 1.0 / c.d, c.K, r"^STS"),
         ("loss: samples (thread 0)", r"s < ns; \+\+s\) \{", None, 0, 0.0, 1, r"^DFMA"),
         ("accumulate: coordinate tiles (per thread)", r"ct >= 0; --ct", None, None, c.T * c.ctiles * per_tile, 1, None),
-        ("accumulate: items (j, k)", r"item < tp\.coef_rows \* nk;", None, None, c.coef_rows / c.ns, 1, None),
+        ("accumulate: items (j, k)", r"item < items; item \+= blockDim\.x", None, None, c.coef_rows / c.ns, 1, None),
         ("accumulate: samples", r"s < ns; \+\+s, xs \+= tp\.x_stride", None, None, c.coef_rows / c.ns, c.ns, r"^DFMA"),
     ]
 

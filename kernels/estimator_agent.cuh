@@ -71,19 +71,30 @@ __device__ inline void store4(T* p, T a, T b, T c, T d) {
 #endif
 }
 
+// floor(t / v.n) for t < 2^32 (relumc/backend/cuda/cuda_tiles.hpp, Divisor).
+__device__ inline uint32_t divide(const Divisor& v, uint32_t t) {
+#if defined(__CUDA_ARCH__)
+  return v.n == 1 ? t : static_cast<uint32_t>(__umul64hi(t, v.magic));
+#else
+  return v.n == 1 ? t : static_cast<uint32_t>((static_cast<unsigned __int128>(t) * v.magic) >> 64);
+#endif
+}
+
 // The items of a draw tile: item = s nb + jb (sample s, block jb of the tile), thread t taking items t,
-// t + blockDim, ... Its first (s, jb) and its step (ds, dj) = (blockDim / nb, blockDim % nb) are divided
-// out once per tile, and each step carries, so the loop does not divide (a 32-bit division is 22
-// instructions, bench/RESULTS.md). Keeping the walks across tiles would save those divisions too, but costs
-// registers the float kernel does not have (ptxas spilled). The tile is small (ns <= 32 samples, nb <=
-// coords / 4 blocks within the shared-memory budget), so int holds every index.
+// t + blockDim, ... Its first (s, jb) and its step (ds, dj) = (blockDim / nb, blockDim % nb) come from the
+// plan's divisors, and each step carries, so nothing divides (a 32-bit division is 22 instructions,
+// bench/RESULTS.md). The tile is small (ns <= 32 samples, nb <= coords / 4 blocks within the shared-memory
+// budget), so int holds every index.
 struct DrawWalk {
   int nb, s0, jb0, ds, dj;
 };
 
-__device__ inline DrawWalk draw_walk(int64_t nk) {
-  const int nb = static_cast<int>((nk + 3) / 4), t = static_cast<int>(threadIdx.x), step = static_cast<int>(blockDim.x);
-  return DrawWalk{nb, t / nb, t % nb, step / nb, step % nb};
+__device__ inline DrawWalk draw_walk(const TilePlan& tp, int64_t nk) {
+  const Divisor& v = nk == tp.coords ? tp.blocks_whole : tp.blocks_last;
+  const uint32_t t = threadIdx.x, step = blockDim.x, nb = v.n;
+  const uint32_t s0 = divide(v, t), ds = divide(v, step);
+  return DrawWalk{static_cast<int>(nb), static_cast<int>(s0), static_cast<int>(t - s0 * nb), static_cast<int>(ds),
+                  static_cast<int>(step - ds * nb)};
 }
 
 // Draws coordinates [k0, k0 + nk) of samples first .. first + ns - 1 into X (whole Philox blocks), walking
@@ -107,7 +118,7 @@ __device__ void draw_tile(const EstimatorParams<T>& p, uint64_t first, int ns, i
 
 template <class T>
 __device__ void draw_tile(const EstimatorParams<T>& p, uint64_t first, int ns, int64_t k0, int64_t nk, T* X) {
-  draw_tile(p, first, ns, k0, draw_walk(nk), X);
+  draw_tile(p, first, ns, k0, draw_walk(p.plan, nk), X);
 }
 
 // fresh: zero the accumulators first (the first slice of the range); else continue their sums.
@@ -191,8 +202,11 @@ __device__ void estimate_range(const EstimatorParams<T>& p, uint64_t begin, uint
           draw_tile(p, first, ns, k0, nk, X);
           __syncthreads();
         }
-        for (int64_t item = threadIdx.x; item < tp.coef_rows * nk; item += blockDim.x) {
-          const int64_t j = item / nk, kk = item % nk;
+        // One item per component (j, kk) of the tile, at most coef_rows x coords < 2^32 of them.
+        const Divisor& by_nk = nk == tp.coords ? tp.coords_whole : tp.coords_last;
+        const uint32_t items = static_cast<uint32_t>(tp.coef_rows * nk);
+        for (uint32_t item = threadIdx.x; item < items; item += blockDim.x) {
+          const uint32_t j = divide(by_nk, item), kk = item - j * by_nk.n;
           const int64_t a = j * p.d + k0 + kk;
           double s1 = acc[a], s2 = acc[m + a];
           const T* xs = X + kk;  // x_s[kk], s = 0, 1, ...: one stride apart

@@ -69,6 +69,26 @@ TEST(CudaTiles, PlanFitsTheBudgetAndCoversD) {
   EXPECT_GT(relumc::detail::plan_tiles(make_case(Quantity::Grad, 4097, 4, 4, 10, 1), 8, 0, 0).coord_tiles, 1);
 }
 
+// The plan's divisors (cuda_tiles.hpp): the high half of t M is floor(t / n) for every t < 2^32. Checked for
+// every t below 2^20 and the last 4096 below 2^32, for divisors from 1 to 2^32 - 1 (tile sizes and extremes),
+// by the same 128-bit product the emulated kernels use; and the plan's own divisors are its tile sizes.
+TEST(CudaTiles, DivisorsDivideExactly) {
+  auto q = [](const relumc::detail::Divisor& v, uint32_t t) {
+    return v.n == 1 ? t : static_cast<uint32_t>((static_cast<unsigned __int128>(t) * v.magic) >> 64);
+  };
+  for (uint32_t n : {1u, 2u, 3u, 5u, 7u, 25u, 31u, 32u, 33u, 100u, 127u, 128u, 1000u, 1023u, 6144u, 24576u, 65535u,
+                     1u << 20, 0x7fffffffu, 0xfffffffeu, 0xffffffffu}) {
+    const relumc::detail::Divisor v = relumc::detail::make_divisor(n);
+    for (uint32_t t = 0; t < (1u << 20); ++t) ASSERT_EQ(q(v, t), t / n) << t << " / " << n;
+    for (uint32_t t = 0xffffffffu; t > 0xffffffffu - 4096u; --t) ASSERT_EQ(q(v, t), t / n) << t << " / " << n;
+  }
+  const auto p = relumc::detail::plan_tiles(make_case(Quantity::Grad, 4097, 4, 4, 10, 1), 8, 0, 0);
+  EXPECT_EQ(p.blocks_whole.n, p.coords / 4);
+  EXPECT_EQ(p.coords_whole.n, p.coords);
+  EXPECT_EQ(p.coords_last.n, 4097 - (p.coord_tiles - 1) * p.coords);
+  EXPECT_EQ(p.blocks_last.n, (p.coords_last.n + 3) / 4);
+}
+
 TEST(CudaTiles, BadOverridesAndHugeKAreRefusedSayingWhy) {
   const Case c = make_case(Quantity::Grad, 10, 2, 2, 10, 1);
   EXPECT_THROW(relumc::detail::plan_tiles(c, 8, 0, 6), relumc::InputError);     // not a multiple of 4

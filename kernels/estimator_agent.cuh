@@ -71,15 +71,6 @@ __device__ inline void store4(T* p, T a, T b, T c, T d) {
 #endif
 }
 
-// floor(t / v.n) for t < 2^32 (relumc/backend/cuda/cuda_tiles.hpp, Divisor).
-__device__ inline uint32_t divide(const Divisor& v, uint32_t t) {
-#if defined(__CUDA_ARCH__)
-  return v.n == 1 ? t : static_cast<uint32_t>(__umul64hi(t, v.magic));
-#else
-  return v.n == 1 ? t : static_cast<uint32_t>((static_cast<unsigned __int128>(t) * v.magic) >> 64);
-#endif
-}
-
 // The items of a draw tile: item = s nb + jb (sample s, block jb of the tile), thread t taking items t,
 // t + blockDim, ... Its first (s, jb) and its step (ds, dj) = (blockDim / nb, blockDim % nb) come from the
 // plan's divisors, and each step carries, so nothing divides (a 32-bit division is 22 instructions,

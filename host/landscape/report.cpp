@@ -91,21 +91,26 @@ ojson mc_json(const McCheck& m) {
   return j;
 }
 
-ojson hessian_json(const LandscapeWeights& w, const PointAnalysis& a, const McCheck* mc) {
+namespace {
+// The head every landscape JSON document starts with (docs/landscape.md, "Outputs").
+ojson document(const char* command) {
   ojson j;
   j["schema_version"] = kSchemaVersion;
   j["relumc_version"] = kVersion;
-  j["command"] = "landscape hessian";
+  j["command"] = command;
+  return j;
+}
+}  // namespace
+
+ojson hessian_json(const LandscapeWeights& w, const PointAnalysis& a, const McCheck* mc) {
+  ojson j = document("landscape hessian");
   j.update(point_json(w.student.data(), w, a, true));
   if (mc) j["mc_check"] = mc_json(*mc);
   return j;
 }
 
 ojson critical_json(const LandscapeWeights& w, const CriticalResult& r, const McCheck* mc) {
-  ojson j;
-  j["schema_version"] = kSchemaVersion;
-  j["relumc_version"] = kVersion;
-  j["command"] = "landscape critical";
+  ojson j = document("landscape critical");
   j["start"] = rows(w.student.data(), w.K, w.d);
   j.update(point_json(r.student.data(), w, r.analysis, false));
   j["kind"] = std::string(to_string(r.kind));
@@ -128,10 +133,7 @@ void write_landscape_files(const std::string& dir, const std::string& stem, cons
 
 ojson census_json(const Census& c, const std::vector<McCheck>* checks) {
   const CensusSpec& s = c.spec;
-  ojson j;
-  j["schema_version"] = kSchemaVersion;
-  j["relumc_version"] = kVersion;
-  j["command"] = "landscape census";
+  ojson j = document("landscape census");
   ojson spec;
   spec["k"] = s.k;
   spec["K"] = s.K;
@@ -202,10 +204,7 @@ void write_census_files(const std::string& dir, const Census& c, const std::vect
 }
 
 ojson tian_l_json(const TianL& t) {
-  ojson j;
-  j["schema_version"] = kSchemaVersion;
-  j["relumc_version"] = kVersion;
-  j["command"] = "landscape tian-l";
+  ojson j = document("landscape tian-l");
   j["mode"] = "point";
   j["theta"] = json_number(t.theta);
   j["phi"] = json_number(t.phi);
@@ -245,10 +244,7 @@ ojson sign_changes(const TianLMap& m, const std::vector<double>& v) {
 }  // namespace
 
 ojson tian_l_map_json(const TianLMap& m) {
-  ojson j;
-  j["schema_version"] = kSchemaVersion;
-  j["relumc_version"] = kVersion;
-  j["command"] = "landscape tian-l";
+  ojson j = document("landscape tian-l");
   j["mode"] = "map";
   j["phi_steps"] = m.phi_steps;
   j["theta_steps"] = m.theta_steps;
@@ -286,10 +282,7 @@ ojson matrix_of(const std::vector<double>& x, int64_t K, int64_t Kstar, bool q) 
 ojson ode_json(const LandscapeWeights& w, const OdeReport& r, const FixedPointOptions& fo) {
   const OdeRun& run = r.run;
   const FixedPoint& fp = r.fixed_point;
-  ojson j;
-  j["schema_version"] = kSchemaVersion;
-  j["relumc_version"] = kVersion;
-  j["command"] = "landscape ode";
+  ojson j = document("landscape ode");
   j["K"] = w.K;
   j["Kstar"] = w.Kstar;
   j["d"] = w.d;

@@ -71,11 +71,9 @@ TEST(CudaTiles, PlanFitsTheBudgetAndCoversD) {
 
 // The plan's divisors (cuda_tiles.hpp): the high half of t M is floor(t / n) for every t < 2^32. Checked for
 // every t below 2^20 and the last 4096 below 2^32, for divisors from 1 to 2^32 - 1 (tile sizes and extremes),
-// by the same 128-bit product the emulated kernels use; and the plan's own divisors are its tile sizes.
+// through `divide` as the emulated kernels run it; and the plan's own divisors are its tile sizes.
 TEST(CudaTiles, DivisorsDivideExactly) {
-  auto q = [](const relumc::detail::Divisor& v, uint32_t t) {
-    return v.n == 1 ? t : static_cast<uint32_t>((static_cast<unsigned __int128>(t) * v.magic) >> 64);
-  };
+  const auto q = relumc::detail::divide;
   for (uint32_t n : {1u, 2u, 3u, 5u, 7u, 25u, 31u, 32u, 33u, 100u, 127u, 128u, 1000u, 1023u, 6144u, 24576u, 65535u,
                      1u << 20, 0x7fffffffu, 0xfffffffeu, 0xffffffffu}) {
     const relumc::detail::Divisor v = relumc::detail::make_divisor(n);

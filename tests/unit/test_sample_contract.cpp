@@ -60,7 +60,7 @@ TEST(SampleContract, OwnPhiloxEqualsRandom123) {
   auto check = [](uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3, uint32_t k0, uint32_t k1) {
     r123::Philox4x32 rng;
     const auto want = rng(r123::Philox4x32::ctr_type{{c0, c1, c2, c3}}, r123::Philox4x32::key_type{{k0, k1}});
-    const relumc::PhiloxWords got = relumc::philox4x32_10(c0, c1, c2, c3, k0, k1);
+    const relumc::PhiloxWords got = relumc::philox4x32_10(c0, c1, c2, c3, relumc::philox_keys(uint64_t{k1} << 32 | k0));
     for (int t = 0; t < 4; ++t) ASSERT_EQ(got.r[t], want[t]) << "word " << t << " of counter " << c0 << "," << c1;
   };
   for (int n = 0; n < 100000; ++n) {

@@ -118,11 +118,6 @@ RELUMC_HD inline PhiloxWords philox4x32_10(uint32_t c0, uint32_t c1, uint32_t c2
   return PhiloxWords{{c0, c1, c2, c3}};
 }
 
-// The same with the key (k0, k1) of round 0.
-RELUMC_HD inline PhiloxWords philox4x32_10(uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3, uint32_t k0, uint32_t k1) {
-  return philox4x32_10(c0, c1, c2, c3, philox_keys(static_cast<uint64_t>(k1) << 32 | k0));
-}
-
 // The four words of block j of sample i in stream s, under the key schedule of seed S.
 RELUMC_HD inline PhiloxWords philox_block(const PhiloxKeys& keys, uint32_t stream, uint64_t i, uint32_t j) {
   return philox4x32_10(j, static_cast<uint32_t>(i), static_cast<uint32_t>(i >> 32), stream, keys);

@@ -14,6 +14,7 @@
 #pragma once
 
 #include "relumc/core/case.hpp"
+#include "relumc/core/config.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -38,6 +39,16 @@ inline Divisor make_divisor(uint32_t n) {
   v.n = n;
   v.magic = n > 1 ? ~uint64_t{0} / n + 1 : 0;
   return v;
+}
+
+// floor(t / v.n) for t < 2^32: on the device the high half of a 64-bit product, on the host (the emulated
+// kernels, the tests) the same number through a 128-bit product.
+RELUMC_HD inline uint32_t divide(const Divisor& v, uint32_t t) {
+#if defined(__CUDA_ARCH__)
+  return v.n == 1 ? t : static_cast<uint32_t>(__umul64hi(t, v.magic));
+#else
+  return v.n == 1 ? t : static_cast<uint32_t>((static_cast<unsigned __int128>(t) * v.magic) >> 64);
+#endif
 }
 
 struct TilePlan {

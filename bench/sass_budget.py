@@ -49,14 +49,14 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-# Each contract and precision names its kernels by symbol (a regex on the mangled name). v1 float and v2
-# share their kernels: the contract is a run-time argument of block_normals (relumc/math/sample_contract.hpp),
-# whose two branches are told apart by the lines they inline (BRANCHES): a contract's count leaves out the
-# instructions inlined from the other contract's branch.
+# Each contract and precision names its kernels by symbol (a regex on the mangled name): the floor and the
+# estimator are templates on the contract. Should a kernel hold both branches of block_normals
+# (relumc/math/sample_contract.hpp; the contract a run-time value), they are told apart by the lines they
+# inline (BRANCHES): a contract's count leaves out the instructions inlined from the other contract's branch.
 CONTRACTS = {
-    ("v1", "double"): {"floor": r"16rng_floor_kernelIdLNS_8ContractE1EE", "estimator": r"16estimator_kernelIdE"},
-    ("v1", "float"): {"floor": r"16rng_floor_kernelIfLNS_8ContractE1EE", "estimator": r"16estimator_kernelIfE"},
-    ("v2", "float"): {"floor": r"16rng_floor_kernelIfLNS_8ContractE2EE", "estimator": r"16estimator_kernelIfE"},
+    ("v1", "double"): {"floor": r"16rng_floor_kernelIdLNS_8ContractE1EE", "estimator": r"16estimator_kernelIdLNS_8ContractE1EE"},
+    ("v1", "float"): {"floor": r"16rng_floor_kernelIfLNS_8ContractE1EE", "estimator": r"16estimator_kernelIfLNS_8ContractE1EE"},
+    ("v2", "float"): {"floor": r"16rng_floor_kernelIfLNS_8ContractE2EE", "estimator": r"16estimator_kernelIfLNS_8ContractE2EE"},
 }
 # The lines of block_normals' branch of each contract (their text in sample_contract.hpp).
 BRANCHES = {"v1": r"box_muller<T>\(w\.r\[", "v2": r"box_muller_v2\(w\.r\[|z\[t\] = static_cast<T>\(f\[t\]\)"}
@@ -70,6 +70,33 @@ def other_branch(k, contract):
     lines = {n + 1 for n, t in enumerate(text) for c, rx in BRANCHES.items() if c != contract and re.search(rx, t)}
     return frozenset(loc for x in k.ins for loc in (x.chain or ())
                      if os.path.basename(loc[0]) == "sample_contract.hpp" and loc[1] in lines)
+
+
+def block_body(k, opens):
+    """The (file, line) locations in kernel k's line info of the bodies of the blocks in
+    kernels/estimator_agent.cuh whose opening line matches a regex of `opens` (braces counted to its close)."""
+    path = os.path.join(ROOT, "kernels", "estimator_agent.cuh")
+    with open(path) as f:
+        text = f.read().splitlines()
+    lines = set()
+    for rx in opens:
+        hits = [n for n, t in enumerate(text) if re.search(rx, t)]
+        if len(hits) != 1:
+            sys.exit(f"sass_budget: {len(hits)} lines of estimator_agent.cuh match {rx!r} (want 1)")
+        depth, n, closed = 0, hits[0], False
+        while not closed:  # to the line where the block's brace closes (`}` or `} else {`)
+            for ch in text[n]:
+                depth += {"{": 1, "}": -1}.get(ch, 0)
+                if depth == 0 and ch == "}":
+                    closed = True
+                    break
+            if not closed and n > hits[0]:
+                lines.add(n + 1)  # 1-based
+            n += 1
+    return frozenset(loc for x in k.ins for loc in (x.chain or ())
+                     if os.path.basename(loc[0]) == "estimator_agent.cuh" and loc[1] in lines)
+
+
 CUBINS = ("estimator.cubin", "sample_kernels.cubin")
 
 # Chips: thread-instructions issued per second (SMs x 4 schedulers x 32 lanes x clock) and FP64 lanes/s.
@@ -100,6 +127,9 @@ class Case:
         self.ctiles = -(-d // self.coords)
         self.nk = -(-d // self.ctiles)  # coordinates per tile (the last one may be shorter)
         self.nb = -(-self.nk // 4)
+        # kernels/estimator_agent.cuh, lanes_of: thread t takes samples t mod ds, t mod ds + ds, ... of a tile.
+        ds = min(self.ns, threads)
+        self.lane_trips = sum(len(range(t % ds, self.ns, ds)) for t in range(threads))  # per tile, all threads
 
 
 # Roles: (name, loop-line regex, caller-line regex or None, caller occurrence or None,
@@ -107,28 +137,55 @@ class Case:
 # The loop line is the innermost source line of the loop's back-edge branch; the caller is the next line
 # of its inline chain (which copy of an inlined loop); the occurrence tells copies on identical lines apart.
 def estimator_roles(c):
-    per_tile = 1.0 / (c.ns * c.d)
+    per_tile = 1.0 / (c.ns * c.d)  # per normal, of what runs once per tile (and coordinate tile)
+    pairs, single = c.units // 2, c.units % 2
+    groups, part = c.nk // 4, c.nk % 4  # whole groups of four coordinates per tile, and a partial one's size
     return [
         ("tile loop (per thread)", r"first < end", None, None, c.T * per_tile, 1, None),
         ("accumulators zeroed (per block)", r"a < 2 \* m", None, None, 0.0, 1, None),
         ("project: coordinate tiles (per thread)", r"ct < tp\.coord_tiles", None, None, c.T * c.ctiles * per_tile, 1, None),
-        ("draw: Philox + Box-Muller", r"s < ns; s \+= walk\.ds", r"draw_tile\(", 0, c.nb * c.ctiles / c.d, 1, None),
-        ("redraw (coordinate tiles > 1)", r"s < ns; s \+= walk\.ds", r"draw_tile\(", 1, c.nb * (c.ctiles - 1) / c.d, 1, None),
-        ("project: items (u, s)", r"item < tp\.units \* ns", None, None, c.units * c.ctiles / c.d, 1, None),
-        # Iterations counted in coordinates (four per source iteration), as the signature counts fmas.
-        ("project: fma chain", r"k \+ 4 <= nk; k \+= 4", None, None, c.units * c.ctiles / c.d, c.nk - c.nk % 4, r"^[DF]FMA"),
-        ("project: fma chain, last coordinates", r"k < nk; \+\+k\) acc_p", None, None, c.units * c.ctiles / c.d, c.nk % 4,
-         r"^[DF]FMA"),
+        ("draw: samples (per thread)", r"s < ns; s \+= l\.ds", r"draw_tile(<\w+>)?\(", 0, c.lane_trips * c.ctiles * per_tile, 1, None),
+        ("draw: Philox + Box-Muller", r"jb < nb; jb \+= l\.dr", r"draw_tile(<\w+>)?\(", 0, c.nb * c.ctiles / c.d, 1, None),
+        ("redraw: samples (per thread)", r"s < ns; s \+= l\.ds", r"draw_tile(<\w+>)?\(", 1,
+         c.lane_trips * (c.ctiles - 1) * per_tile, 1, None),
+        ("redraw (coordinate tiles > 1)", r"jb < nb; jb \+= l\.dr", r"draw_tile(<\w+>)?\(", 1, c.nb * (c.ctiles - 1) / c.d, 1, None),
+        ("project: samples (per thread)", r"s < ns; s \+= lanes\.ds", None, None, c.lane_trips * c.ctiles * per_tile, 1, None),
+        ("project: unit pairs (u, s)", r"u < units; u \+= 2 \* lanes\.dr", None, None, (pairs + single) * c.ctiles / c.d, 1, None),
+        # Iterations counted in fmas (two rows x four coordinates per source iteration), as the signature counts.
+        ("project: fma chain, pairs", r"x != x_end; x \+= 4, w0", r"project_pair\(", None, pairs * c.ctiles / c.d,
+         2 * (c.nk - c.nk % 4), r"^[DF]FMA"),
+        ("project: fma chain, pairs, last coordinates", r"k < \(nk & 3\); \+\+k\) \{", r"project_pair\(", None,
+         pairs * c.ctiles / c.d, 2 * (c.nk % 4), r"^[DF]FMA"),
+        ("project: fma chain, one row", r"x != x_end; x \+= 4, w \+= 4", r"project_one\(", None, single * c.ctiles / c.d,
+         c.nk - c.nk % 4, r"^[DF]FMA"),
+        ("project: fma chain, one row, last coordinates", r"k < \(nk & 3\); \+\+k\) a = ", r"project_one\(", None,
+         single * c.ctiles / c.d, c.nk % 4, r"^[DF]FMA"),
         ("coefficients: samples", r"s < ns; s \+= blockDim", None, None, 1.0 / c.d, 1, None),
         ("coefficients: residual, student", r"j < K; \+\+j\) r = r", r"const T r = Residual", None, 1.0 / c.d, c.K, r"^LDS"),
         ("coefficients: residual, teacher", r"k < Kstar; \+\+k\) r = r", r"const T r = Residual", None, 1.0 / c.d, c.Ks, r"^LDS"),
         ("coefficients: residual (loss)", r"< K(star)?; \+\+[jk]\) r = r", r"Quantity::Loss", None, 0.0, 1, None),
         ("coefficients: grad rows", r"j < p\.K; \+\+j\) C\[", None, None, 1.0 / c.d, c.K, r"^STS"),
-        ("loss: samples (thread 0)", r"s < ns; \+\+s\) \{", None, 0, 0.0, 1, r"^DFMA"),
+        ("loss: samples (thread 0)", r"s < ns; \+\+s\) \{", None, None, 0.0, 1, None),
         ("accumulate: coordinate tiles (per thread)", r"ct >= 0; --ct", None, None, c.T * c.ctiles * per_tile, 1, None),
-        ("accumulate: items (j, k)", r"item < items; item \+= blockDim\.x", None, None, c.coef_rows / c.ns, 1, None),
-        ("accumulate: samples", r"s < ns; \+\+s, xs \+= tp\.x_stride", None, None, c.coef_rows / c.ns, c.ns, r"^DFMA"),
+        ("accumulate: items (j, g)", r"j < tp\.coef_rows;\) \{", None, None, c.coef_rows * c.nb * c.ctiles * per_tile, 1, None),
+        # Iterations counted in DFMAs: four components per sample.
+        ("accumulate: samples, groups of 4", r"s < ns; \+\+s, x \+= stride", None, None,
+         c.coef_rows * groups * c.ctiles * per_tile, 4 * c.ns, r"^DFMA"),
+        ("accumulate: partial group", r"i < n; \+\+i\)", None, None, c.coef_rows * (1 if part else 0) * c.ctiles * per_tile,
+         part, None),
+        ("accumulate: samples, partial group", r"s < ns; \+\+s, xs \+= stride", None, None,
+         c.coef_rows * part * c.ctiles * per_tile, c.ns, r"^DFMA"),
     ]
+
+
+# What a grad run at this shape never executes, by the source block that holds it (the text of the line that
+# opens the block, in kernels/estimator_agent.cuh): the loss's accumulation, and the redraw of a coordinate
+# tile when one tile holds all of d. Instructions inlined from those lines leave the count.
+def not_executed(c):
+    opens = [r"if \(p\.quantity == Quantity::Loss\) \{"]
+    if c.ctiles == 1:
+        opens.append(r"if \(ct != tp\.coord_tiles - 1\) \{")
+    return opens
 
 
 def floor_roles(c):
@@ -232,6 +289,9 @@ class Kernel:
         loops = collections.defaultdict(set)
         self.latch = {}
         for n, ss in enumerate(self.succ):
+            a, b = self.blocks[n]
+            if b - a == 1 and ins[a].op.startswith("BRA") and ss == [n]:
+                continue  # the `BRA` to itself that ends a kernel's code, after its EXIT: no loop
             for h in ss:
                 if h <= n:  # back edge n -> h
                     body, stack = {h, n}, [n]
@@ -546,7 +606,7 @@ def main(argv):
             misses.append(f"{a.contract} {prec} floor {floor['total']:.1f} > {limit}")
         for K in Ks:
             c = Case(a.d, K, elem)
-            r = count(ke, estimator_roles(c), other_branch(ke, a.contract))
+            r = count(ke, estimator_roles(c), other_branch(ke, a.contract) | block_body(ke, not_executed(c)))
             r["ns"] = c.ns
             rows.append((a.contract, prec, "grad", K, r))
             lim = TARGETS["fused_over_floor"].get(K)

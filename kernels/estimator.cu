@@ -45,8 +45,7 @@ class GpuBatches {
   }
   double run_slice(detail::GridShape grid, uint64_t offset, uint64_t slice) {
     start_.record();
-    detail::estimator_kernel<T><<<dim3(grid.x, grid.y), threads_, p_.plan.shared_bytes>>>(p_, bounds_.get(), offset,
-                                                                                          slice, acc_.get());
+    kernel_<<<dim3(grid.x, grid.y), threads_, p_.plan.shared_bytes>>>(p_, bounds_.get(), offset, slice, acc_.get());
     RELUMC_CUDA_CHECK_LAUNCH();
     stop_.record();
     return stop_.elapsed_ms_since(start_) / 1000.0;  // waits: kernel faults surface here
@@ -62,6 +61,7 @@ class GpuBatches {
 
  private:
   const EstimatorParams<T>& p_;
+  const detail::EstimatorKernel<T> kernel_ = detail::estimator_kernel_for<T>(p_.contract);
   const int threads_, G_;
   const size_t width_;
   DeviceBuffer<uint64_t> bounds_;
@@ -91,12 +91,13 @@ bool run_chunks(const Case& c, const EstimateOptions& opt, const CudaOptions& co
   DeviceBuffer<T> d_rows(rows.size());
   RELUMC_CUDA_CHECK(cudaMemcpy(d_rows.get(), rows.data(), rows.size() * sizeof(T), cudaMemcpyHostToDevice));
   const EstimatorParams<T> p = detail::estimator_params<T>(c, opt.seed, plan, d_rows.get(), opt.contract);
+  const detail::EstimatorKernel<T> kernel = detail::estimator_kernel_for<T>(opt.contract);
   if (detail::needs_shared_opt_in(plan.shared_bytes))
-    RELUMC_CUDA_CHECK(cudaFuncSetAttribute(detail::estimator_kernel<T>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+    RELUMC_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                            static_cast<int>(plan.shared_bytes)));
   int per_sm = 0;
   RELUMC_CUDA_CHECK(
-      cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, detail::estimator_kernel<T>, threads, plan.shared_bytes));
+      cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, threads, plan.shared_bytes));
   if (per_sm < 1)
     throw CudaError(fmt::format("CUDA estimator: no block of {} threads with {} bytes of shared memory fits on device {}",
                                 threads, plan.shared_bytes, device));

@@ -8,9 +8,9 @@
 //   1. for each coordinate tile: draw x into shared X; P[u][s] continues the fused multiply-add chain
 //      w_u0 x_0, w_u1 x_1, ... in coordinate order (the CPU's order, so P is bit-identical);
 //   2. per sample, the coefficients C[j][s] from P;
-//   3. every component a has one owner thread (a = tid, tid + blockDim, ...), which adds the tile's
-//      terms t = double(C[j][s] * x[s][k]) to its sum and t*t (one fma) to its sum of squares, s in
-//      sample order. The block's sums are therefore sequential sums over [begin, end) in sample order:
+//   3. every component a has one owner thread (which owns the group of four consecutive coordinates of
+//      row j that holds it), which adds the tile's terms t = double(C[j][s] * x[s][k]) to its sum and
+//      t*t (one fma) to its sum of squares, s in sample order. The block's sums are therefore sequential sums over [begin, end) in sample order:
 //      they do not depend on the block size or the tile shape.
 // X lives only in shared memory; the accumulators (2 m doubles per block) in global memory, owned by
 // this block alone (no atomics anywhere).
@@ -71,49 +71,171 @@ __device__ inline void store4(T* p, T a, T b, T c, T d) {
 #endif
 }
 
-// The items of a draw tile: item = s nb + jb (sample s, block jb of the tile), thread t taking items t,
-// t + blockDim, ... Its first (s, jb) and its step (ds, dj) = (blockDim / nb, blockDim % nb) come from the
-// plan's divisors, and each step carries, so nothing divides (a 32-bit division is 22 instructions,
-// bench/RESULTS.md). The tile is small (ns <= 32 samples, nb <= coords / 4 blocks within the shared-memory
-// budget), so int holds every index.
-struct DrawWalk {
-  int nb, s0, jb0, ds, dj;
+// The threads of a block as a grid of lanes: thread t takes the samples s = s0, s0 + ds, ... of a tile
+// (ds = min(tile samples, blockDim), s0 = t mod ds) and, for each, the items r = r0, r0 + dr, ... of that
+// sample (dr = blockDim div ds, r0 = t div ds): the Philox blocks of a draw, the unit pairs of the
+// projection. A warp then shares its item and spans samples (16-byte accesses one X row apart: free of
+// bank conflicts, x_stride_of), and each thread carries the sample's counter and row through its items.
+// Threads past ds dr (when ds does not divide blockDim) take no item. One division per launch.
+struct Lanes {
+  int s0, ds, r0, dr;
 };
+inline constexpr int kNoItem = 1 << 28;  // r0 of a thread without items: past any tile's items
 
-__device__ inline DrawWalk draw_walk(const TilePlan& tp, int64_t nk) {
-  const Divisor& v = nk == tp.coords ? tp.blocks_whole : tp.blocks_last;
-  const uint32_t t = threadIdx.x, step = blockDim.x, nb = v.n;
-  const uint32_t s0 = divide(v, t), ds = divide(v, step);
-  return DrawWalk{static_cast<int>(nb), static_cast<int>(s0), static_cast<int>(t - s0 * nb), static_cast<int>(ds),
-                  static_cast<int>(step - ds * nb)};
+__device__ inline Lanes lanes_of(const TilePlan& tp) {
+  const int T = static_cast<int>(blockDim.x), t = static_cast<int>(threadIdx.x);
+  const int ds = tp.samples < T ? tp.samples : T, dr = T / ds, r0 = t / ds;
+  return Lanes{t - r0 * ds, ds, r0 < dr ? r0 : kNoItem, dr};
 }
 
-// Draws coordinates [k0, k0 + nk) of samples first .. first + ns - 1 into X (whole Philox blocks), walking
-// the items by `walk` (draw_walk(nk)).
-template <class T>
-__device__ void draw_tile(const EstimatorParams<T>& p, uint64_t first, int ns, int64_t k0, const DrawWalk& walk, T* X) {
+// The accumulation's items (j, g): row j of the coefficients, group g of four coordinates of the tile (nb
+// groups: as many as the tile's Philox blocks). Thread t takes items t, t + blockDim, ... of the numbering
+// j nb + g; its first (j0, g0) and its step (dj, dg) = (blockDim div nb, blockDim mod nb) come from the plan's
+// divisors, and each step carries, so nothing divides in the loop.
+struct GroupWalk {
+  int nb, j0, g0, dj, dg;
+};
+
+__device__ inline GroupWalk group_walk(const Divisor& v) {
+  const uint32_t t = threadIdx.x, step = blockDim.x, nb = v.n;
+  const uint32_t j0 = divide(v, t), dj = divide(v, step);
+  return GroupWalk{static_cast<int>(nb), static_cast<int>(j0), static_cast<int>(t - j0 * nb), static_cast<int>(dj),
+                   static_cast<int>(step - dj * nb)};
+}
+
+// Draws coordinates [k0, k0 + 4 nb) of samples first .. first + ns - 1 into X (nb whole Philox blocks)
+// under contract Version (p.contract, fixed at compile time: the other contract's code is not there).
+template <Contract Version, class T>
+__device__ void draw_tile(const EstimatorParams<T>& p, uint64_t first, int ns, int64_t k0, int nb, const Lanes& l, T* X) {
   const uint32_t jc = static_cast<uint32_t>(k0 / 4);
-  int s = walk.s0, jb = walk.jb0;
-  for (; s < ns; s += walk.ds) {
-    // Float reads the round keys from the parameters (5 instructions per normal fewer); double, whose kernel
-    // is at its 64 registers, keeps deriving them from the seed (ptxas then keeps fewer values live).
-    const PhiloxWords w = sizeof(T) == 4 ? philox_block(p.keys, p.stream, first + static_cast<uint64_t>(s), jc + static_cast<uint32_t>(jb))
-                                         : philox_block(p.seed, p.stream, first + static_cast<uint64_t>(s), jc + static_cast<uint32_t>(jb));
-    T z[4];
-    block_normals<T>(p.contract, w, z);  // v1's box_muller<T>, or v2's float transform
-    store4(X + static_cast<size_t>(s) * p.plan.x_stride + 4 * jb, z[0], z[1], z[2], z[3]);
-    jb += walk.dj;
-    if (jb >= walk.nb) jb -= walk.nb, ++s;
+  for (int s = l.s0; s < ns; s += l.ds) {
+    const uint64_t n = first + static_cast<uint64_t>(s);
+    T* xs = X + static_cast<size_t>(s) * p.plan.x_stride;
+    for (int jb = l.r0; jb < nb; jb += l.dr) {
+      // v2 reads the round keys from the parameters (5 instructions per normal fewer); v1, whose kernels are
+      // at their 64 registers, keeps deriving them from the seed (ptxas then keeps fewer values live).
+      const PhiloxWords w = Version == Contract::V2 ? philox_block(p.keys, p.stream, n, jc + static_cast<uint32_t>(jb))
+                                                    : philox_block(p.seed, p.stream, n, jc + static_cast<uint32_t>(jb));
+      T z[4];
+      block_normals<T>(Version, w, z);  // v1's box_muller<T>, or v2's float transform
+      store4(xs + 4 * jb, z[0], z[1], z[2], z[3]);
+    }
   }
 }
 
+// Draws coordinates [k0, k0 + nk) (rounded up to whole Philox blocks) under p.contract.
 template <class T>
 __device__ void draw_tile(const EstimatorParams<T>& p, uint64_t first, int ns, int64_t k0, int64_t nk, T* X) {
-  draw_tile(p, first, ns, k0, draw_walk(p.plan, nk), X);
+  const int nb = static_cast<int>((nk + 3) / 4);
+  if (p.contract == Contract::V2)
+    draw_tile<Contract::V2>(p, first, ns, k0, nb, lanes_of(p.plan), X);
+  else
+    draw_tile<Contract::V1>(p, first, ns, k0, nb, lanes_of(p.plan), X);
 }
 
-// fresh: zero the accumulators first (the first slice of the range); else continue their sums.
+// P[u][s] and P[u + 1][s] continue their fused multiply-add chains over the tile's nk coordinates, in
+// coordinate order, each x load serving both rows. The chains' operands come in 16-byte loads; unrolled by
+// 4 only: ptxas keeps the double kernel within the 64 registers of its 1024-thread bound.
 template <class T>
+__device__ void project_pair(const T* w0, const T* w1, const T* x, int nk, T& a0, T& a1) {
+  const T* const x_end = x + (nk & ~3);
+#if defined(__CUDA_ARCH__)
+#pragma unroll 2
+#endif
+  for (; x != x_end; x += 4, w0 += 4, w1 += 4) {
+    T x0, x1, x2, x3, u0, u1, u2, u3, v0, v1, v2, v3;
+    load4(x, x0, x1, x2, x3);
+    load4(w0, u0, u1, u2, u3);
+    load4(w1, v0, v1, v2, v3);
+    a0 = MulAdd(u0, x0, a0);
+    a1 = MulAdd(v0, x0, a1);
+    a0 = MulAdd(u1, x1, a0);
+    a1 = MulAdd(v1, x1, a1);
+    a0 = MulAdd(u2, x2, a0);
+    a1 = MulAdd(v2, x2, a1);
+    a0 = MulAdd(u3, x3, a0);
+    a1 = MulAdd(v3, x3, a1);
+  }
+  for (int k = 0; k < (nk & 3); ++k) {
+    a0 = MulAdd(w0[k], x[k], a0);
+    a1 = MulAdd(w1[k], x[k], a1);
+  }
+}
+
+// The same chain for one row (the last of an odd K + K*).
+template <class T>
+__device__ void project_one(const T* w, const T* x, int nk, T& a) {
+  const T* const x_end = x + (nk & ~3);
+  for (; x != x_end; x += 4, w += 4) {
+    T x0, x1, x2, x3, u0, u1, u2, u3;
+    load4(x, x0, x1, x2, x3);
+    load4(w, u0, u1, u2, u3);
+    a = MulAdd(u0, x0, a);
+    a = MulAdd(u1, x1, a);
+    a = MulAdd(u2, x2, a);
+    a = MulAdd(u3, x3, a);
+  }
+  for (int k = 0; k < (nk & 3); ++k) a = MulAdd(w[k], x[k], a);
+}
+
+// Adds the ns terms t_s = double(c[s] x_s[i]) of four components i (x_s at x + s stride, 16-byte aligned) to
+// their sums s1[i] and their squares (one fma) to s2[i], in sample order.
+template <class T>
+__device__ void accumulate_group(const T* c, const T* x, size_t stride, int ns, double* s1, double* s2) {
+  double a0 = s1[0], a1 = s1[1], a2 = s1[2], a3 = s1[3];
+  double q0 = s2[0], q1 = s2[1], q2 = s2[2], q3 = s2[3];
+  for (int s = 0; s < ns; ++s, x += stride) {
+    T x0, x1, x2, x3;
+    load4(x, x0, x1, x2, x3);
+    const T cs = c[s];
+    const double v0 = static_cast<double>(cs * x0), v1 = static_cast<double>(cs * x1);
+    const double v2 = static_cast<double>(cs * x2), v3 = static_cast<double>(cs * x3);
+    a0 = a0 + v0;
+    q0 = fma(v0, v0, q0);
+    a1 = a1 + v1;
+    q1 = fma(v1, v1, q1);
+    a2 = a2 + v2;
+    q2 = fma(v2, v2, q2);
+    a3 = a3 + v3;
+    q3 = fma(v3, v3, q3);
+  }
+  s1[0] = a0, s1[1] = a1, s1[2] = a2, s1[3] = a3;
+  s2[0] = q0, s2[1] = q1, s2[2] = q2, s2[3] = q3;
+}
+
+// The same for the n < 4 components of a tile's last, partial group, one after the other.
+template <class T>
+__device__ void accumulate_partial(const T* c, const T* x, size_t stride, int ns, int n, double* s1, double* s2) {
+  for (int i = 0; i < n; ++i) {
+    double a = s1[i], q = s2[i];
+    const T* xs = x + i;
+    for (int s = 0; s < ns; ++s, xs += stride) {
+      const double v = static_cast<double>(c[s] * *xs);
+      a = a + v;
+      q = fma(v, v, q);
+    }
+    s1[i] = a;
+    s2[i] = q;
+  }
+}
+
+// The loss: thread 0 adds the tile's ns sample losses C[s] to acc[0] and their squares to acc[1].
+template <class T>
+__device__ void accumulate_loss(const T* C, int ns, double* acc) {
+  if (threadIdx.x != 0) return;
+  double s1 = acc[0], s2 = acc[1];
+  for (int s = 0; s < ns; ++s) {
+    const double v = static_cast<double>(C[s]);
+    s1 = s1 + v;
+    s2 = fma(v, v, s2);
+  }
+  acc[0] = s1;
+  acc[1] = s2;
+}
+
+// fresh: zero the accumulators first (the first slice of the range); else continue their sums. Version is
+// p.contract.
+template <Contract Version, class T>
 __device__ void estimate_range(const EstimatorParams<T>& p, uint64_t begin, uint64_t end, bool fresh, double* acc,
                                T* smem) {
   const TilePlan& tp = p.plan;
@@ -125,36 +247,33 @@ __device__ void estimate_range(const EstimatorParams<T>& p, uint64_t begin, uint
   if (fresh)
     for (int64_t a = threadIdx.x; a < 2 * m; a += blockDim.x) acc[a] = 0.0;
   const Scalar<T> dt;
+  const Lanes lanes = lanes_of(tp);
+  const GroupWalk walk_whole = group_walk(tp.blocks_whole), walk_last = group_walk(tp.blocks_last);
+  const int units = tp.units;
   // The last tile stops at end: first + ts would wrap past 2^64 for a range ending within ts of it.
   for (uint64_t first = begin; first < end; first = end - first <= static_cast<uint64_t>(ts) ? end : first + ts) {
     const int ns = end - first < static_cast<uint64_t>(ts) ? static_cast<int>(end - first) : ts;
-    // 1. Projections, coordinate tile by coordinate tile.
+    // 1. Projections, coordinate tile by coordinate tile: each thread continues the chains of unit pairs
+    //    (u, u + 1) of its samples.
     for (int64_t ct = 0; ct < tp.coord_tiles; ++ct) {
       const int64_t k0 = ct * tp.coords, nk = p.d - k0 < tp.coords ? p.d - k0 : tp.coords;
-      draw_tile(p, first, ns, k0, nk, X);
+      draw_tile<Version>(p, first, ns, k0, static_cast<int>((nk + 3) / 4), lanes, X);
       __syncthreads();
-      for (int item = threadIdx.x; item < tp.units * ns; item += blockDim.x) {
-        const int u = item / ns, s = item % ns;
-        const T* w = p.rows + static_cast<size_t>(u) * p.row_stride + k0;
+      for (int s = lanes.s0; s < ns; s += lanes.ds) {
         const T* x = X + static_cast<size_t>(s) * tp.x_stride;
-        T acc_p = ct == 0 ? T(0) : P[u * ts + s];
-        int64_t k = 0;
-        // The chain in coordinate order, its operands in 16-byte loads. Unrolled by UNROLL only: ptxas keeps
-        // the double kernel within the 64 registers of its 1024-thread bound, and the float one within 32.
-#if defined(__CUDA_ARCH__)
-#pragma unroll 4
-#endif
-        for (; k + 4 <= nk; k += 4) {
-          T w0, w1, w2, w3, x0, x1, x2, x3;
-          load4(w + k, w0, w1, w2, w3);
-          load4(x + k, x0, x1, x2, x3);
-          acc_p = MulAdd(w0, x0, acc_p);
-          acc_p = MulAdd(w1, x1, acc_p);
-          acc_p = MulAdd(w2, x2, acc_p);
-          acc_p = MulAdd(w3, x3, acc_p);
+        for (int u = 2 * lanes.r0; u < units; u += 2 * lanes.dr) {
+          const T* w = p.rows + static_cast<size_t>(u) * p.row_stride + k0;
+          T* pu = P + u * ts + s;
+          T a0 = ct == 0 ? T(0) : pu[0];
+          if (u + 1 < units) {
+            T a1 = ct == 0 ? T(0) : pu[ts];
+            project_pair(w, w + p.row_stride, x, static_cast<int>(nk), a0, a1);
+            pu[ts] = a1;
+          } else {
+            project_one(w, x, static_cast<int>(nk), a0);
+          }
+          pu[0] = a0;
         }
-        for (; k < nk; ++k) acc_p = MulAdd(w[k], x[k], acc_p);
-        P[u * ts + s] = acc_p;
       }
       __syncthreads();
     }
@@ -175,39 +294,28 @@ __device__ void estimate_range(const EstimatorParams<T>& p, uint64_t begin, uint
     __syncthreads();
     // 3. Accumulate; the last coordinate tile is still in X, so go backwards.
     if (p.quantity == Quantity::Loss) {
-      if (threadIdx.x == 0) {
-        double s1 = acc[0], s2 = acc[1];
-        for (int s = 0; s < ns; ++s) {
-          const double v = static_cast<double>(C[s]);
-          s1 = s1 + v;
-          s2 = fma(v, v, s2);
-        }
-        acc[0] = s1;
-        acc[1] = s2;
-      }
+      accumulate_loss(C, ns, acc);
     } else {
       for (int64_t ct = tp.coord_tiles - 1; ct >= 0; --ct) {
         const int64_t k0 = ct * tp.coords, nk = p.d - k0 < tp.coords ? p.d - k0 : tp.coords;
+        const int nb = static_cast<int>((nk + 3) / 4);
         if (ct != tp.coord_tiles - 1) {
           __syncthreads();  // everyone is done with the previous tile of X
-          draw_tile(p, first, ns, k0, nk, X);
+          draw_tile<Version>(p, first, ns, k0, nb, lanes, X);
           __syncthreads();
         }
-        // One item per component (j, kk) of the tile, at most coef_rows x coords < 2^32 of them.
-        const Divisor& by_nk = nk == tp.coords ? tp.coords_whole : tp.coords_last;
-        const uint32_t items = static_cast<uint32_t>(tp.coef_rows * nk);
-        for (uint32_t item = threadIdx.x; item < items; item += blockDim.x) {
-          const uint32_t j = divide(by_nk, item), kk = item - j * by_nk.n;
-          const int64_t a = j * p.d + k0 + kk;
-          double s1 = acc[a], s2 = acc[m + a];
-          const T* xs = X + kk;  // x_s[kk], s = 0, 1, ...: one stride apart
-          for (int s = 0; s < ns; ++s, xs += tp.x_stride) {
-            const double v = static_cast<double>(C[j * ts + s] * *xs);
-            s1 = s1 + v;
-            s2 = fma(v, v, s2);
-          }
-          acc[a] = s1;
-          acc[m + a] = s2;
+        // Items (j, g): the components j d + k0 + 4 g + i, i < 4 (fewer in a partial last group).
+        const GroupWalk gw = nk == tp.coords ? walk_whole : walk_last;
+        for (int j = gw.j0, g = gw.g0; j < tp.coef_rows;) {
+          const int64_t a = j * p.d + k0 + 4 * g;
+          const int n = nk - 4 * g < 4 ? static_cast<int>(nk - 4 * g) : 4;
+          if (n == 4)
+            accumulate_group(C + j * ts, X + 4 * g, tp.x_stride, ns, acc + a, acc + m + a);
+          else
+            accumulate_partial(C + j * ts, X + 4 * g, tp.x_stride, ns, n, acc + a, acc + m + a);
+          j += gw.dj;
+          g += gw.dg;
+          if (g >= gw.nb) g -= gw.nb, ++j;
         }
       }
     }

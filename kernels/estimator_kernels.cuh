@@ -33,13 +33,26 @@ namespace {
 // zeroing the accumulators when offset is 0.
 // Bounded at 1024 threads, the largest block the launcher accepts (CudaOptions::block_threads): ptxas then
 // keeps to 64 registers, so every block size the options allow launches (kernels/guards/kernel_guards.cmake).
-template <class T>
+// One kernel per precision T and contract Version (p.contract == Version): <double, V1>, <float, V1>,
+// <float, V2>.
+template <class T, Contract Version>
 __global__ void __launch_bounds__(1024) estimator_kernel(EstimatorParams<T> p, const uint64_t* bounds, uint64_t offset, uint64_t slice,
                                  double* acc) {
   RELUMC_DYNAMIC_SHARED(T, smem);
   const size_t block = static_cast<size_t>(blockIdx.y) * gridDim.x + blockIdx.x;
   const SampleRange r = slice_of(bounds[block], bounds[block + 1], offset, slice);
-  estimate_range(p, r.begin, r.end, offset == 0, acc + block * 2 * p.components, smem);
+  estimate_range<Version>(p, r.begin, r.end, offset == 0, acc + block * 2 * p.components, smem);
+}
+
+// The estimator kernel of contract `contract` in precision T (v2 is float only: check_contract).
+template <class T>
+using EstimatorKernel = void (*)(EstimatorParams<T>, const uint64_t*, uint64_t, uint64_t, double*);
+template <class T>
+EstimatorKernel<T> estimator_kernel_for(Contract contract) {
+  if constexpr (sizeof(T) == 4) {
+    if (contract == Contract::V2) return estimator_kernel<T, Contract::V2>;
+  }
+  return estimator_kernel<T, Contract::V1>;
 }
 
 // out[y][a] = sum over g in order of acc[y][g][a], for a < width, y < chunks.

@@ -55,13 +55,14 @@ namespace emu = relumc::emu;
 // ---- the sample contracts ----------------------------------------------------------------------------
 // Every contract the kernels implement, as a type: its real type, its kernels and parameters, and its
 // draw of x_i on the CPU (the reference): v1 in double and float, and v2 (float only). The kernels and the
-// per-sample math are the same for v1 float and v2; only the normals differ (block_normals(contract)).
+// per-sample math are the same for v1 float and v2; only the normals differ (block_normals(contract), the
+// estimator kernel's contract argument).
 
 template <class T>
 struct V1 {
   using Real = T;
   using Params = EstimatorParams<T>;
-  static constexpr auto kEstimator = relumc::detail::estimator_kernel<T>;
+  static constexpr auto kEstimator = relumc::detail::estimator_kernel<T, relumc::Contract::V1>;
   static constexpr auto kDrawSamples = relumc::detail::draw_samples_kernel<T>;
   static constexpr relumc::Contract kContract = relumc::Contract::V1;
   static std::string name() { return sizeof(T) == 4 ? "v1 float" : "v1 double"; }
@@ -76,7 +77,7 @@ struct V1 {
 struct V2 {
   using Real = float;
   using Params = EstimatorParams<float>;
-  static constexpr auto kEstimator = relumc::detail::estimator_kernel<float>;
+  static constexpr auto kEstimator = relumc::detail::estimator_kernel<float, relumc::Contract::V2>;
   static constexpr auto kDrawSamples = relumc::detail::draw_samples_kernel<float>;
   static constexpr relumc::Contract kContract = relumc::Contract::V2;
   static std::string name() { return "v2 float"; }

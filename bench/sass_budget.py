@@ -105,6 +105,19 @@ CHIPS = {
     "H100 SXM": (132 * 4 * 32 * 1.98e9, 132 * 64 * 1.98e9),
     "H100 PCIe": (114 * 4 * 32 * 1.755e9, 114 * 64 * 1.755e9),
 }
+
+
+def tiles_constant(name):
+    """A constant of relumc/backend/cuda/cuda_tiles.hpp (`inline constexpr ... name = a * b;`), so that the shapes
+    counted here are the planner's."""
+    with open(os.path.join(ROOT, "include", "relumc", "backend", "cuda", "cuda_tiles.hpp")) as f:
+        m = re.search(r"constexpr \w+ " + name + r" = ([0-9 *]+);", f.read())
+    if not m:
+        sys.exit(f"sass_budget: {name} not found in cuda_tiles.hpp")
+    return eval(m.group(1))
+
+
+TILE_BYTES_FOR_64 = tiles_constant("kTileBytesFor64")
 TARGETS = {"floor": {("v1", "double"): 100, ("v2", "float"): 45}, "fused_over_floor": {1: 1.3, 4: 2.0}}
 
 
@@ -115,12 +128,15 @@ class Case:
         self.d, self.K, self.Ks = d, K, K
         self.units, self.coef_rows = 2 * K, K
         self.T = threads
-        # host/backend/cuda/cuda_tiles.cpp, plan_tiles with the defaults (96 KiB, at most 32 samples).
+        # host/backend/cuda/cuda_tiles.cpp, plan_tiles with the defaults (96 KiB; at most 32 samples, or 64 while
+        # the tile takes at most kTileBytesFor64).
         budget, d4 = 96 * 1024, (d + 3) // 4 * 4
         fixed = elem * (self.units + self.coef_rows)
         pad = 2 if elem == 8 else 4  # max_x_pad
         whole = budget // (elem * (d4 + pad) + fixed)
-        self.ns = min(whole, 32) if whole >= 4 else max(1, min(4, budget // (fixed + elem * (64 + pad))))
+        xs = d4 + 2 if elem == 8 else (d4 + 4 if d4 % 8 == 0 else d4)  # x_stride_of(d4)
+        wide = elem * 64 * (xs + self.units + self.coef_rows) <= TILE_BYTES_FOR_64
+        self.ns = min(whole, 64 if wide else 32) if whole >= 4 else max(1, min(4, budget // (fixed + elem * (64 + pad))))
         room = budget // self.ns
         fit = (room - fixed) // elem - pad if room > fixed else 0
         self.coords = min(d4, fit // 4 * 4)

@@ -233,6 +233,17 @@ __device__ void accumulate_loss(const T* C, int ns, double* acc) {
   acc[1] = s2;
 }
 
+// Coordinate tile ct of the plan: coordinates [k0, k0 + nk), nb Philox blocks (groups of four).
+struct CoordTile {
+  int64_t k0;
+  int nk, nb;
+};
+
+__device__ inline CoordTile coord_tile(const TilePlan& tp, int64_t ct) {
+  const int nk = ct == tp.coord_tiles - 1 ? tp.last_coords : static_cast<int>(tp.coords);
+  return CoordTile{ct * tp.coords, nk, (nk + 3) >> 2};
+}
+
 // fresh: zero the accumulators first (the first slice of the range); else continue their sums. Version is
 // p.contract.
 template <Contract Version, class T>
@@ -256,21 +267,21 @@ __device__ void estimate_range(const EstimatorParams<T>& p, uint64_t begin, uint
     // 1. Projections, coordinate tile by coordinate tile: each thread continues the chains of unit pairs
     //    (u, u + 1) of its samples.
     for (int64_t ct = 0; ct < tp.coord_tiles; ++ct) {
-      const int64_t k0 = ct * tp.coords, nk = p.d - k0 < tp.coords ? p.d - k0 : tp.coords;
-      draw_tile<Version>(p, first, ns, k0, static_cast<int>((nk + 3) / 4), lanes, X);
+      const CoordTile tile = coord_tile(tp, ct);
+      draw_tile<Version>(p, first, ns, tile.k0, tile.nb, lanes, X);
       __syncthreads();
       for (int s = lanes.s0; s < ns; s += lanes.ds) {
         const T* x = X + static_cast<size_t>(s) * tp.x_stride;
         for (int u = 2 * lanes.r0; u < units; u += 2 * lanes.dr) {
-          const T* w = p.rows + static_cast<size_t>(u) * p.row_stride + k0;
+          const T* w = p.rows + static_cast<size_t>(u) * p.row_stride + tile.k0;
           T* pu = P + u * ts + s;
           T a0 = ct == 0 ? T(0) : pu[0];
           if (u + 1 < units) {
             T a1 = ct == 0 ? T(0) : pu[ts];
-            project_pair(w, w + p.row_stride, x, static_cast<int>(nk), a0, a1);
+            project_pair(w, w + p.row_stride, x, tile.nk, a0, a1);
             pu[ts] = a1;
           } else {
-            project_one(w, x, static_cast<int>(nk), a0);
+            project_one(w, x, tile.nk, a0);
           }
           pu[0] = a0;
         }
@@ -297,18 +308,17 @@ __device__ void estimate_range(const EstimatorParams<T>& p, uint64_t begin, uint
       accumulate_loss(C, ns, acc);
     } else {
       for (int64_t ct = tp.coord_tiles - 1; ct >= 0; --ct) {
-        const int64_t k0 = ct * tp.coords, nk = p.d - k0 < tp.coords ? p.d - k0 : tp.coords;
-        const int nb = static_cast<int>((nk + 3) / 4);
+        const CoordTile tile = coord_tile(tp, ct);
         if (ct != tp.coord_tiles - 1) {
           __syncthreads();  // everyone is done with the previous tile of X
-          draw_tile<Version>(p, first, ns, k0, nb, lanes, X);
+          draw_tile<Version>(p, first, ns, tile.k0, tile.nb, lanes, X);
           __syncthreads();
         }
         // Items (j, g): the components j d + k0 + 4 g + i, i < 4 (fewer in a partial last group).
-        const GroupWalk gw = nk == tp.coords ? walk_whole : walk_last;
+        const GroupWalk gw = tile.nk == tp.coords ? walk_whole : walk_last;
         for (int j = gw.j0, g = gw.g0; j < tp.coef_rows;) {
-          const int64_t a = j * p.d + k0 + 4 * g;
-          const int n = nk - 4 * g < 4 ? static_cast<int>(nk - 4 * g) : 4;
+          const int64_t a = j * p.d + tile.k0 + 4 * g;
+          const int n = tile.nk - 4 * g < 4 ? tile.nk - 4 * g : 4;
           if (n == 4)
             accumulate_group(C + j * ts, X + 4 * g, tp.x_stride, ns, acc + a, acc + m + a);
           else

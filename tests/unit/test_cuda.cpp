@@ -82,9 +82,8 @@ TEST(CudaTiles, DivisorsDivideExactly) {
   }
   const auto p = relumc::detail::plan_tiles(make_case(Quantity::Grad, 4097, 4, 4, 10, 1), 8, 0, 0);
   EXPECT_EQ(p.blocks_whole.n, p.coords / 4);
-  EXPECT_EQ(p.coords_whole.n, p.coords);
-  EXPECT_EQ(p.coords_last.n, 4097 - (p.coord_tiles - 1) * p.coords);
-  EXPECT_EQ(p.blocks_last.n, (p.coords_last.n + 3) / 4);
+  EXPECT_EQ(p.last_coords, 4097 - (p.coord_tiles - 1) * p.coords);
+  EXPECT_EQ(p.blocks_last.n, (p.last_coords + 3) / 4);
 }
 
 TEST(CudaTiles, BadOverridesAndHugeKAreRefusedSayingWhy) {

@@ -29,7 +29,8 @@ TilePlan plan_tiles(const Case& c, size_t elem, int tile_samples, int coord_tile
     // K + K* is large) with the coordinates tiled.
     const size_t whole = budget / (elem * (static_cast<size_t>(d4) + max_x_pad(elem)) + per_sample_fixed);
     if (whole >= 4) {
-      p.samples = static_cast<int>(std::min<size_t>(whole, kMaxTileSamples));
+      const bool wide = tile_bytes(kMaxTileSamples, d4, p.units, p.coef_rows, elem) <= kTileBytesFor64;
+      p.samples = static_cast<int>(std::min<size_t>(whole, wide ? kMaxTileSamples : 32));
     } else {
       p.samples = static_cast<int>(std::clamp<size_t>(budget / (per_sample_fixed + elem * (64 + max_x_pad(elem))), 1, 4));
     }
@@ -51,10 +52,9 @@ TilePlan plan_tiles(const Case& c, size_t elem, int tile_samples, int coord_tile
   p.coord_tiles = (c.d + p.coords - 1) / p.coords;
   p.x_stride = x_stride_of(p.coords, elem);
   const int64_t last = c.d - (p.coord_tiles - 1) * p.coords;
+  p.last_coords = static_cast<int>(last);
   p.blocks_whole = make_divisor(static_cast<uint32_t>(p.coords / 4));
   p.blocks_last = make_divisor(static_cast<uint32_t>((last + 3) / 4));
-  p.coords_whole = make_divisor(static_cast<uint32_t>(p.coords));
-  p.coords_last = make_divisor(static_cast<uint32_t>(last));
   p.shared_bytes = tile_bytes(p.samples, p.coords, p.units, p.coef_rows, elem);
   if (p.shared_bytes > budget)
     throw InputError(fmt::format("CUDA tile of {} samples x {} coordinates needs {} bytes of shared memory, more "

@@ -22,7 +22,11 @@
 namespace relumc::detail {
 
 inline constexpr size_t kSharedBudget = 96 * 1024;  // bytes of dynamic shared memory per block
-inline constexpr int kMaxTileSamples = 32;
+// Samples per tile: as many as hold all of d, up to 32, or up to 64 while the tile takes at most
+// kTileBytesFor64 (six such blocks share an SM's 228 KiB). Per-tile work (loop set-up, barriers, the tile's
+// index math) is spread over the tile's samples: 64 halves it per normal (bench/RESULTS.md, stop 20).
+inline constexpr int kMaxTileSamples = 64;
+inline constexpr size_t kTileBytesFor64 = 36 * 1024;
 
 // Division by a tile constant n without a divide instruction: floor(t / n) = high 64 bits of t M, with
 // M = floor((2^64 - 1) / n) + 1, exact for every t < 2^32 (t n < 2^64: the error t (M n - 2^64) / (n 2^64) stays
@@ -59,9 +63,10 @@ struct TilePlan {
   int coef_rows = 0;        // K for grad, else 1
   size_t x_stride = 0;      // x_stride_of(coords, elem)
   size_t shared_bytes = 0;  // X + P + C
-  // Divisors of the index math: the Philox blocks and the coordinates of a whole coordinate tile (coords) and
-  // of the last one (d - (coord_tiles - 1) coords; the same when there is one tile).
-  Divisor blocks_whole, blocks_last, coords_whole, coords_last;
+  int last_coords = 0;      // coordinates of the last coordinate tile: d - (coord_tiles - 1) coords
+  // Divisors of the index math: the Philox blocks (groups of four coordinates) of a whole coordinate tile
+  // (coords / 4) and of the last one (ceil(last_coords / 4); the same when there is one tile).
+  Divisor blocks_whole, blocks_last;
 };
 
 inline int64_t round_up4(int64_t v) { return (v + 3) / 4 * 4; }

@@ -112,9 +112,9 @@ __device__ void draw_tile(const EstimatorParams<T>& p, uint64_t first, int ns, i
     const uint64_t n = first + static_cast<uint64_t>(s);
     T* xs = X + static_cast<size_t>(s) * p.plan.x_stride;
     for (int jb = l.r0; jb < nb; jb += l.dr) {
-      // v2 reads the round keys from the parameters (5 instructions per normal fewer); v1, whose kernels are
-      // at their 64 registers, keeps deriving them from the seed (ptxas then keeps fewer values live).
-      const PhiloxWords w = Version == Contract::V2 ? philox_block(p.keys, p.stream, n, jc + static_cast<uint32_t>(jb))
+      // Float reads the round keys from the parameters (5 instructions per normal fewer); double, whose kernel
+      // is at its 64 registers, keeps deriving them from the seed (ptxas then keeps fewer values live).
+      const PhiloxWords w = sizeof(T) == 4 ? philox_block(p.keys, p.stream, n, jc + static_cast<uint32_t>(jb))
                                                     : philox_block(p.seed, p.stream, n, jc + static_cast<uint32_t>(jb));
       T z[4];
       block_normals<T>(Version, w, z);  // v1's box_muller<T>, or v2's float transform

@@ -168,9 +168,9 @@ def estimator_roles(c):
         ("project: samples (per thread)", r"s < ns; s \+= lanes\.ds", None, None, c.lane_trips * c.ctiles * per_tile, 1, None),
         ("project: unit pairs (u, s)", r"u < units; u \+= 2 \* lanes\.dr", None, None, (pairs + single) * c.ctiles / c.d, 1, None),
         # Iterations counted in fmas (two rows x four coordinates per source iteration), as the signature counts.
-        ("project: fma chain, pairs", r"x != x_end; x \+= 4, w0", r"project_pair\(", None, pairs * c.ctiles / c.d,
+        ("project: fma chain, pairs", r"x != x_end; x \+= 4, w0", r"project_pair\b", None, pairs * c.ctiles / c.d,
          2 * (c.nk - c.nk % 4), r"^[DF]FMA"),
-        ("project: fma chain, pairs, last coordinates", r"k < \(nk & 3\); \+\+k\) \{", r"project_pair\(", None,
+        ("project: fma chain, pairs, last coordinates", r"k < \(nk & 3\); \+\+k\) \{", r"project_pair\b", None,
          pairs * c.ctiles / c.d, 2 * (c.nk % 4), r"^[DF]FMA"),
         ("project: fma chain, one row", r"x != x_end; x \+= 4, w \+= 4", r"project_one\(", None, single * c.ctiles / c.d,
          c.nk - c.nk % 4, r"^[DF]FMA"),

@@ -135,12 +135,13 @@ __device__ void draw_tile(const EstimatorParams<T>& p, uint64_t first, int ns, i
 
 // P[u][s] and P[u + 1][s] continue their fused multiply-add chains over the tile's nk coordinates, in
 // coordinate order, each x load serving both rows. The chains' operands come in 16-byte loads; unrolled by
-// 4 only: ptxas keeps the double kernel within the 64 registers of its 1024-thread bound.
-template <class T>
+// Unroll only (loads in flight cost registers): ptxas keeps each kernel within the 64 registers of its
+// 1024-thread bound, without spilling.
+template <int Unroll, class T>
 __device__ void project_pair(const T* w0, const T* w1, const T* x, int nk, T& a0, T& a1) {
   const T* const x_end = x + (nk & ~3);
 #if defined(__CUDA_ARCH__)
-#pragma unroll 2
+#pragma unroll(Unroll)
 #endif
   for (; x != x_end; x += 4, w0 += 4, w1 += 4) {
     T x0, x1, x2, x3, u0, u1, u2, u3, v0, v1, v2, v3;
@@ -278,7 +279,7 @@ __device__ void estimate_range(const EstimatorParams<T>& p, uint64_t begin, uint
           T a0 = ct == 0 ? T(0) : pu[0];
           if (u + 1 < units) {
             T a1 = ct == 0 ? T(0) : pu[ts];
-            project_pair(w, w + p.row_stride, x, tile.nk, a0, a1);
+            project_pair<Version == Contract::V2 ? 4 : 2>(w, w + p.row_stride, x, tile.nk, a0, a1);
             pu[ts] = a1;
           } else {
             project_one(w, x, tile.nk, a0);

@@ -586,8 +586,14 @@ def main(argv):
     ap.add_argument("--breakdown", action="store_true", help="per loop and per instruction class")
     ap.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     ap.add_argument("--dump", default=None, metavar="REGEX", help="print the counted path of the roles that match")
+    ap.add_argument("--scale-targets", type=float, default=1.0, metavar="F",
+                    help="multiply every target by F (the guard's own test: F = 0.5 must make --check fail)")
     a = ap.parse_args(argv)
     Ks = [int(x) for x in a.K.split(",")]
+    if not a.scale_targets > 0:
+        sys.exit(f"sass_budget: --scale-targets {a.scale_targets}: must be > 0")
+    TARGETS["floor"] = {k: v * a.scale_targets for k, v in TARGETS["floor"].items()}
+    TARGETS["fused_over_floor"] = {k: v * a.scale_targets for k, v in TARGETS["fused_over_floor"].items()}
     global DUMP
     DUMP = a.dump
     cubin_dir = a.cubin_dir

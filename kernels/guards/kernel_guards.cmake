@@ -88,6 +88,18 @@ if(RELUMC_BUILD_TESTS)
                    --out-dir ${RELUMC_KERNEL_GUARD_DIR}/probes --source ${CMAKE_CURRENT_SOURCE_DIR}/tests/support/kernel_guard_probes.cu
                    --expect rounding,fma-source,spill,launch-bounds,launch-site $<TARGET_OBJECTS:relumc_kernel_guard_probes>
            COMMAND_EXPAND_LISTS)
+  # The SASS-counted speed targets (bench/sass_budget.py --check on this build's cubins; nvdisasm from PyPI
+  # when the toolkit has none).
+  add_test(NAME Guards.SassBudget
+           COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/kernels/guards/sass_budget_check.sh ${Python3_EXECUTABLE}
+                   ${CMAKE_CURRENT_BINARY_DIR})
+  set_tests_properties(Guards.SassBudget PROPERTIES TIMEOUT 300)
+  # ... and it can say no: with every target halved, the check fails naming the misses.
+  add_test(NAME Guards.SassBudgetCatchesAMiss
+           COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/kernels/guards/sass_budget_check.sh ${Python3_EXECUTABLE}
+                   ${CMAKE_CURRENT_BINARY_DIR} --scale-targets 0.5)
+  set_tests_properties(Guards.SassBudgetCatchesAMiss PROPERTIES TIMEOUT 300 DEPENDS Guards.SassBudget
+                       PASS_REGULAR_EXPRESSION "Targets missed: v1 double floor .*Targets missed: v2 float floor")
   # A fast-math flag stops the configure step with the reason (a scratch configure of this source tree).
   add_test(NAME Guards.FastMathFlagsRefused
            COMMAND ${CMAKE_COMMAND} -S ${CMAKE_CURRENT_SOURCE_DIR} -B ${RELUMC_KERNEL_GUARD_DIR}/fastmath-configure

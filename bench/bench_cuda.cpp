@@ -55,11 +55,14 @@ void BM_CudaRngFloor(benchmark::State& state) {
   set_counters(state, n, d);
 }
 
-// One timed estimate of c on the GPU, after an untimed warm-up on a 64th of its samples.
-void time_estimate(benchmark::State& state, const relumc::Case& c, const relumc::EstimateOptions& opt) {
+// One timed estimate of c on the GPU, after an untimed warm-up on a 64th of its samples. tile_samples: 0 lets
+// the planner pick (64 samples where a tile fits 36 KiB), else forced (32: stop 19's shape, the occupancy A/B).
+void time_estimate(benchmark::State& state, const relumc::Case& c, const relumc::EstimateOptions& opt,
+                   int tile_samples = 0) {
   float ms = 0;
   relumc::CudaOptions co;
   co.gpu_ms = &ms;
+  co.tile_samples = tile_samples;
   relumc::Case warm = c;
   warm.samples = c.samples / 64 + 2;
   relumc::estimate_cuda(warm, opt, co);
@@ -101,7 +104,8 @@ void BM_CudaEstimatorV2(benchmark::State& state) {
   opt.precision = relumc::Precision::Float;
   opt.contract = relumc::Contract::V2;
   state.SetLabel("grad v2");
-  time_estimate(state, relumc::bench::bench_case(relumc::Quantity::Grad, d, K, samples_for(d)), opt);
+  time_estimate(state, relumc::bench::bench_case(relumc::Quantity::Grad, d, K, samples_for(d)), opt,
+                static_cast<int>(state.range(2)));
 }
 
 constexpr int kGrad = static_cast<int>(relumc::Quantity::Grad);
@@ -125,8 +129,9 @@ BENCHMARK(BM_CudaEstimator)
 
 BENCHMARK(BM_CudaRngFloorV2)->ArgNames({"d"})->Args({16})->Args({128})->Args({1024})->Unit(benchmark::kMillisecond)->UseManualTime();
 BENCHMARK(BM_CudaEstimatorV2)
-    ->ArgNames({"d", "K"})
-    ->ArgsProduct({{16, 128, 1024}, {1, 4, 16}})
+    ->ArgNames({"d", "K", "tile"})
+    ->ArgsProduct({{16, 128, 1024}, {1, 4, 16}, {0}})
+    ->ArgsProduct({{128}, {1, 4}, {32}})
     ->Unit(benchmark::kMillisecond)
     ->UseManualTime();
 

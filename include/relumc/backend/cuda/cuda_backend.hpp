@@ -7,7 +7,8 @@
 // contiguous sample ranges, one thread block each. A block draws a tile of samples from the sample
 // contract into shared memory (X never reaches global memory), projects them on the rows with the same
 // fused multiply-add chain in coordinate order as the CPU, gates them, and adds each component's terms
-// in sample order into that component's double accumulators (one owner thread per component). The G
+// in sample order into that component's double accumulators (one owner thread per component; a thread
+// owns four consecutive ones). The G
 // range sums of a chunk are added in range order, the chunk sums on the host in chunk order, and
 // mean / standard error follow from sum and sum of squares exactly as in host/backend/cpu/cpu_backend.cpp.
 //
@@ -58,7 +59,7 @@ struct CudaOptions {
   int device = -1;               // CUDA device ordinal; -1: node-local MPI rank modulo the device count (one process: 0)
   int block_threads = 0;         // threads per block (default 128; any value in 1..1024)
   int blocks_per_chunk = 0;      // G (default kDefaultBlocksPerChunk)
-  int tile_samples = 0;          // samples per shared-memory tile (default: fit the shared budget, <= 32)
+  int tile_samples = 0;          // samples per shared-memory tile (default: fit the shared budget, <= 64)
   int coord_tile = 0;            // coordinates per tile, a multiple of 4 (default: all of d when it fits)
   float* gpu_ms = nullptr;       // if set: device time of the estimate's batches, from CUDA events (bench/)
 };

@@ -5,7 +5,11 @@
 # (bench/peers_gpu.py) at the same N = 2^33 / d, d, K = K*. One table of ratios with PASS/MISS against
 # issue 3's targets (float64 columns):
 #   fused time / floor time <= 1.3 for K <= 4 and d >= 128;  >= 10x PyTorch;  >= 3x JAX;
-#   floor normals/s >= 50% of the issue-rate bound (bench/sass_budget.py derives it; RELUMC_FLOOR_BOUND).
+#   floor normals/s >= 50% of the issue-rate bound (bench/sass_budget.py derives it; RELUMC_FLOOR_BOUND);
+# and issue 13's for sample contract v2 (relumc's fused v2 grad, float normals, double sums):
+#   >= 5e11 normals/s at d = 128, K <= 4;  >= 3x PyTorch float32 and >= 10x PyTorch float64 user code.
+# The v2 columns also give the fused v2 rate with 32-sample tiles (stop 19's shape) over the default
+# (64-sample tiles where they fit 36 KiB): the occupancy question of bench/RESULTS.md, stop 20.
 #
 #   bench/compare_gpu.sh                      # d:K = 16:1 128:1 128:4 1024:4 1024:16, all stages
 #   bench/compare_gpu.sh 128:4 1024:1         # d:K, as many as wanted
@@ -21,7 +25,7 @@
 #   RELUMC_GPU_PEERS     peers to run (default torch,torch32,jax,cupy,curand; curand = cuRAND + cuBLAS + Thrust)
 #   RELUMC_CURAND_BIN    the curand peer binary (default BUILD/bench/peer_curand_cublas; built if missing)
 #   RELUMC_PEERS_REPEAT  timed runs per peer, median reported (default 3)
-#   RELUMC_FLOOR_BOUND   the floor's bound in normals/s, double (default 2.87e11: bench/RESULTS.md, SASS count)
+#   RELUMC_FLOOR_BOUND   the floor's bound in normals/s, double (default 3.97e11, H200: bench/RESULTS.md, SASS count)
 #   RELUMC_COMPARE_REHEARSE=1  no GPU here: every path runs, peers only as --dry-run, bench_cuda reports
 #                        why it cannot run (bench/gpu_session.sh --rehearse sets it)
 # Exit: 0 done (targets reported), 1 a peer's sanity check failed, 2 a step could not run (named),
@@ -34,7 +38,7 @@ PY="${RELUMC_GPU_PYTHON:-python3}"
 peers="${RELUMC_GPU_PEERS:-torch,torch32,jax,cupy,curand}"
 repeat="${RELUMC_PEERS_REPEAT:-3}"
 out="${RELUMC_COMPARE_OUT:-bench/out-gpu}"
-bound="${RELUMC_FLOOR_BOUND:-2.87e11}"
+bound="${RELUMC_FLOOR_BOUND:-3.97e11}"
 rehearse="${RELUMC_COMPARE_REHEARSE:-0}"
 stages="relumc peers table"
 configs=()
@@ -71,9 +75,11 @@ if want relumc; then
   for c in "${configs[@]}"; do
     IFS=: read -r d K <<< "$c"
     tag="d${d}_K${K}"
-    # The floor and the fused grad, float64 and float32.
-    filter="^(BM_CudaRngFloor/d:$d/double:[01]|BM_CudaEstimator/quantity:1/d:$d/K:$K/double:[01])/manual_time\$"
-    echo "compare_gpu: [$c] relumc floor + grad estimator (float64, float32), N = $((8589934592 / d))"
+    # The floor and the fused grad, float64 and float32 (v1), and the fused grad under v2 (default tiles, and
+    # 32-sample tiles where bench_cuda has them).
+    filter="^(BM_CudaRngFloor/d:$d/double:[01]|BM_CudaEstimator/quantity:1/d:$d/K:$K/double:[01]"
+    filter+="|BM_CudaEstimatorV2/d:$d/K:$K/tile:(0|32))/manual_time\$"
+    echo "compare_gpu: [$c] relumc floor + grad estimator (float64, float32, v2), N = $((8589934592 / d))"
     "$bench" --benchmark_filter="$filter" --benchmark_repetitions=3 --benchmark_out="$out/bench_$tag.json" \
              --benchmark_out_format=json > "$out/bench_$tag.log" 2>&1 || { tail -5 "$out/bench_$tag.log"; die "bench_cuda failed for $c"; }
     if [ "$rehearse" = 1 ]; then grep -m1 -o 'no usable CUDA device[^"]*' "$out/bench_$tag.log" | sed 's/^/    (rehearsal) /' || true; fi
@@ -138,7 +144,8 @@ def f(v, s=".3g"):
     return "n/a" if v is None else format(v, s)
 rows, misses, seen = [], [], set()
 hdr = ("| d | K | N | floor normals/s | floor/bound | fused samples/s | time/floor | torch | jax | cupy | curand | "
-       "x torch | x jax | x cupy | x curand | fused f32 | torch32 | x torch32 | targets |")
+       "x torch | x jax | x cupy | x curand | fused f32 | torch32 | x torch32 | fused v2 | v2 normals/s | "
+       "v2 x torch32 | v2 x torch | v2 tiles 32/64 | targets |")
 lines = [hdr, "|" + "---|" * (hdr.count("|") - 1)]
 for line in open(os.path.join(out, "manifest.txt")):
     d, K, tag = line.split()[:3]
@@ -151,6 +158,8 @@ for line in open(os.path.join(out, "manifest.txt")):
     floor = median_rate(b, f"BM_CudaRngFloor/d:{d}/double:1/manual_time")
     fused = median_rate(b, f"BM_CudaEstimator/quantity:1/d:{d}/K:{K}/double:1/manual_time")
     fused32 = median_rate(b, f"BM_CudaEstimator/quantity:1/d:{d}/K:{K}/double:0/manual_time")
+    v2 = median_rate(b, f"BM_CudaEstimatorV2/d:{d}/K:{K}/tile:0/manual_time")
+    v2t32 = median_rate(b, f"BM_CudaEstimatorV2/d:{d}/K:{K}/tile:32/manual_time")
     peers = (p or {}).get("peers", {})
     pr = {k: peers.get(k, {}).get("samples_per_s") for k in ("torch", "torch32", "jax", "cupy", "curand")}
     tof = r(floor, fused)
@@ -163,12 +172,19 @@ for line in open(os.path.join(out, "manifest.txt")):
     target("floor>=50%bound", frac is not None and frac >= 0.5)
     target(">=10x torch", r(fused, pr["torch"]) is not None and r(fused, pr["torch"]) >= 10)
     target(">=3x jax", r(fused, pr["jax"]) is not None and r(fused, pr["jax"]) >= 3)
+    v2n = v2 * d if v2 else None
+    if K <= 4 and d == 128: target("v2>=5e11/s", v2n is not None and v2n >= 5e11)
+    target("v2>=3x torch32", r(v2, pr["torch32"]) is not None and r(v2, pr["torch32"]) >= 3)
+    target("v2>=10x torch", r(v2, pr["torch"]) is not None and r(v2, pr["torch"]) >= 10)
     lines.append("| " + " | ".join([str(d), str(K), str(n), f(floor * d if floor else None), f(frac, ".2f"), f(fused),
                  f(tof, ".2f"), f(pr["torch"]), f(pr["jax"]), f(pr["cupy"]), f(pr["curand"]), f(r(fused, pr["torch"]), ".1f"),
                  f(r(fused, pr["jax"]), ".1f"), f(r(fused, pr["cupy"]), ".1f"), f(r(fused, pr["curand"]), ".1f"),
-                 f(fused32), f(pr["torch32"]), f(r(fused32, pr["torch32"]), ".1f"), ", ".join(v)]) + " |")
+                 f(fused32), f(pr["torch32"]), f(r(fused32, pr["torch32"]), ".1f"), f(v2), f(v2n),
+                 f(r(v2, pr["torch32"]), ".1f"), f(r(v2, pr["torch"]), ".1f"), f(r(v2t32, v2), ".2f"),
+                 ", ".join(v)]) + " |")
 text = ("relumc (CUDA) vs PyTorch / JAX / CuPy / cuRAND+cuBLAS+Thrust: grad, K = K*, same N, d, K; samples/s unless said.\n"
         "Columns up to x curand: float64. fused f32 / torch32: relumc float and PyTorch float32 (sums in float64).\n"
+        "fused v2: relumc under sample contract v2; v2 tiles 32/64: its rate with 32-sample tiles over the default's.\n"
         f"bound = {bound:.3g} normals/s (v1 double floor, issue-bound from its SASS count: bench/RESULTS.md)\n\n"
         + "\n".join(lines) + "\n\n" +
         ("Targets missed: " + "; ".join(misses) if misses else "All targets met.") + "\n")

@@ -8,9 +8,10 @@
 //   1. for each coordinate tile: draw x into shared X; P[u][s] continues the fused multiply-add chain
 //      w_u0 x_0, w_u1 x_1, ... in coordinate order (the CPU's order, so P is bit-identical);
 //   2. per sample, the coefficients C[j][s] from P;
-//   3. every component a has one owner thread (which owns the group of four consecutive coordinates of
-//      row j that holds it), which adds the tile's terms t = double(C[j][s] * x[s][k]) to its sum and
-//      t*t (one fma) to its sum of squares, s in sample order. The block's sums are therefore sequential sums over [begin, end) in sample order:
+//   3. every component a has one owner thread (which owns the group of consecutive coordinates of row j
+//      that holds it: 16 bytes of X, four in float, two in double), which adds the tile's terms
+//      t = double(C[j][s] * x[s][k]) to its sum and t*t (one fma) to its sum of squares, s in sample
+//      order. The block's sums are therefore sequential sums over [begin, end) in sample order:
 //      they do not depend on the block size or the tile shape.
 // X lives only in shared memory; the accumulators (2 m doubles per block) in global memory, owned by
 // this block alone (no atomics anywhere).
@@ -37,8 +38,8 @@ struct EstimatorParams {
 };
 
 // Four consecutive T at p, 16-byte aligned (X's rows and the weight rows are, at every multiple of 4):
-// one 16-byte load for float, two for double. The host emulator loads them one by one and traps on a
-// pointer the device could not load that way.
+// one 16-byte load for float, two for double. The host emulator loads them one by one, traps on a
+// pointer the device could not load that way, and reports the access for its bank count.
 template <class T>
 __device__ inline void load4(const T* p, T& a, T& b, T& c, T& d) {
 #if defined(__CUDA_ARCH__)
@@ -51,6 +52,10 @@ __device__ inline void load4(const T* p, T& a, T& b, T& c, T& d) {
   }
 #else
   if (reinterpret_cast<uintptr_t>(p) % 16 != 0) __builtin_trap();
+#ifdef RELUMC_EMULATOR_SHARED_ACCESS
+  RELUMC_EMULATOR_SHARED_ACCESS(p, 16);  // the device's 16-byte accesses, for the emulator's bank count
+  if (sizeof(T) == 8) RELUMC_EMULATOR_SHARED_ACCESS(p + 2, 16);
+#endif
   a = p[0], b = p[1], c = p[2], d = p[3];
 #endif
 }
@@ -67,7 +72,31 @@ __device__ inline void store4(T* p, T a, T b, T c, T d) {
   }
 #else
   if (reinterpret_cast<uintptr_t>(p) % 16 != 0) __builtin_trap();
+#ifdef RELUMC_EMULATOR_SHARED_ACCESS
+  RELUMC_EMULATOR_SHARED_ACCESS(p, 16);
+  if (sizeof(T) == 8) RELUMC_EMULATOR_SHARED_ACCESS(p + 2, 16);
+#endif
   p[0] = a, p[1] = b, p[2] = c, p[3] = d;
+#endif
+}
+
+// The 16 bytes at p (16-byte aligned) as W = 16 / sizeof(T) values: one load (float4, double2).
+template <class T, int W = 16 / sizeof(T)>
+__device__ inline void load16(const T* p, T (&v)[W]) {
+#if defined(__CUDA_ARCH__)
+  if constexpr (sizeof(T) == 4) {
+    const float4 q = *reinterpret_cast<const float4*>(p);
+    v[0] = q.x, v[1] = q.y, v[2] = q.z, v[3] = q.w;
+  } else {
+    const double2 q = *reinterpret_cast<const double2*>(p);
+    v[0] = q.x, v[1] = q.y;
+  }
+#else
+  if (reinterpret_cast<uintptr_t>(p) % 16 != 0) __builtin_trap();
+#ifdef RELUMC_EMULATOR_SHARED_ACCESS
+  RELUMC_EMULATOR_SHARED_ACCESS(p, 16);
+#endif
+  for (int i = 0; i < W; ++i) v[i] = p[i];
 #endif
 }
 
@@ -88,8 +117,8 @@ __device__ inline Lanes lanes_of(const TilePlan& tp) {
   return Lanes{t - r0 * ds, ds, r0 < dr ? r0 : kNoItem, dr};
 }
 
-// The accumulation's items (j, g): row j of the coefficients, group g of four coordinates of the tile (nb
-// groups: as many as the tile's Philox blocks). Thread t takes items t, t + blockDim, ... of the numbering
+// The accumulation's items (j, g): row j of the coefficients, group g of the tile's coordinates (nb groups of
+// plan.group: 16 bytes of X, 4 float or 2 double). Thread t takes items t, t + blockDim, ... of the numbering
 // j nb + g; its first (j0, g0) and its step (dj, dg) = (blockDim div nb, blockDim mod nb) come from the plan's
 // divisors, and each step carries, so nothing divides in the loop.
 struct GroupWalk {
@@ -179,32 +208,49 @@ __device__ void project_one(const T* w, const T* x, int nk, T& a) {
   for (int k = 0; k < (nk & 3); ++k) a = MulAdd(w[k], x[k], a);
 }
 
-// Adds the ns terms t_s = double(c[s] x_s[i]) of four components i (x_s at x + s stride, 16-byte aligned) to
-// their sums s1[i] and their squares (one fma) to s2[i], in sample order.
+// Adds the ns terms t_s = double(c[s] x_s[i]) of the W = 16 / sizeof(T) components i of a group (x_s at
+// x + s stride, 16-byte aligned: one 16-byte load per sample, which keeps a warp's loads of a row in distinct
+// banks) to their sums s1[i] and their squares (one fma) to s2[i], in sample order.
 template <class T>
 __device__ void accumulate_group(const T* c, const T* x, size_t stride, int ns, double* s1, double* s2) {
-  double a0 = s1[0], a1 = s1[1], a2 = s1[2], a3 = s1[3];
-  double q0 = s2[0], q1 = s2[1], q2 = s2[2], q3 = s2[3];
-  for (int s = 0; s < ns; ++s, x += stride) {
-    T x0, x1, x2, x3;
-    load4(x, x0, x1, x2, x3);
-    const T cs = c[s];
-    const double v0 = static_cast<double>(cs * x0), v1 = static_cast<double>(cs * x1);
-    const double v2 = static_cast<double>(cs * x2), v3 = static_cast<double>(cs * x3);
-    a0 = a0 + v0;
-    q0 = fma(v0, v0, q0);
-    a1 = a1 + v1;
-    q1 = fma(v1, v1, q1);
-    a2 = a2 + v2;
-    q2 = fma(v2, v2, q2);
-    a3 = a3 + v3;
-    q3 = fma(v3, v3, q3);
+  if constexpr (sizeof(T) == 4) {
+    double a0 = s1[0], a1 = s1[1], a2 = s1[2], a3 = s1[3];
+    double q0 = s2[0], q1 = s2[1], q2 = s2[2], q3 = s2[3];
+    for (int s = 0; s < ns; ++s, x += stride) {
+      T v[4];
+      load16(x, v);
+      const T cs = c[s];
+      const double t0 = static_cast<double>(cs * v[0]), t1 = static_cast<double>(cs * v[1]);
+      const double t2 = static_cast<double>(cs * v[2]), t3 = static_cast<double>(cs * v[3]);
+      a0 = a0 + t0;
+      q0 = fma(t0, t0, q0);
+      a1 = a1 + t1;
+      q1 = fma(t1, t1, q1);
+      a2 = a2 + t2;
+      q2 = fma(t2, t2, q2);
+      a3 = a3 + t3;
+      q3 = fma(t3, t3, q3);
+    }
+    s1[0] = a0, s1[1] = a1, s1[2] = a2, s1[3] = a3;
+    s2[0] = q0, s2[1] = q1, s2[2] = q2, s2[3] = q3;
+  } else {
+    double a0 = s1[0], a1 = s1[1], q0 = s2[0], q1 = s2[1];
+    for (int s = 0; s < ns; ++s, x += stride) {
+      T v[2];
+      load16(x, v);
+      const T cs = c[s];
+      const double t0 = static_cast<double>(cs * v[0]), t1 = static_cast<double>(cs * v[1]);
+      a0 = a0 + t0;
+      q0 = fma(t0, t0, q0);
+      a1 = a1 + t1;
+      q1 = fma(t1, t1, q1);
+    }
+    s1[0] = a0, s1[1] = a1;
+    s2[0] = q0, s2[1] = q1;
   }
-  s1[0] = a0, s1[1] = a1, s1[2] = a2, s1[3] = a3;
-  s2[0] = q0, s2[1] = q1, s2[2] = q2, s2[3] = q3;
 }
 
-// The same for the n < 4 components of a tile's last, partial group, one after the other.
+// The same for the n < W components of a tile's last, partial group, one after the other.
 template <class T>
 __device__ void accumulate_partial(const T* c, const T* x, size_t stride, int ns, int n, double* s1, double* s2) {
   for (int i = 0; i < n; ++i) {
@@ -260,7 +306,8 @@ __device__ void estimate_range(const EstimatorParams<T>& p, uint64_t begin, uint
     for (int64_t a = threadIdx.x; a < 2 * m; a += blockDim.x) acc[a] = 0.0;
   const Scalar<T> dt;
   const Lanes lanes = lanes_of(tp);
-  const GroupWalk walk_whole = group_walk(tp.blocks_whole), walk_last = group_walk(tp.blocks_last);
+  const GroupWalk walk_whole = group_walk(tp.groups_whole), walk_last = group_walk(tp.groups_last);
+  constexpr int W = 16 / sizeof(T);  // tp.group
   const int units = tp.units;
   // The last tile stops at end: first + ts would wrap past 2^64 for a range ending within ts of it.
   for (uint64_t first = begin; first < end; first = end - first <= static_cast<uint64_t>(ts) ? end : first + ts) {
@@ -315,15 +362,15 @@ __device__ void estimate_range(const EstimatorParams<T>& p, uint64_t begin, uint
           draw_tile<Version>(p, first, ns, tile.k0, tile.nb, lanes, X);
           __syncthreads();
         }
-        // Items (j, g): the components j d + k0 + 4 g + i, i < 4 (fewer in a partial last group).
+        // Items (j, g): the components j d + k0 + W g + i, i < W (fewer in a partial last group).
         const GroupWalk gw = tile.nk == tp.coords ? walk_whole : walk_last;
         for (int j = gw.j0, g = gw.g0; j < tp.coef_rows;) {
-          const int64_t a = j * p.d + tile.k0 + 4 * g;
-          const int n = tile.nk - 4 * g < 4 ? tile.nk - 4 * g : 4;
-          if (n == 4)
-            accumulate_group(C + j * ts, X + 4 * g, tp.x_stride, ns, acc + a, acc + m + a);
+          const int64_t a = j * p.d + tile.k0 + W * g;
+          const int n = tile.nk - W * g < W ? tile.nk - W * g : W;
+          if (n == W)
+            accumulate_group(C + j * ts, X + W * g, tp.x_stride, ns, acc + a, acc + m + a);
           else
-            accumulate_partial(C + j * ts, X + 4 * g, tp.x_stride, ns, n, acc + a, acc + m + a);
+            accumulate_partial(C + j * ts, X + W * g, tp.x_stride, ns, n, acc + a, acc + m + a);
           j += gw.dj;
           g += gw.dg;
           if (g >= gw.nb) g -= gw.nb, ++j;

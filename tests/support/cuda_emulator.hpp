@@ -19,6 +19,12 @@
 //   - Dynamic shared memory is a heap block of exactly the launch's size (AddressSanitizer sees any
 //     access past it), filled with 0xFF bytes (NaN as float and as double) before every block;
 //     alloc<T>(n) gives "device memory" poisoned the same way.
+//   - Shared-memory banks (config().count_banks): the 16-byte accesses the kernels make through load4/store4
+//     (they report them with RELUMC_EMULATOR_SHARED_ACCESS) are recorded per thread and, when the block
+//     ends, matched across the lanes of each warp (the k-th access of each lane after the same barrier: one
+//     instruction where a warp's control flow is uniform) and split into the device's phases (8 lanes per
+//     phase for 16 bytes); a phase whose lanes touch distinct words of one bank costs one wavefront per
+//     word. bank_count() sums requests, wavefronts and the conflict-free ideal over the blocks.
 //   - The hardware limits are checked at launch (LaunchError): block <= 1024 threads (z <= 64), grid
 //     x < 2^31, y and z <= 65535, dynamic shared memory <= 48 KiB unless raised with
 //     set_max_dynamic_shared (cudaFuncAttributeMaxDynamicSharedMemorySize), and never over 227 KiB.
@@ -77,6 +83,7 @@ inline thread_local dim3 gridDim;
 #define __shared__ RELUMC_EMULATOR_HAS_NO_STATIC_SHARED_MEMORY
 #define __syncthreads() ::relumc::emu::sync_threads(__FILE__, __LINE__)
 #define RELUMC_DYNAMIC_SHARED(T, name) T* name = reinterpret_cast<T*>(::relumc::emu::dynamic_shared())
+#define RELUMC_EMULATOR_SHARED_ACCESS(p, bytes) ::relumc::emu::shared_access(p, bytes)
 
 namespace relumc::emu {
 
@@ -96,6 +103,15 @@ struct Config {
   Schedule schedule = Schedule::Forward;
   int concurrent_blocks = 1;       // blocks in flight at once, each with its own threads and shared memory
   uint64_t max_rounds = 1u << 20;  // barrier rounds per block before it is taken for a runaway loop
+  bool count_banks = false;        // record shared-memory accesses and count bank conflicts (bank_count())
+};
+
+// Shared-memory bank accounting over the blocks run with config().count_banks (reset_bank_count() first).
+// A request: one warp's k-th recorded access after a barrier. Its phases (8 lanes for 16 bytes, 16 for 8, 32
+// for 4) each cost as many wavefronts as the most distinct 4-byte words any of the 32 banks serves in it.
+struct BankCount {
+  uint64_t requests = 0, phases = 0, wavefronts = 0;
+  uint64_t extra() const { return wavefronts - phases; }  // wavefronts lost to conflicts
 };
 inline Config& config() {
   static Config c;
@@ -124,6 +140,55 @@ std::vector<T> alloc(size_t n) {
 
 namespace detail {
 
+inline BankCount& bank_total() {
+  static BankCount c;
+  return c;
+}
+inline std::mutex& bank_mutex() {
+  static std::mutex m;
+  return m;
+}
+
+struct SharedAccess {
+  uint64_t round;
+  int thread;
+  uint32_t seq;     // the thread's k-th recorded access in this round
+  uint32_t offset;  // bytes from the start of shared memory
+  int bytes;
+};
+
+// The requests of one block's recorded accesses, added to bank_total().
+inline void count_banks(std::vector<SharedAccess>& a) {
+  std::sort(a.begin(), a.end(), [](const SharedAccess& x, const SharedAccess& y) {
+    return std::make_tuple(x.round, x.thread / 32, x.seq, x.thread) < std::make_tuple(y.round, y.thread / 32, y.seq, y.thread);
+  });
+  BankCount c;
+  for (size_t i = 0; i < a.size();) {
+    size_t j = i;
+    while (j < a.size() && a[j].round == a[i].round && a[j].thread / 32 == a[i].thread / 32 && a[j].seq == a[i].seq) ++j;
+    ++c.requests;
+    const int lanes = 32 / std::max(1, std::min(a[i].bytes, 16) / 4);  // lanes per phase
+    std::map<int, std::map<int, std::vector<uint32_t>>> words;     // phase -> bank -> distinct words
+    for (size_t k = i; k < j; ++k)
+      for (int w = 0; w < std::max(1, a[k].bytes / 4); ++w) {
+        const uint32_t word = a[k].offset / 4 + static_cast<uint32_t>(w);
+        auto& v = words[(a[k].thread % 32) / lanes][static_cast<int>(word % 32)];
+        if (std::find(v.begin(), v.end(), word) == v.end()) v.push_back(word);
+      }
+    for (const auto& phase : words) {
+      size_t most = 1;
+      for (const auto& bank : phase.second) most = std::max(most, bank.second.size());
+      ++c.phases;
+      c.wavefronts += most;
+    }
+    i = j;
+  }
+  std::lock_guard<std::mutex> lock(bank_mutex());
+  bank_total().requests += c.requests;
+  bank_total().phases += c.phases;
+  bank_total().wavefronts += c.wavefronts;
+}
+
 // The threads of one block in flight, their barrier and their shared memory. Threads are numbered
 // t = threadIdx.x + blockDim.x (threadIdx.y + blockDim.y threadIdx.z); under a serial schedule they run
 // one at a time, in the order of their position (t, or n - 1 - t), from one barrier to the next.
@@ -141,6 +206,17 @@ class Block {
 
   unsigned char* shared() { return shared_.get(); }
   uint64_t block() const { return block_; }
+
+  // Thread t accessed `bytes` bytes at p: recorded when p is in this block's shared memory (count_banks).
+  void record(int t, const void* p, int bytes) {
+    const auto* c = static_cast<const unsigned char*>(p);
+    if (c < shared_.get() || c >= shared_.get() + shared_bytes_) return;
+    std::lock_guard<std::mutex> lock(m_);
+    if (seq_.empty()) seq_.assign(static_cast<size_t>(n_), {~uint64_t{0}, 0});
+    auto& [round, k] = seq_[static_cast<size_t>(t)];
+    if (round != round_) round = round_, k = 0;
+    accesses_.push_back({round_, t, k++, static_cast<uint32_t>(c - shared_.get()), bytes});
+  }
 
   // Thread t waits until block b is this group's and, serially, until it is t's turn.
   void begin(int t, uint64_t b) {
@@ -181,6 +257,9 @@ class Block {
       fail(where() + ": thread " + std::to_string(t) + " returned from the kernel while " + std::to_string(arrived_) +
            " thread(s) wait at __syncthreads() " + site(file_, line_));
     if (++exited_ == n_) {
+      if (!accesses_.empty()) count_banks(accesses_);
+      accesses_.clear();
+      seq_.clear();
       exited_ = 0;
       round_ = 0;
       block_ = next;
@@ -235,6 +314,8 @@ class Block {
   uint64_t round_ = 0;
   const char* file_ = "";
   int line_ = 0;
+  std::vector<SharedAccess> accesses_;              // count_banks: this block's recorded accesses
+  std::vector<std::pair<uint64_t, uint32_t>> seq_;  // per thread: the round of its last access, its count
 };
 
 inline thread_local Block* t_block = nullptr;
@@ -323,6 +404,20 @@ inline std::string dims(dim3 v) {
 inline void sync_threads(const char* file, int line) {
   if (!detail::t_block) fail(std::string("__syncthreads() outside a kernel at ") + file + ":" + std::to_string(line));
   detail::t_block->sync(detail::t_thread, file, line);
+}
+
+// RELUMC_EMULATOR_SHARED_ACCESS(p, bytes): a kernel's 16-byte load or store (kernels/estimator_agent.cuh).
+inline void shared_access(const void* p, int bytes) {
+  if (detail::t_block && config().count_banks) detail::t_block->record(detail::t_thread, p, bytes);
+}
+
+inline BankCount bank_count() {
+  std::lock_guard<std::mutex> lock(detail::bank_mutex());
+  return detail::bank_total();
+}
+inline void reset_bank_count() {
+  std::lock_guard<std::mutex> lock(detail::bank_mutex());
+  detail::bank_total() = BankCount{};
 }
 
 inline unsigned char* dynamic_shared() {

@@ -81,9 +81,13 @@ TEST(CudaTiles, DivisorsDivideExactly) {
     for (uint32_t t = 0xffffffffu; t > 0xffffffffu - 4096u; --t) ASSERT_EQ(q(v, t), t / n) << t << " / " << n;
   }
   const auto p = relumc::detail::plan_tiles(make_case(Quantity::Grad, 4097, 4, 4, 10, 1), 8, 0, 0);
-  EXPECT_EQ(p.blocks_whole.n, p.coords / 4);
+  EXPECT_EQ(p.group, 2);  // 16 bytes of double
+  EXPECT_EQ(p.groups_whole.n, p.coords / 2);
   EXPECT_EQ(p.last_coords, 4097 - (p.coord_tiles - 1) * p.coords);
-  EXPECT_EQ(p.blocks_last.n, (p.last_coords + 3) / 4);
+  EXPECT_EQ(p.groups_last.n, (p.last_coords + 1) / 2);
+  const auto f = relumc::detail::plan_tiles(make_case(Quantity::Grad, 4097, 4, 4, 10, 1), 4, 0, 0);
+  EXPECT_EQ(f.group, 4);
+  EXPECT_EQ(f.groups_last.n, (f.last_coords + 3) / 4);
 }
 
 TEST(CudaTiles, BadOverridesAndHugeKAreRefusedSayingWhy) {

@@ -386,6 +386,47 @@ TYPED_TEST(EmulatedEstimator, RangesAcross2To32AndEndingNear2To64) {
       }
 }
 
+// X meets no shared-memory bank conflict, as the emulator counts them (emu::BankCount): the draw's 16-byte
+// stores and the projection's and the accumulation's 16-byte loads, with the default plan and 128 threads at
+// d = 128, K = K* in {1, 4} (64-sample tiles in float, 32 in double), the lanes of kernels/estimator_agent.cuh
+// and X's stride from x_stride_of (an odd number of 16-byte units). With the stride left at `coords` (an even
+// number of units) the same count finds conflicts: the check can say no.
+TYPED_TEST(EmulatedEstimator, XTileMeetsNoBankConflict) {
+  using C = TypeParam;
+  using T = typename C::Real;
+  for (int64_t K : {1, 4})
+    for (bool even_stride : {false, true}) {
+      const Case c = make_case(Quantity::Grad, 128, K, K, 1000, 5);
+      TilePlan plan = relumc::detail::plan_tiles(c, sizeof(T), 0, 0);
+      if (even_stride) {
+        plan.x_stride = static_cast<size_t>(plan.coords);
+        plan.shared_bytes = sizeof(T) * static_cast<size_t>(plan.samples) *
+                            (plan.x_stride + static_cast<size_t>(plan.units + plan.coef_rows));
+      }
+      const std::vector<T> rows = relumc::detail::padded_rows<T>(c);
+      const typename C::Params p = C::params(c, kSeed, plan, rows.data());
+      if (relumc::detail::needs_shared_opt_in(plan.shared_bytes))
+        emu::set_max_dynamic_shared(C::kEstimator, plan.shared_bytes);
+      const uint64_t N = 2 * static_cast<uint64_t>(plan.samples);
+      std::vector<uint64_t> bounds{0, N};
+      std::vector<double> acc = emu::alloc<double>(static_cast<size_t>(2 * relumc::components(c)));
+      ScopedSchedule schedule(emu::Schedule::Forward);
+      emu::config().count_banks = true;
+      emu::reset_bank_count();
+      emu::launch(dim3(1), dim3(128), plan.shared_bytes, C::kEstimator, p, static_cast<const uint64_t*>(bounds.data()),
+                  uint64_t{0}, N, acc.data());
+      const emu::BankCount b = emu::bank_count();
+      SCOPED_TRACE(C::name() + " K = " + std::to_string(K) + " tile " + std::to_string(plan.samples) + " x stride " +
+                   std::to_string(plan.x_stride) + ": " + std::to_string(b.requests) + " requests, " +
+                   std::to_string(b.phases) + " phases, " + std::to_string(b.wavefronts) + " wavefronts");
+      EXPECT_GT(b.requests, 0u);
+      if (even_stride)
+        EXPECT_GT(b.extra(), b.phases / 2);  // most phases at least two-way
+      else
+        EXPECT_EQ(b.extra(), 0u);
+    }
+}
+
 // The estimator's largest tiles fit the hardware: the plan's shared budget is within the opt-in limit.
 TEST(EmulatedEstimatorPlan, SharedBudgetFitsTheDevice) {
   EXPECT_LE(relumc::detail::kSharedBudget, emu::kSharedOptInMax);

@@ -53,8 +53,9 @@ TilePlan plan_tiles(const Case& c, size_t elem, int tile_samples, int coord_tile
   p.x_stride = x_stride_of(p.coords, elem);
   const int64_t last = c.d - (p.coord_tiles - 1) * p.coords;
   p.last_coords = static_cast<int>(last);
-  p.blocks_whole = make_divisor(static_cast<uint32_t>(p.coords / 4));
-  p.blocks_last = make_divisor(static_cast<uint32_t>((last + 3) / 4));
+  p.group = static_cast<int>(16 / elem);
+  p.groups_whole = make_divisor(static_cast<uint32_t>(p.coords / p.group));
+  p.groups_last = make_divisor(static_cast<uint32_t>((last + p.group - 1) / p.group));
   p.shared_bytes = tile_bytes(p.samples, p.coords, p.units, p.coef_rows, elem);
   if (p.shared_bytes > budget)
     throw InputError(fmt::format("CUDA tile of {} samples x {} coordinates needs {} bytes of shared memory, more "

@@ -8,7 +8,7 @@
 // contract into shared memory (X never reaches global memory), projects them on the rows with the same
 // fused multiply-add chain in coordinate order as the CPU, gates them, and adds each component's terms
 // in sample order into that component's double accumulators (one owner thread per component; a thread
-// owns four consecutive ones). The G
+// owns 16 bytes of consecutive ones: four in float, two in double). The G
 // range sums of a chunk are added in range order, the chunk sums on the host in chunk order, and
 // mean / standard error follow from sum and sum of squares exactly as in host/backend/cpu/cpu_backend.cpp.
 //

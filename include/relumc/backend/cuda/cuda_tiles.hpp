@@ -64,9 +64,10 @@ struct TilePlan {
   size_t x_stride = 0;      // x_stride_of(coords, elem)
   size_t shared_bytes = 0;  // X + P + C
   int last_coords = 0;      // coordinates of the last coordinate tile: d - (coord_tiles - 1) coords
-  // Divisors of the index math: the Philox blocks (groups of four coordinates) of a whole coordinate tile
-  // (coords / 4) and of the last one (ceil(last_coords / 4); the same when there is one tile).
-  Divisor blocks_whole, blocks_last;
+  int group = 0;            // coordinates per accumulating thread: 16 bytes of X (4 float, 2 double)
+  // Divisors of the accumulation's index math: the groups of a whole coordinate tile (coords / group) and of
+  // the last one (ceil(last_coords / group); the same when there is one tile).
+  Divisor groups_whole, groups_last;
 };
 
 inline int64_t round_up4(int64_t v) { return (v + 3) / 4 * 4; }

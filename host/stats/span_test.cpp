@@ -134,12 +134,13 @@ void span_statistics(const Case& c, const std::vector<double>& partial, uint64_t
   int64_t r = 0;
   const std::vector<double> q = span_basis(c, &r);
   const int64_t p = R * r;
-  // Two passes over the batch means, each row's recomputed where needed (memory O(B p + m), whatever d):
-  // the span coordinates y_k (B x p) and the mean of the parts outside the span; then their spread.
-  // The rows are independent (each writes its own y columns, obar row and perp_var entry, in batch order), so
-  // they go over the threads: the same bits whatever their number. At small N this O(B m r) work is a few
-  // per cent of an estimate's time on one core (bench/RESULTS.md).
+  // Two passes over the batch means: the span coordinates y_k (B x p) and the parts outside the span (kept,
+  // B x m: as much as the chunk sums' own half) with their mean; then the parts' spread around that mean.
+  // The rows are independent (each writes its own y columns, obar row, kept parts and perp_var entry, in batch
+  // order), so they go over the threads: the same bits whatever their number. At small N this O(B m r) work is
+  // a few per cent of an estimate's time on one core (bench/RESULTS.md).
   std::vector<double> y(static_cast<size_t>(B) * p), obar(m, 0.0);
+  std::vector<double> outside(d > r ? static_cast<size_t>(B) * static_cast<size_t>(m) : 0);
   auto batch_row = [&](uint64_t k, int64_t j, double* out) {  // the batch mean of row j in chunk k
     const double size = static_cast<double>(chunk_begin(N, B, k + 1) - chunk_begin(N, B, k));
     for (int64_t a = 0; a < d; ++a) out[a] = partial[k * 2 * m + j * d + a] / size;
@@ -152,6 +153,7 @@ void span_statistics(const Case& c, const std::vector<double>& partial, uint64_t
       for (int64_t i = 0; i < r; ++i) y[k * p + j * r + i] = dot(q.data() + i * d, o.data(), d);
       remove_span(q, r, d, o.data());
       for (int64_t a = 0; a < d; ++a) obar[j * d + a] += o[a];
+      if (d > r) std::copy(o.begin(), o.end(), outside.begin() + static_cast<std::ptrdiff_t>(k * m + j * d));
     }
   }
   const double Bd = static_cast<double>(B);
@@ -172,10 +174,8 @@ void span_statistics(const Case& c, const std::vector<double>& partial, uint64_t
     e.perp_var.assign(R, 0.0);
 #pragma omp parallel for schedule(static)
     for (int64_t j = 0; j < R; ++j) {
-      std::vector<double> o(d);
       for (uint64_t k = 0; k < B; ++k) {
-        batch_row(k, j, o.data());
-        remove_span(q, r, d, o.data());
+        const double* o = outside.data() + k * m + j * d;
         for (int64_t a = 0; a < d; ++a) {
           const double t = o[a] - obar[j * d + a];
           e.perp_var[j] += t * t;

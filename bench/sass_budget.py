@@ -129,7 +129,7 @@ class Case:
         self.units, self.coef_rows = 2 * K, K
         self.T = threads
         # host/backend/cuda/cuda_tiles.cpp, plan_tiles with the defaults (96 KiB; at most 32 samples, or 64 while
-        # the tile takes at most kTileBytesFor64).
+        # the tile takes at most kTileBytesFor64; a power of two).
         budget, d4 = 96 * 1024, (d + 3) // 4 * 4
         fixed = elem * (self.units + self.coef_rows)
         pad = 2 if elem == 8 else 4  # max_x_pad
@@ -137,6 +137,7 @@ class Case:
         xs = d4 + 2 if elem == 8 else (d4 + 4 if d4 % 8 == 0 else d4)  # x_stride_of(d4)
         wide = elem * 64 * (xs + self.units + self.coef_rows) <= TILE_BYTES_FOR_64
         self.ns = min(whole, 64 if wide else 32) if whole >= 4 else max(1, min(4, budget // (fixed + elem * (64 + pad))))
+        self.ns = 1 << (self.ns.bit_length() - 1)  # rounded down to a power of two
         room = budget // self.ns
         fit = (room - fixed) // elem - pad if room > fixed else 0
         self.coords = min(d4, fit // 4 * 4)
@@ -144,9 +145,35 @@ class Case:
         self.nk = -(-d // self.ctiles)  # coordinates per tile (the last one may be shorter)
         self.nb = -(-self.nk // 4)
         self.group = 16 // elem
-        # kernels/estimator_agent.cuh, lanes_of: thread t takes samples t mod ds, t mod ds + ds, ... of a tile.
+        # kernels/estimator_agent.cuh, lanes_of: thread t takes samples t mod ds, t mod ds + ds, ... of a tile, and
+        # items t div ds, + dr, ... (none when t div ds >= dr).
         ds = min(self.ns, threads)
+        dr = threads // ds
         self.lane_trips = sum(len(range(t % ds, self.ns, ds)) for t in range(threads))  # per tile, all threads
+        # Lane fill per phase: a warp issues for its 32 lanes while any of them works, so where a phase leaves lanes
+        # idle its instructions cost 32 / (active lanes) as much per item. fill = the items' lane-iterations over
+        # the warps' issue slots (32 x the longest lane, per warp), from the kernel's own lane arithmetic.
+        def fill(count):
+            counts = [count(t) for t in range(threads)]
+            slots = sum(32 * max(counts[w:w + 32]) for w in range(0, threads, 32))
+            return sum(counts) / slots if slots else 1.0
+
+        def samples(t):
+            return len(range(t % ds, self.ns, ds))
+
+        def items(t, n, step):  # items r0, r0 + step ... < n of thread t (r0 = t div ds, none past dr)
+            r0 = t // ds
+            return len(range(r0 * step, n, dr * step)) if r0 < dr else 0
+
+        groups = -(-self.nk // (16 // elem))
+        self.rows = 1 if self.units * self.ns <= 32 else 2  # rows per projection item (estimate_range)
+        self.fill = {
+            "draw": fill(lambda t: samples(t) * items(t, self.nb, 1)),
+            "samples": fill(samples),
+            "project": fill(lambda t: samples(t) * items(t, self.units, self.rows)),
+            "coefficients": fill(lambda t: len(range(t, self.ns, threads))),
+            "accumulate": fill(lambda t: len(range(t, self.coef_rows * groups, threads))),
+        }
 
 
 # Roles: (name, loop-line regex, caller-line regex or None, caller occurrence or None,
@@ -155,45 +182,46 @@ class Case:
 # of its inline chain (which copy of an inlined loop); the occurrence tells copies on identical lines apart.
 def estimator_roles(c):
     per_tile = 1.0 / (c.ns * c.d)  # per normal, of what runs once per tile (and coordinate tile)
-    pairs, single = c.units // 2, c.units % 2
+    pairs, single = (c.units // 2, c.units % 2) if c.rows == 2 else (0, c.units)
     W = c.group  # coordinates per accumulating thread: 16 bytes (4 float, 2 double)
+    f = c.fill  # lane fill per phase (Case): items per normal are divided by it
     groups, part = c.nk // W, c.nk % W  # whole groups per tile, and a partial one's size
     return [
         ("tile loop (per thread)", r"first < end", None, None, c.T * per_tile, 1, None),
         ("accumulators zeroed (per block)", r"a < 2 \* m", None, None, 0.0, 1, None),
         ("project: coordinate tiles (per thread)", r"ct < tp\.coord_tiles", None, None, c.T * c.ctiles * per_tile, 1, None),
-        ("draw: samples (per thread)", r"s < ns; s \+= l\.ds", r"draw_tile(<\w+>)?\(", 0, c.lane_trips * c.ctiles * per_tile, 1, None),
-        ("draw: Philox + Box-Muller", r"jb < nb; jb \+= l\.dr", r"draw_tile(<\w+>)?\(", 0, c.nb * c.ctiles / c.d, 1, None),
+        ("draw: samples (per thread)", r"s < ns; s \+= l\.ds", r"draw_tile(<\w+>)?\(", 0, c.lane_trips * c.ctiles * per_tile / f["samples"], 1, None),
+        ("draw: Philox + Box-Muller", r"jb < nb; jb \+= l\.dr", r"draw_tile(<\w+>)?\(", 0, c.nb * c.ctiles / c.d / f["draw"], 1, None),
         ("redraw: samples (per thread)", r"s < ns; s \+= l\.ds", r"draw_tile(<\w+>)?\(", 1,
-         c.lane_trips * (c.ctiles - 1) * per_tile, 1, None),
-        ("redraw (coordinate tiles > 1)", r"jb < nb; jb \+= l\.dr", r"draw_tile(<\w+>)?\(", 1, c.nb * (c.ctiles - 1) / c.d, 1, None),
-        ("project: samples (per thread)", r"s < ns; s \+= lanes\.ds", None, None, c.lane_trips * c.ctiles * per_tile, 1, None),
-        ("project: unit pairs (u, s)", r"u < units; u \+= 2 \* lanes\.dr", None, None, (pairs + single) * c.ctiles / c.d, 1, None),
+         c.lane_trips * (c.ctiles - 1) * per_tile / f["samples"], 1, None),
+        ("redraw (coordinate tiles > 1)", r"jb < nb; jb \+= l\.dr", r"draw_tile(<\w+>)?\(", 1, c.nb * (c.ctiles - 1) / c.d / f["draw"], 1, None),
+        ("project: samples (per thread)", r"s < ns; s \+= lanes\.ds", None, None, c.lane_trips * c.ctiles * per_tile / f["samples"], 1, None),
+        ("project: items (row pair or row, s)", r"u < units; u \+= tp\.item_rows \* lanes\.dr", None, None, (pairs + single) * c.ctiles / c.d / f["project"], 1, None),
         # Iterations counted in fmas (two rows x four coordinates per source iteration), as the signature counts.
-        ("project: fma chain, pairs", r"x != x_end; x \+= 4, w0", r"project_pair\b", None, pairs * c.ctiles / c.d,
+        ("project: fma chain, pairs", r"x != x_end; x \+= 4, w0", r"project_pair\b", None, pairs * c.ctiles / c.d / f["project"],
          2 * (c.nk - c.nk % 4), r"^[DF]FMA"),
         ("project: fma chain, pairs, last coordinates", r"k < \(nk & 3\); \+\+k\) \{", r"project_pair\b", None,
-         pairs * c.ctiles / c.d, 2 * (c.nk % 4), r"^[DF]FMA"),
-        ("project: fma chain, one row", r"x != x_end; x \+= 4, w \+= 4", r"project_one\(", None, single * c.ctiles / c.d,
+         pairs * c.ctiles / c.d / f["project"], 2 * (c.nk % 4), r"^[DF]FMA"),
+        ("project: fma chain, one row", r"x != x_end; x \+= 4, w \+= 4", r"project_one\(", None, single * c.ctiles / c.d / f["project"],
          c.nk - c.nk % 4, r"^[DF]FMA"),
         ("project: fma chain, one row, last coordinates", r"k < \(nk & 3\); \+\+k\) a = ", r"project_one\(", None,
-         single * c.ctiles / c.d, c.nk % 4, r"^[DF]FMA"),
-        ("coefficients: samples", r"s < ns; s \+= blockDim", None, None, 1.0 / c.d, 1, None),
-        ("coefficients: residual, student", r"j < K; \+\+j\) r = r", r"const T r = Residual", None, 1.0 / c.d, c.K, r"^LDS"),
-        ("coefficients: residual, teacher", r"k < Kstar; \+\+k\) r = r", r"const T r = Residual", None, 1.0 / c.d, c.Ks, r"^LDS"),
+         single * c.ctiles / c.d / f["project"], c.nk % 4, r"^[DF]FMA"),
+        ("coefficients: samples", r"s < ns; s \+= blockDim", None, None, 1.0 / c.d / f["coefficients"], 1, None),
+        ("coefficients: residual, student", r"j < K; \+\+j\) r = r", r"const T r = Residual", None, 1.0 / c.d / f["coefficients"], c.K, r"^LDS"),
+        ("coefficients: residual, teacher", r"k < Kstar; \+\+k\) r = r", r"const T r = Residual", None, 1.0 / c.d / f["coefficients"], c.Ks, r"^LDS"),
         ("coefficients: residual (loss)", r"< K(star)?; \+\+[jk]\) r = r", r"Quantity::Loss", None, 0.0, 1, None),
-        ("coefficients: grad rows", r"j < p\.K; \+\+j\) C\[", None, None, 1.0 / c.d, c.K, r"^STS"),
+        ("coefficients: grad rows", r"j < p\.K; \+\+j\) C\[", None, None, 1.0 / c.d / f["coefficients"], c.K, r"^STS"),
         ("loss: samples (thread 0)", r"s < ns; \+\+s\) \{", None, None, 0.0, 1, None),
         ("accumulate: coordinate tiles (per thread)", r"ct >= 0; --ct", None, None, c.T * c.ctiles * per_tile, 1, None),
         ("accumulate: items (j, g)", r"j < tp\.coef_rows;\) \{", None, None,
-         c.coef_rows * (groups + (1 if part else 0)) * c.ctiles * per_tile, 1, None),
+         c.coef_rows * (groups + (1 if part else 0)) * c.ctiles * per_tile / f["accumulate"], 1, None),
         # Iterations counted in DFMAs: W components per sample.
         ("accumulate: samples, whole groups", r"s < ns; \+\+s, x \+= stride", None, None,
-         c.coef_rows * groups * c.ctiles * per_tile, W * c.ns, r"^DFMA"),
-        ("accumulate: partial group", r"i < n; \+\+i\)", None, None, c.coef_rows * (1 if part else 0) * c.ctiles * per_tile,
+         c.coef_rows * groups * c.ctiles * per_tile / f["accumulate"], W * c.ns, r"^DFMA"),
+        ("accumulate: partial group", r"i < n; \+\+i\)", None, None, c.coef_rows * (1 if part else 0) * c.ctiles * per_tile / f["accumulate"],
          part, None),
         ("accumulate: samples, partial group", r"s < ns; \+\+s, xs \+= stride", None, None,
-         c.coef_rows * part * c.ctiles * per_tile, c.ns, r"^DFMA"),
+         c.coef_rows * part * c.ctiles * per_tile / f["accumulate"], c.ns, r"^DFMA"),
     ]
 
 

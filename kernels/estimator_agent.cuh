@@ -312,19 +312,20 @@ __device__ void estimate_range(const EstimatorParams<T>& p, uint64_t begin, uint
   // The last tile stops at end: first + ts would wrap past 2^64 for a range ending within ts of it.
   for (uint64_t first = begin; first < end; first = end - first <= static_cast<uint64_t>(ts) ? end : first + ts) {
     const int ns = end - first < static_cast<uint64_t>(ts) ? static_cast<int>(end - first) : ts;
-    // 1. Projections, coordinate tile by coordinate tile: each thread continues the chains of unit pairs
-    //    (u, u + 1) of its samples.
+    // 1. Projections, coordinate tile by coordinate tile: each thread continues the chains of the row pairs
+    //    (u, u + 1) of its samples (or of single rows u).
     for (int64_t ct = 0; ct < tp.coord_tiles; ++ct) {
       const CoordTile tile = coord_tile(tp, ct);
       draw_tile<Version>(p, first, ns, tile.k0, tile.nb, lanes, X);
       __syncthreads();
       for (int s = lanes.s0; s < ns; s += lanes.ds) {
         const T* x = X + static_cast<size_t>(s) * tp.x_stride;
-        for (int u = 2 * lanes.r0; u < units; u += 2 * lanes.dr) {
+        // Items of tp.item_rows rows (cuda_tiles.hpp): a row pair, or one row.
+        for (int u = tp.item_rows * lanes.r0; u < units; u += tp.item_rows * lanes.dr) {
           const T* w = p.rows + static_cast<size_t>(u) * p.row_stride + tile.k0;
           T* pu = P + u * ts + s;
           T a0 = ct == 0 ? T(0) : pu[0];
-          if (u + 1 < units) {
+          if (tp.item_rows == 2 && u + 1 < units) {
             T a1 = ct == 0 ? T(0) : pu[ts];
             project_pair<Version == Contract::V2 ? 4 : 2>(w, w + p.row_stride, x, tile.nk, a0, a1);
             pu[ts] = a1;

@@ -65,6 +65,9 @@ struct TilePlan {
   size_t shared_bytes = 0;  // X + P + C
   int last_coords = 0;      // coordinates of the last coordinate tile: d - (coord_tiles - 1) coords
   int group = 0;            // coordinates per accumulating thread: 16 bytes of X (4 float, 2 double)
+  // Rows per projection item: 2 (a pair shares its x loads), or 1 where all of a tile's (row, sample) items fit in
+  // one warp, so that twice as many lanes work (large d: few samples per tile; few rows).
+  int item_rows = 2;
   // Divisors of the accumulation's index math: the groups of a whole coordinate tile (coords / group) and of
   // the last one (ceil(last_coords / group); the same when there is one tile).
   Divisor groups_whole, groups_last;

@@ -192,7 +192,7 @@ __device__ void project_pair(const T* w0, const T* w1, const T* x, int nk, T& a0
   }
 }
 
-// The same chain for one row (the last of an odd K + K*).
+// The same chain for one row (the last of an odd K + K*, or each row where the plan makes single-row items).
 template <class T>
 __device__ void project_one(const T* w, const T* x, int nk, T& a) {
   const T* const x_end = x + (nk & ~3);

@@ -117,15 +117,18 @@ RELUMC_LANE_FN void AddRowsToPartials(D d, D64 d64, int64_t G, int64_t per_set, 
 
 // ---- Contract v2's sums (host/backend/cpu/cpu_kernel.hpp): float partials flushed to double.
 // Lane groups per tile under v2: a power of two, the tile (G L samples) between 16 samples and one flush block
-// of kV2FlushSamples, so that tiles never straddle a block and every tile starts at float partial 0; X within
-// 128 KiB where that allows.
+// of kV2FlushSamples, so that tiles never straddle a block and every tile starts at float partial 0; at least 2
+// groups, and more while X stays within 32 KiB (the L1 cache: the tile's X is read three times after its draw).
+// Measured at d = 100, K = 4 (bench/RESULTS.md, stop 20): 4 groups of 16 lanes run the v2 estimate 6-8% faster
+// than the 16 a 128 KiB X allowed; at d = 1000 one group per tile was slower, so 2 stay the least.
 template <class D>
 RELUMC_LANE_FN int64_t GroupsPerTileV2(D d, int64_t dim) {
   const int64_t L = static_cast<int64_t>(Lanes(d));
   const int64_t lo = L >= static_cast<int64_t>(kV2FloatPartialLanes) ? 1 : static_cast<int64_t>(kV2FloatPartialLanes) / L;
   const int64_t hi = static_cast<int64_t>(kV2FlushSamples) / L;
-  const int64_t fit = 131072 / (dim * L * static_cast<int64_t>(sizeof(TFromD<D>)));
+  const int64_t fit = 32768 / (dim * L * static_cast<int64_t>(sizeof(TFromD<D>)));
   int64_t g = lo;
+  while (g < 2 && 2 * g <= hi) g *= 2;
   while (2 * g <= hi && 2 * g <= fit) g *= 2;
   return g;
 }

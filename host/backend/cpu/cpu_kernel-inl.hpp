@@ -73,18 +73,21 @@ RELUMC_LANE_FN void ProjectTile(D d, const TFromD<D>* rows, int64_t units, int64
   }
 }
 
-// Lane groups per tile: a multiple of the groups in one set of kPartialLanes partials, with the tile
-// of X kept within 128 KiB (L2). The results do not depend on it: each partial still adds its samples one by
-// one in sample order; a tile only lets a partial stay in a register across several of its samples.
+// Lane groups per tile: a multiple of the groups in one set of kPartialLanes partials, at least 2, with the
+// tile of X kept within 32 KiB (L1: X is drawn, then read by the projection and the sums; 6-7% faster than the
+// 128 KiB it had at d = 100, bench/RESULTS.md, stop 20). The results do not depend on it: each partial still
+// adds its samples one by one in sample order; a tile only lets a partial stay in a register across several of
+// its samples.
 template <class D>
 RELUMC_LANE_FN int64_t GroupsPerTile(D d, int64_t dim) {
   const int64_t L = static_cast<int64_t>(Lanes(d));
   // A group wider than one set of partials (16 float lanes, the wide v2 kernel) spans two sets.
   const int64_t per_set = L >= static_cast<int64_t>(kPartialLanes) ? 1 : static_cast<int64_t>(kPartialLanes) / L;
-  int64_t groups = 131072 / (dim * L * static_cast<int64_t>(sizeof(TFromD<D>)));
+  const int64_t least = per_set > 1 ? per_set : 2;
+  int64_t groups = 32768 / (dim * L * static_cast<int64_t>(sizeof(TFromD<D>)));
   groups = groups < 16 ? groups : 16;
   groups -= groups % per_set;
-  return groups > per_set ? groups : per_set;
+  return groups > least ? groups : least;
 }
 
 // For NB rows of coefficients c (row t at c + t * stride) times one coordinate row x (null: the

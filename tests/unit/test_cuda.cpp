@@ -63,7 +63,20 @@ TEST(CudaTiles, PlanFitsTheBudgetAndCoversD) {
         EXPECT_LT(p.coords * (p.coord_tiles - 1), d);
         EXPECT_EQ(p.units, c.K + c.Kstar);
         EXPECT_EQ(p.coef_rows, q == Quantity::Grad ? c.K : 1);
+        // The lanes fill a power-of-two block: the sample count is a power of two, and the projection's items are
+        // single rows exactly where all of a tile's (row, sample) items fit in one warp.
+        EXPECT_EQ(p.samples & (p.samples - 1), 0) << p.samples;
+        EXPECT_EQ(p.item_rows, p.units * p.samples <= 32 ? 1 : 2);
+        EXPECT_EQ(p.group, static_cast<int>(16 / elem));
       }
+  // 64-sample tiles where they fit 36 KiB (float d = 128, K = 1 and 4), else 32 or fewer; single-row items at
+  // large d (float d = 4096: 4 samples per tile).
+  EXPECT_EQ(relumc::detail::plan_tiles(make_case(Quantity::Grad, 128, 1, 1, 10, 1), 4, 0, 0).samples, 64);
+  EXPECT_EQ(relumc::detail::plan_tiles(make_case(Quantity::Grad, 128, 4, 4, 10, 1), 4, 0, 0).samples, 64);
+  EXPECT_EQ(relumc::detail::plan_tiles(make_case(Quantity::Grad, 128, 1, 1, 10, 1), 8, 0, 0).samples, 32);
+  EXPECT_EQ(relumc::detail::plan_tiles(make_case(Quantity::Grad, 1024, 1, 1, 10, 1), 4, 0, 0).samples, 16);
+  EXPECT_EQ(relumc::detail::plan_tiles(make_case(Quantity::Grad, 4096, 1, 1, 10, 1), 4, 0, 0).item_rows, 1);
+  EXPECT_EQ(relumc::detail::plan_tiles(make_case(Quantity::Grad, 128, 1, 1, 10, 1), 4, 0, 0).item_rows, 2);
   // d = 1000 fits whole in double; d = 4097 does not and is tiled (two draws per coordinate tile).
   EXPECT_EQ(relumc::detail::plan_tiles(make_case(Quantity::Grad, 1000, 4, 4, 10, 1), 8, 0, 0).coord_tiles, 1);
   EXPECT_GT(relumc::detail::plan_tiles(make_case(Quantity::Grad, 4097, 4, 4, 10, 1), 8, 0, 0).coord_tiles, 1);

@@ -118,6 +118,22 @@ int run_hessian(const LandscapeFlags& f) {
   return mc && !mc->passed ? kExitFail : kExitPass;
 }
 
+// Runs stage(done, stop) under a progress line over `steps` (its iteration budget; a stage that converges early
+// ends the line early) with Ctrl-C as a stop request. false: it was stopped, and that was said (nothing written).
+template <class Stage>
+bool run_stage(uint64_t steps, bool quiet, Stage stage) {
+  try {
+    Progress line({1.0}, {std::max<uint64_t>(steps, 1)}, !quiet);
+    line.begin_case(0);
+    stage(line.counter(), install_stop_handlers());
+    line.finish();
+    return true;
+  } catch (const Interrupted& e) {
+    std::fprintf(stderr, "\nrelumc: stopped by signal %d %s (nothing written)\n", stop_signal(), e.what());
+    return false;
+  }
+}
+
 int run_critical(const LandscapeFlags& f) {
   require_one_process("landscape critical");
   CriticalOptions co;
@@ -129,7 +145,13 @@ int run_critical(const LandscapeFlags& f) {
   const LandscapeWeights w = load_landscape_weights(f.weights);
   const std::optional<McCheckOptions> mo = mc_options(f, true);
   ensure_writable_dir(f.out, "out");
-  const CriticalResult r = find_critical_point(w.student.data(), w.K, w.teacher.data(), w.Kstar, w.d, co);
+  CriticalResult r;
+  const bool done = run_stage(static_cast<uint64_t>(co.max_iterations), f.quiet, [&](auto* counter, auto* stop) {
+    co.done = counter;
+    co.stop = stop;
+    r = find_critical_point(w.student.data(), w.K, w.teacher.data(), w.Kstar, w.d, co);
+  });
+  if (!done) return 128 + stop_signal();
   std::optional<McCheck> mc;
   const bool critical = r.kind != PointKind::NotCritical && r.kind != PointKind::Kink;
   if (mo && critical) {
@@ -321,20 +343,30 @@ int run_ode(const OdeFlags& f) {
   r.options = f.ode;
   r.options.stop = install_stop_handlers();
   const auto t0 = std::chrono::steady_clock::now();
-  try {
-    Progress line({1.0}, {static_cast<uint64_t>(std::ceil(f.ode.t_end / f.ode.dt))}, !f.quiet);
-    line.begin_case(0);
-    r.options.done = line.counter();
-    r.run = integrate_flows(w.student.data(), w.K, w.teacher.data(), w.Kstar, w.d, r.options);
-    line.finish();
-  } catch (const Interrupted& e) {
-    std::fprintf(stderr, "\nrelumc: stopped by signal %d %s (nothing written)\n", stop_signal(), e.what());
-    return 128 + stop_signal();
-  }
+  // Three stages, each with its progress line and Ctrl-C between steps: the flows, the fixed point (n^3 per
+  // iteration: K = K* = 20 takes seconds) and the W-space Newton search (a (K d)^2 Hessian's eigenvectors per step).
+  const bool done =
+      run_stage(static_cast<uint64_t>(std::ceil(f.ode.t_end / f.ode.dt)), f.quiet,
+                [&](auto* counter, auto* stop) {
+                  r.options.done = counter;
+                  r.options.stop = stop;
+                  r.run = integrate_flows(w.student.data(), w.K, w.teacher.data(), w.Kstar, w.d, r.options);
+                }) &&
+      run_stage(static_cast<uint64_t>(f.fixed.max_iterations), f.quiet, [&](auto* counter, auto* stop) {
+        FixedPointOptions fixed = f.fixed;
+        fixed.done = counter;
+        fixed.stop = stop;
+        r.fixed_point = find_fixed_point(r.run.x.back(), w.K, r.run.P, w.Kstar, fixed);
+      }) &&
+      run_stage(static_cast<uint64_t>(CriticalOptions{}.max_iterations), f.quiet, [&](auto* counter, auto* stop) {
+        CriticalOptions co;
+        co.done = counter;
+        co.stop = stop;
+        r.critical = find_critical_point(r.run.W_end.data(), w.K, w.teacher.data(), w.Kstar, w.d, co);
+      });
+  if (!done) return 128 + stop_signal();
   r.options.done = nullptr;
   r.options.stop = nullptr;
-  r.fixed_point = find_fixed_point(r.run.x.back(), w.K, r.run.P, w.Kstar, f.fixed);
-  r.critical = find_critical_point(r.run.W_end.data(), w.K, w.teacher.data(), w.Kstar, w.d, {});
   const std::vector<double> xc = summary_state(r.critical.student.data(), w.K, w.teacher.data(), w.Kstar, w.d);
   for (size_t i = 0; i < xc.size(); ++i) r.critical_distance = std::max(r.critical_distance, std::fabs(xc[i] - r.fixed_point.x[i]));
   r.k1 = count_k1(r.run.W_end.data(), w.K, w.teacher.data(), w.Kstar, w.d, r.critical.kink_tol);

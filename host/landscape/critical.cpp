@@ -24,6 +24,13 @@ std::string_view to_string(PointKind k) {
   return "?";
 }
 
+namespace {
+void check_stop(const CriticalOptions& o, const std::string& where) {
+  if (o.stop && o.stop->load(std::memory_order_relaxed))
+    throw Interrupted("stopped: the critical-point search was interrupted " + where);
+}
+}  // namespace
+
 void check_critical_options(const CriticalOptions& o) {
   if (o.max_iterations < 0 || o.max_iterations > 100000)
     throw InputError("max_iterations", fmt::format("{} must be in [0, 100000]", o.max_iterations));
@@ -95,7 +102,9 @@ CriticalResult find_critical_point(const double* W0, int64_t K, const double* Ws
     SymmetricEigen e;
     bool moved = true;  // the Hessian is recomputed only after an accepted step
     while (r.iterations < o.max_iterations && gn > r.gradient_tol) {
+      check_stop(o, fmt::format("at iteration {}", r.iterations + 1));
       ++r.iterations;
+      if (o.done) o.done->fetch_add(1, std::memory_order_relaxed);
       if (moved) {
         e = symmetric_eigen(population_hessian(r.student.data(), K, Wstar, Kstar, d), n);
         lmax = 0;
@@ -135,6 +144,7 @@ CriticalResult find_critical_point(const double* W0, int64_t K, const double* Ws
       }
     }
   }
+  check_stop(o, "before the final Hessian");
   r.analysis = analyze_point(r.student.data(), K, Wstar, Kstar, d, o.eigen_tol);
   if (near_kink(r.student, K, d, r.kink_tol) && r.analysis.kink < 0) {
     // Below kink_tol but not exactly zero: still a kink, and the Hessian there would only measure 1/|w_j|.

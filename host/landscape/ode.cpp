@@ -393,8 +393,14 @@ FixedPoint find_fixed_point(const std::vector<double>& x0, int64_t K, const std:
   std::vector<double> f = summary_field(r.x, K, P, Kstar), jac, A(static_cast<size_t>(n * n)), g(static_cast<size_t>(n));
   double fn = norm2(f), mu = 0, dmax = 0;
   bool moved = true;
+  auto check_stop = [&](const char* where) {
+    if (o.stop && o.stop->load(std::memory_order_relaxed))
+      throw Interrupted(fmt::format("stopped: the fixed-point search was interrupted {}", where));
+  };
   while (r.iterations < o.max_iterations && fn > r.field_tol) {
+    check_stop(fmt::format("at iteration {}", r.iterations + 1).c_str());
     ++r.iterations;
+    if (o.done) o.done->fetch_add(1, std::memory_order_relaxed);
     if (moved) {  // A = J^T J, g = -J^T f
       jac = summary_jacobian(r.x, K, P, Kstar);
       dmax = 0;
@@ -436,6 +442,7 @@ FixedPoint find_fixed_point(const std::vector<double>& x0, int64_t K, const std:
   r.converged = fn <= r.field_tol;
   r.loss = summary_loss(r.x, K, P, Kstar);
   r.jacobian = summary_jacobian(r.x, K, P, Kstar);
+  check_stop("before the Jacobian's eigenvalues");
   r.eigenvalues = general_eigenvalues(r.jacobian, n);
   double scale = 0;
   for (const ComplexEigenvalue& e : r.eigenvalues) scale = std::max(scale, std::hypot(e.re, e.im));

@@ -16,6 +16,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <complex>
 #include <cstdio>
@@ -362,6 +363,35 @@ TEST(LandscapeOde, GlobalMinimumIsAttractive) {
   double closest = 1e300;
   for (const ComplexEigenvalue& e : fp.eigenvalues) closest = std::min(closest, std::hypot(e.re + (0.25 - 1 / (2 * kPi)), e.im));
   EXPECT_LE(closest, 1e-12);
+}
+
+// The frontend hooks of the two searches after the flows: each iteration advances `done`, a stop request ends
+// the search with Interrupted, and neither changes a number.
+TEST(LandscapeOde, SearchesCountTheirIterationsAndStopOnRequest) {
+  const std::vector<double> W0 = {0.4, 0.45, 0.42, 0.38}, Ws = identity_rows(2);
+  const auto x = summary_state(W0.data(), 2, Ws.data(), 2, 2);
+  const auto P = teacher_gram(Ws.data(), 2, 2);
+  std::atomic<uint64_t> done{0};
+  std::atomic<bool> stop{false};
+  FixedPointOptions fo;
+  fo.done = &done;
+  fo.stop = &stop;
+  const FixedPoint plain = find_fixed_point(x, 2, P, 2, {}), hooked = find_fixed_point(x, 2, P, 2, fo);
+  ASSERT_GT(plain.iterations, 0);
+  EXPECT_EQ(done.load(), static_cast<uint64_t>(plain.iterations));
+  EXPECT_EQ(hooked.x, plain.x);
+  CriticalOptions co;
+  co.done = &done;
+  co.stop = &stop;
+  done = 0;
+  const CriticalResult cplain = find_critical_point(W0.data(), 2, Ws.data(), 2, 2, {});
+  const CriticalResult chooked = find_critical_point(W0.data(), 2, Ws.data(), 2, 2, co);
+  ASSERT_GT(cplain.iterations, 0);
+  EXPECT_EQ(done.load(), static_cast<uint64_t>(cplain.iterations));
+  EXPECT_EQ(chooked.student, cplain.student);
+  stop = true;
+  EXPECT_THROW(find_fixed_point(x, 2, P, 2, fo), relumc::Interrupted);
+  EXPECT_THROW(find_critical_point(W0.data(), 2, Ws.data(), 2, 2, co), relumc::Interrupted);
 }
 
 // Two students on the diagonal (docs/landscape.md): the symmetric saddle w_1 = w_2 = 0.534 (e_0 + e_1) is a fixed

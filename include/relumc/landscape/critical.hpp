@@ -31,6 +31,7 @@
 
 #include "relumc/landscape/hessian.hpp"
 
+#include <atomic>
 #include <cstdint>
 #include <string_view>
 #include <vector>
@@ -48,6 +49,10 @@ struct CriticalOptions {
   double eigen_tol = 1e-8;
   // A student row with |w_j| <= kink_tol * |W*|_F counts as the zero row (a kink).
   double kink_tol = 1e-8;
+  // Frontend hooks (may be null; the numbers never depend on them): done advances by one per iteration; stop is
+  // read before each iteration and before the final analysis (Interrupted).
+  std::atomic<uint64_t>* done = nullptr;
+  const std::atomic<bool>* stop = nullptr;
 };
 
 // Throws InputError naming the field when an option is out of range.

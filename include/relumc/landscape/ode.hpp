@@ -119,6 +119,10 @@ struct FixedPointOptions {
   int max_iterations = 100;
   double field_tol = 1e-12;  // converged when |f|_2 <= field_tol * |P|_F (f is homogeneous of degree 1 in Gram entries)
   double eigen_tol = 1e-8;   // "marginal": |Re lambda| <= eigen_tol * max |lambda|
+  // Frontend hooks (may be null; the numbers never depend on them): done advances by one per iteration; stop is
+  // read before each iteration and before the eigenvalues (Interrupted).
+  std::atomic<uint64_t>* done = nullptr;
+  const std::atomic<bool>* stop = nullptr;
 };
 void check_fixed_point_options(const FixedPointOptions& o);
 

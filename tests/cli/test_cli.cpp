@@ -461,9 +461,9 @@ TEST_F(CliInputs, InputAndRadiusRecordedOnlyWhenNotGaussian) {
     const std::vector<std::string> row = split(csv[k], ',');
     ASSERT_EQ(row.size(), header.size());
     for (size_t a = 0; a < header.size(); ++a) {
-      if (header[a] == "input") EXPECT_EQ(row[a], "sphere");
-      if (header[a] == "radius") EXPECT_EQ(row[a], "2");
-      if (header[a] == "measured") EXPECT_EQ(row[a], "false");
+      if (header[a] == "input") { EXPECT_EQ(row[a], "sphere"); }
+      if (header[a] == "radius") { EXPECT_EQ(row[a], "2"); }
+      if (header[a] == "measured") { EXPECT_EQ(row[a], "false"); }
     }
   }
 }
@@ -507,8 +507,8 @@ TEST_F(CliInputs, CubeCasesAreMeasurementsInEveryOutput) {
     const std::vector<std::string> row = split(csv[k], ',');
     ASSERT_EQ(row.size(), header.size());
     for (size_t a = 0; a < header.size(); ++a) {
-      if (header[a] == "passed") EXPECT_EQ(row[a], "") << csv[k];
-      if (header[a] == "measured") EXPECT_EQ(row[a], "true") << csv[k];
+      if (header[a] == "passed") { EXPECT_EQ(row[a], "") << csv[k]; }
+      if (header[a] == "measured") { EXPECT_EQ(row[a], "true") << csv[k]; }
     }
   }
 }

@@ -111,7 +111,7 @@ TEST_F(LandscapeCli, AZeroRowIsReportedAsAKinkWithoutNaN) {
     EXPECT_EQ(j["kink"], 0);
     EXPECT_TRUE(j["gradient_norm"].is_null());
     EXPECT_TRUE(j["eigenvalues"].empty());
-    if (std::string(sub) == "critical") EXPECT_EQ(j["kind"], "kink");
+    if (std::string(sub) == "critical") { EXPECT_EQ(j["kind"], "kink"); }
   }
 }
 

@@ -296,7 +296,7 @@ class Regress : public TempDirTest {
       EXPECT_TRUE(fs::is_empty(root_ / out, ec)) << "files written to " << out;
     else
       EXPECT_FALSE(fs::exists(root_ / out)) << "a refused run created " << out;
-    if (!record.empty()) EXPECT_FALSE(fs::exists(record)) << record;
+    if (!record.empty()) { EXPECT_FALSE(fs::exists(record)) << record; }
   }
 };
 

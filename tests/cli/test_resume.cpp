@@ -254,7 +254,7 @@ TEST_F(Resume, SigtermStopsWithinASecondAtAnyN) {
       const std::vector<std::string> lines = lines_of(slurp(out / "journal.jsonl"));
       ASSERT_EQ(lines.size(), 3u) << "the header and the two small cases: " << what;
       EXPECT_NE(lines[0].find("relumc_journal"), std::string::npos);
-      if (resume) EXPECT_NE(r.err.find("2 of 3"), std::string::npos) << "resumed the journalled cases: " << r.err;
+      if (resume) { EXPECT_NE(r.err.find("2 of 3"), std::string::npos) << "resumed the journalled cases: " << r.err; }
     }
   }
 }

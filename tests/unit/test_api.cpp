@@ -85,7 +85,7 @@ TEST(Backend, ResolutionKeepsNonGaussianInputsOffCuda) {
   const InputError e = error_of([] { resolve_backend(Backend::Cuda, nullptr, InputKind::Ball); });
   EXPECT_EQ(e.field(), "backend");
   std::string why;
-  if (cuda_usable(&why)) EXPECT_NE(std::string(e.what()).find("Gaussian inputs only"), std::string::npos) << e.what();
+  if (cuda_usable(&why)) { EXPECT_NE(std::string(e.what()).find("Gaussian inputs only"), std::string::npos) << e.what(); }
 }
 
 TEST(Backend, EstimateCudaItselfRefusesNonGaussianInputs) {
@@ -186,7 +186,7 @@ TEST(Power, RejectsEveryWrongFormulaAndKeepsTheRightOne) {
   EXPECT_EQ(rep.rows[0].formula, Formula::Tian);
   EXPECT_EQ(rep.rows[0].rejected_at, 0u);
   for (size_t k = 1; k < rep.rows.size(); ++k)
-    if (rep.rows[k].applicable) EXPECT_GT(rep.rows[k].rejected_at, 0u) << to_string(rep.rows[k].formula);
+    if (rep.rows[k].applicable) { EXPECT_GT(rep.rows[k].rejected_at, 0u) << to_string(rep.rows[k].formula); }
   EXPECT_TRUE(rep.passed);
   spec.max_samples = 999;
   EXPECT_EQ(error_of([&] { power_analysis(spec); }).field(), "max_samples");

@@ -277,7 +277,7 @@ TEST(LandscapeCensus, SaddlesAreReportedApartAndEscapeSaddlesLeavesThem) {
     if (c.runs[r].kind == PointKind::Saddle) {
       EXPECT_GE(e.runs[r].escapes, 1);
       EXPECT_TRUE(e.runs[r].kind == PointKind::Minimum || e.runs[r].kind == PointKind::NotCritical) << r;
-      if (e.runs[r].kind == PointKind::Minimum) EXPECT_LT(e.runs[r].loss, c.runs[r].loss);
+      if (e.runs[r].kind == PointKind::Minimum) { EXPECT_LT(e.runs[r].loss, c.runs[r].loss); }
     } else {
       EXPECT_EQ(e.runs[r].escapes, 0);
     }

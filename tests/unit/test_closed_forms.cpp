@@ -321,6 +321,7 @@ const char* name(Formula f) {
     case Formula::ThetaSwap: return "ThetaSwap";
     case Formula::LostHalf: return "LostHalf";
     case Formula::NormSwap: return "NormSwap";
+    case Formula::Unscaled: return "Unscaled";
   }
   return "?";
 }

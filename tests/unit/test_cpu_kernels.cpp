@@ -62,7 +62,7 @@ void expect_same_partials(const Shape& s, uint64_t begin, uint64_t end, uint64_t
   ASSERT_TRUE(relumc::accumulate_chunk_simd(a, begin, end, S1.data(), Q1.data(), nullptr));
   size_t nonzero = 0;
   for (size_t t = 0; t < n; ++t) nonzero += S0[t] != 0.0;
-  if (end - begin >= 16) EXPECT_GT(nonzero, 0u) << "nothing was summed: the comparison would be empty";
+  if (end - begin >= 16) { EXPECT_GT(nonzero, 0u) << "nothing was summed: the comparison would be empty"; }
   EXPECT_EQ(0, std::memcmp(S0.data(), S1.data(), n * sizeof(double)))
       << to_string(s.q) << " " << to_string(input) << " " << to_string(contract) << " d " << s.d << " K " << s.K
       << " K* " << s.Kstar << " [" << begin << ", " << end << ")";
@@ -405,7 +405,7 @@ TEST(CpuChunkRanges, ARangeEndingWithinATileOf2To64Ends) {
     const auto f2 = kernel_case<float>(s, 23, Contract::V2);
     finishes_within(10, "the v2 kernels on " + where, [&] {
       const std::vector<double> scalar = partials(f2.a, f2.n, begin, end, {}, false);
-      if (relumc::simd_kernel_available()) EXPECT_EQ(partials(f2.a, f2.n, begin, end, {}, true), scalar) << where;
+      if (relumc::simd_kernel_available()) { EXPECT_EQ(partials(f2.a, f2.n, begin, end, {}, true), scalar) << where; }
     });
     finishes_within(10, "the rng floor on " + where, [&] {
       (void)relumc::rng_floor_scalar(d1.a, begin, end);
@@ -418,8 +418,9 @@ TEST(CpuChunkRanges, ARangeEndingWithinATileOf2To64Ends) {
 TEST(CpuKernelNames, ReportedAndParsed) {
   EXPECT_EQ(relumc::cpu_kernel_name(relumc::CpuKernel::Scalar), "scalar");
   EXPECT_FALSE(relumc::simd_target_name().empty());
-  if (relumc::simd_kernel_available())
+  if (relumc::simd_kernel_available()) {
     EXPECT_EQ(relumc::cpu_kernel_name(relumc::CpuKernel::Auto), "simd-" + relumc::simd_target_name());
+  }
   EXPECT_EQ(relumc::parse_cpu_kernel("simd"), relumc::CpuKernel::Simd);
   EXPECT_FALSE(relumc::parse_cpu_kernel("avx9").has_value());
 }

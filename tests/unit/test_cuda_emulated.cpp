@@ -420,10 +420,11 @@ TYPED_TEST(EmulatedEstimator, XTileMeetsNoBankConflict) {
                    std::to_string(plan.x_stride) + ": " + std::to_string(b.requests) + " requests, " +
                    std::to_string(b.phases) + " phases, " + std::to_string(b.wavefronts) + " wavefronts");
       EXPECT_GT(b.requests, 0u);
-      if (even_stride)
+      if (even_stride) {
         EXPECT_GT(b.extra(), b.phases / 2);  // most phases at least two-way
-      else
+      } else {
         EXPECT_EQ(b.extra(), 0u);
+      }
     }
 }
 

@@ -46,11 +46,11 @@ void check_moments(InputKind input, double radius, int64_t d) {
       }
       m4 += xa * xa * xa * xa;
       m4sq += std::pow(xa, 8);
-      if (input == InputKind::Cube) ASSERT_LT(std::fabs(xa), 0.5) << "cube coordinate " << xa;
+      if (input == InputKind::Cube) { ASSERT_LT(std::fabs(xa), 0.5) << "cube coordinate " << xa; }
     }
     const double r = std::sqrt(r2);
-    if (input == InputKind::Sphere) ASSERT_NEAR(r, radius, 16 * eps * radius * std::sqrt(double(d))) << "sample " << i;
-    if (input == InputKind::Ball) ASSERT_LE(r, radius * (1 + 16 * eps * std::sqrt(double(d)))) << "sample " << i;
+    if (input == InputKind::Sphere) { ASSERT_NEAR(r, radius, 16 * eps * radius * std::sqrt(double(d))) << "sample " << i; }
+    if (input == InputKind::Ball) { ASSERT_LE(r, radius * (1 + 16 * eps * std::sqrt(double(d)))) << "sample " << i; }
     inner += r <= radius * std::pow(0.5, 1.0 / static_cast<double>(d)) ? 1 : 0;
   }
   const double N = static_cast<double>(n);

@@ -321,6 +321,6 @@ TEST(LandscapeExperiments, FlatDirectionConfirmedByMonteCarlo) {
     EXPECT_TRUE(m.tests[1].passed) << c;  // the loss: 0, or c^2 / 2
     EXPECT_TRUE(m.tests[2].passed && m.tests[3].passed) << c;  // the Hessian blocks
     // The residual is a rounding error per sample (eps |x|): the MC loss is of order eps^2.
-    if (c > 0) EXPECT_LT(std::fabs(m.tests[1].engine->estimate.mean[0]), 1e-28);
+    if (c > 0) { EXPECT_LT(std::fabs(m.tests[1].engine->estimate.mean[0]), 1e-28); }
   }
 }

@@ -335,7 +335,7 @@ TEST(LandscapeOde, CensusEndPointIsAFixedPoint) {
       for (const ComplexEigenvalue& e : fp.eigenvalues) best = std::min(best, std::hypot(e.re + lambda, e.im));
       EXPECT_LE(best, 1e-8 * scale) << "Hessian eigenvalue " << lambda;
     }
-    if (run == global) EXPECT_EQ(fp.stability, Stability::Attractive);
+    if (run == global) { EXPECT_EQ(fp.stability, Stability::Attractive); }
     std::printf("  census run %lld (%s, loss %.6g): (Q, M) fixed point %s, largest Re lambda %.6g\n",
                 static_cast<long long>(r.run), r.global ? "global" : "spurious", r.loss,
                 std::string(to_string(fp.stability)).c_str(), fp.eigenvalues.front().re);

@@ -28,7 +28,7 @@ TEST(LaunchPlan, BatchesCoverEveryChunkInGRanges) {
         const uint64_t batch = relumc::detail::chunks_per_batch(resident, G, 102, chunks);
         ASSERT_GE(batch, 1u);
         ASSERT_LE(batch, std::min<uint64_t>(chunks, relumc::detail::kMaxGridY));
-        if (batch > 1) EXPECT_LE(batch * static_cast<uint64_t>(G), resident) << "more than one wave";
+        if (batch > 1) { EXPECT_LE(batch * static_cast<uint64_t>(G), resident) << "more than one wave"; }
         std::vector<uint64_t> bounds(batch * static_cast<uint64_t>(G) + 1);
         for (uint64_t k0 = 0; k0 < chunks; k0 += batch) {
           const uint64_t nb = std::min(batch, chunks - k0);

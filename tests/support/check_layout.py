@@ -29,6 +29,7 @@ UNPAIRED = {
     "host/dynamics/experiment_symmetry.cpp": "one experiment of relumc/dynamics/experiments.hpp",
     "host/dynamics/experiment_batch.cpp": "one experiment of relumc/dynamics/experiments.hpp",
     "host/landscape/fixed_point.cpp": "the fixed points of relumc/landscape/ode.hpp",
+    "host/landscape/eigen_general.cpp": "general_eigenvalues of relumc/landscape/eigen.hpp",
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"')
 # A double-quoted C++ string literal (escapes allowed), outside comments.

@@ -28,15 +28,20 @@ double dot(const double* a, const double* b, int64_t d) {
 
 // out[i] = dot(q_i, v, d) for the r basis rows q_i, each summed in the order of dot (so the same bits), eight
 // rows at a time: their sums are independent chains, which one sequential dot per row would leave latency-bound.
+// N rows' sums at a time, N a constant so that they stay in registers.
+template <int N>
+void dot_n(const double* qi, int64_t d, const double* v, double* out) {
+  double s[N] = {};
+  for (int64_t a = 0; a < d; ++a)
+    for (int i = 0; i < N; ++i) s[i] += qi[i * d + a] * v[a];
+  for (int i = 0; i < N; ++i) out[i] = s[i];
+}
+
 void dot_rows(const std::vector<double>& q, int64_t r, int64_t d, const double* v, double* out) {
-  for (int64_t i0 = 0; i0 < r; i0 += 8) {
-    const int64_t n = std::min<int64_t>(8, r - i0);
-    double s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    const double* qi = q.data() + i0 * d;
-    for (int64_t a = 0; a < d; ++a)
-      for (int64_t i = 0; i < n; ++i) s[i] += qi[i * d + a] * v[a];
-    for (int64_t i = 0; i < n; ++i) out[i0 + i] = s[i];
-  }
+  int64_t i0 = 0;
+  for (; i0 + 8 <= r; i0 += 8) dot_n<8>(q.data() + i0 * d, d, v, out + i0);
+  for (; i0 + 2 <= r; i0 += 2) dot_n<2>(q.data() + i0 * d, d, v, out + i0);
+  if (i0 < r) out[i0] = dot(q.data() + i0 * d, v, d);
 }
 
 // v minus its projection on the r basis rows (twice, for orthogonality to rounding).
@@ -46,6 +51,27 @@ void remove_span(const std::vector<double>& q, int64_t r, int64_t d, double* v) 
       const double t = dot(q.data() + i * d, v, d);
       for (int64_t a = 0; a < d; ++a) v[a] -= t * q[i * d + a];
     }
+}
+
+// remove_span on n <= kBatches vectors v[0..n-1] at once: for each vector the same operations in the same order
+// (so the same bits), the n vectors' dot products summed side by side (independent chains; one vector's
+// sequential dots are latency-bound).
+constexpr int kBatches = 4;
+template <int N>
+void remove_span_n(const std::vector<double>& q, int64_t r, int64_t d, double* const* v) {
+  for (int pass = 0; pass < 2; ++pass)
+    for (int64_t i = 0; i < r; ++i) {
+      const double* qi = q.data() + i * d;
+      double t[N] = {};
+      for (int64_t a = 0; a < d; ++a)
+        for (int b = 0; b < N; ++b) t[b] += qi[a] * v[b][a];
+      for (int b = 0; b < N; ++b)
+        for (int64_t a = 0; a < d; ++a) v[b][a] -= t[b] * qi[a];
+    }
+}
+void remove_span_batches(const std::vector<double>& q, int64_t r, int64_t d, double* const* v, int n) {
+  if (n == kBatches) return remove_span_n<kBatches>(q, r, d, v);
+  for (int b = 0; b < n; ++b) remove_span(q, r, d, v[b]);
 }
 
 // Lower Cholesky factor of the symmetric n x n matrix a (in place); false when not positive definite.
@@ -160,13 +186,21 @@ void span_statistics(const Case& c, const std::vector<double>& partial, uint64_t
   };
 #pragma omp parallel for schedule(static)
   for (int64_t j = 0; j < R; ++j) {
-    std::vector<double> o(d);
-    for (uint64_t k = 0; k < B; ++k) {
-      batch_row(k, j, o.data());
-      dot_rows(q, r, d, o.data(), y.data() + k * p + j * r);
-      remove_span(q, r, d, o.data());
-      for (int64_t a = 0; a < d; ++a) obar[j * d + a] += o[a];
-      if (d > r) std::copy(o.begin(), o.end(), outside.begin() + static_cast<std::ptrdiff_t>(k * m + j * d));
+    // kBatches batches at a time: their projections removed side by side (remove_span_batches), then added to
+    // obar in batch order.
+    std::vector<double> buf(static_cast<size_t>(kBatches * d));
+    for (uint64_t k0 = 0; k0 < B; k0 += kBatches) {
+      const int nb = static_cast<int>(std::min<uint64_t>(kBatches, B - k0));
+      double* o[kBatches];
+      for (int b = 0; b < nb; ++b) {
+        const uint64_t k = k0 + static_cast<uint64_t>(b);
+        o[b] = d > r ? outside.data() + k * m + j * d : buf.data() + b * d;
+        batch_row(k, j, o[b]);
+        dot_rows(q, r, d, o[b], y.data() + k * p + j * r);
+      }
+      remove_span_batches(q, r, d, o, nb);
+      for (int b = 0; b < nb; ++b)
+        for (int64_t a = 0; a < d; ++a) obar[j * d + a] += o[b][a];
     }
   }
   const double Bd = static_cast<double>(B);
@@ -187,13 +221,15 @@ void span_statistics(const Case& c, const std::vector<double>& partial, uint64_t
     e.perp_var.assign(R, 0.0);
 #pragma omp parallel for schedule(static)
     for (int64_t j = 0; j < R; ++j) {
+      double v = 0;  // in a register: a sum through e.perp_var[j] would wait on its own store every term
       for (uint64_t k = 0; k < B; ++k) {
         const double* o = outside.data() + k * m + j * d;
         for (int64_t a = 0; a < d; ++a) {
           const double t = o[a] - obar[j * d + a];
-          e.perp_var[j] += t * t;
+          v += t * t;
         }
       }
+      e.perp_var[j] = v;
     }
     for (double& v : e.perp_var) v /= static_cast<double>(d - r) * (Bd - 1) * Bd;
   }

@@ -149,7 +149,6 @@ class Case:
         # items t div ds, + dr, ... (none when t div ds >= dr).
         ds = min(self.ns, threads)
         dr = threads // ds
-        self.lane_trips = sum(len(range(t % ds, self.ns, ds)) for t in range(threads))  # per tile, all threads
         # Lane fill per phase: a warp issues for its 32 lanes while any of them works, so where a phase leaves lanes
         # idle its instructions cost 32 / (active lanes) as much per item. fill = the items' lane-iterations over
         # the warps' issue slots (32 x the longest lane, per warp), from the kernel's own lane arithmetic.
@@ -160,6 +159,8 @@ class Case:
 
         def samples(t):
             return len(range(t % ds, self.ns, ds))
+
+        self.lane_trips = sum(samples(t) for t in range(threads))  # sample-loop trips per tile, all threads
 
         def items(t, n, step):  # items r0, r0 + step ... < n of thread t (r0 = t div ds, none past dr)
             r0 = t // ds
